@@ -1,0 +1,18 @@
+"""bpcli: a command-line backprop tracer.
+
+The version comes from the installed package's metadata, read only when asked
+(importing importlib.metadata costs start-up time on every run).
+"""
+
+from __future__ import annotations
+
+
+def __getattr__(name: str) -> str:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("bpcli")
+        except PackageNotFoundError:  # running from a source tree
+            return "0+unknown"
+    raise AttributeError(name)

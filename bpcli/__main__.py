@@ -1,0 +1,5 @@
+"""``python -m bpcli``."""
+
+from .cli import main
+
+main()

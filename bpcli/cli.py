@@ -1,0 +1,319 @@
+"""The command line: parse options, call the library, write what renderers return.
+
+No arithmetic and no table layout live here. Data goes to stdout, messages to
+stderr. Exit status: 0 success, 1 the circuit is wrong or could not be
+computed, 2 wrong command-line usage.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO, Any, TypeVar
+
+import click
+
+from .engine import INPUT, Circuit, PassRecord, run_passes
+from .errors import CircuitError, did_you_mean, format_error
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ("table", "json", "jsonl", "csv")
+
+
+class BpcliGroup(click.Group):
+    """Turns library errors into one clear message and an exit status, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except CircuitError as err:
+            click.echo(format_error(err), err=True)
+            if len(err.problems) > 1:
+                click.echo(f"{len(err.problems)} errors", err=True)
+            raise click.exceptions.Exit(1) from None
+        except KeyboardInterrupt:
+            click.echo("bpcli: interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            raise
+        except Exception as exc:
+            if os.environ.get("BPCLI_DEBUG"):
+                raise
+            click.echo(f"bpcli: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where", err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+@click.group(cls=BpcliGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="bpcli", prog_name="bpcli")
+def cli() -> None:
+    """bpcli: see every Unit of a backprop circuit, and which gate slots hold that very object.
+
+    \b
+    Examples:
+      bpcli run circuits/neuron.txt
+      bpcli run circuits/neuron.txt --format json | jq '.passes[1].units.a.grad'
+      bpcli run -q -n 100 circuits/hinge.txt
+      cat circuits/neuron.txt | bpcli run - --set a=2
+      bpcli validate --all-errors my_circuit.txt
+      bpcli gates
+    """
+
+
+# -- shared options and loading ------------------------------------------------
+
+
+def circuit_options(f: F) -> F:
+    """FILE, --set and --step-size: how a command gets its circuit."""
+    f = click.option(
+        "--step-size",
+        type=float,
+        default=None,
+        help="Override the file's step_size (a negative step descends).",
+    )(f)
+    f = click.option(
+        "--set",
+        "sets",
+        metavar="NAME=VALUE",
+        multiple=True,
+        help="Override an input's starting value (repeatable).",
+    )(f)
+    return click.argument("file", type=click.File("rb"), metavar="FILE")(f)
+
+
+def display_name(file: IO[bytes]) -> str:
+    name = getattr(file, "name", None)
+    return name if isinstance(name, str) else "<stdin>"
+
+
+def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = None,
+         all_errors: bool = False) -> tuple[str, Circuit]:  # fmt: skip
+    """Read and parse FILE, then apply --set and --step-size (bad ones exit 2)."""
+    from .parser import parse
+
+    name = display_name(file)
+    data = file.read()
+    try:
+        circuit = parse(data, all_errors=all_errors)
+    except CircuitError as err:
+        err.filename = name
+        raise
+    for item in sets:
+        set_input(circuit, item)
+    if step_size is not None:
+        if not -float("inf") < step_size < float("inf"):
+            raise click.BadParameter("must be a finite number", param_hint="'--step-size'")
+        circuit.step_size = step_size
+    return name, circuit
+
+
+def set_input(circuit: Circuit, item: str) -> None:
+    from .parser import parse_number
+
+    hint = "'--set'"
+    name, eq, text = item.partition("=")
+    name = name.strip()
+    if not eq or not name:
+        raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=hint)
+    i = circuit.index.get(name)
+    if i is None or circuit.kinds[i] != INPUT:
+        inputs = [n for n, k in zip(circuit.names, circuit.kinds) if k == INPUT]
+        what = "is not an input unit" if i is not None else "is not a unit of this circuit"
+        extra = did_you_mean(name, inputs) or f"the inputs are: {', '.join(inputs[:20])}"
+        raise click.BadParameter(f"{name!r} {what}; {extra}", param_hint=hint)
+    value = parse_number(text)
+    if isinstance(value, str):
+        raise click.BadParameter(f"{name}: {value}", param_hint=hint)
+    circuit.units[i].value = value
+
+
+def output_options(f: F) -> F:
+    f = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour in tables (auto: only on a terminal, and not when NO_COLOR is set).",
+    )(f)
+    f = click.option(
+        "--precision",
+        type=click.IntRange(0, 17),
+        default=6,
+        show_default=True,
+        help="Digits after the point in tables (JSON and CSV are always full precision).",
+    )(f)
+    f = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default="table",
+        show_default=True,
+        help="table for people; json, jsonl (one object per pass) or csv for programs.",
+    )(f)
+    return f
+
+
+def table_renderer(precision: int, color: str) -> Any:
+    from .render.table import TableRenderer
+
+    tty = sys.stdout.isatty()
+    use_color = color == "always" or (color == "auto" and tty and "NO_COLOR" not in os.environ)
+    if tty:
+        width = shutil.get_terminal_size().columns
+    else:
+        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
+    return TableRenderer(precision=precision, width=width, color=use_color)
+
+
+def write(text: str) -> None:
+    sys.stdout.write(text)
+
+
+# -- commands ----------------------------------------------------------------------
+
+
+@cli.command()
+@circuit_options
+@click.option(
+    "-n", "--iterations", type=click.IntRange(min=0), default=1, show_default=True,
+    help="Iterations of backward, update, forward after the first forward pass.",
+)  # fmt: skip
+@click.option("--no-update", is_flag=True, help="Only forward and backward: no update.")
+@click.option(
+    "-q", "--quiet", is_flag=True,
+    help="Print only the output value of the last pass (Python repr of the float).",
+)  # fmt: skip
+@output_options
+def run(
+    file: IO[bytes],
+    sets: tuple[str, ...],
+    step_size: float | None,
+    iterations: int,
+    no_update: bool,
+    quiet: bool,
+    fmt: str,
+    precision: int,
+    color: str,
+) -> None:
+    """Forward, backward, update, forward: a table of every Unit after each pass.
+
+    Each row is one Unit: its value, grad, Python id(), and every gate slot
+    that holds that very object. Slots joined by ≡ share one object: that is
+    how a grad written by one gate's backward() is read by the next.
+
+    \b
+    Examples:
+      bpcli run circuits/neuron.txt
+      bpcli run circuits/neuron.txt --no-update
+      bpcli run -n 50 --step-size 0.1 circuits/hinge.txt
+      bpcli run circuits/neuron.txt --set a=2 --set x=-0.5
+      bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
+      s=$(bpcli run -q circuits/neuron.txt)
+    """
+    name, circuit = load(file, sets, step_size)
+    if no_update and iterations != 1:
+        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
+    gc.disable()  # the engine makes no reference cycles; collections only cost time
+    passes = run_passes(circuit, iterations, update=not no_update)
+    if quiet:
+        for _ in passes:
+            pass
+        write(repr(circuit.output_value) + "\n")
+        return
+    records = (circuit.snapshot(phase, it) for phase, it in passes)
+    if fmt == "json":
+        from .render.json import run_document
+
+        write(run_document(name, circuit.output_name, circuit.step_size, records))
+    elif fmt == "jsonl":
+        from .render.json import pass_line
+
+        for rec in records:
+            write(pass_line(rec))
+    elif fmt == "csv":
+        from .render import csv
+
+        write(csv.header())
+        for rec in records:
+            write(csv.pass_rows(rec))
+    else:
+        render_tables(name, circuit, records, precision, color)
+
+
+def render_tables(name: str, circuit: Circuit, records: Iterator[PassRecord], precision: int,
+                  color: str) -> None:  # fmt: skip
+    tables = table_renderer(precision, color)
+    write(tables.header(name, circuit.description, circuit.output_name, circuit.step_size))
+    first = last = prev = None
+    updates = 0
+    for rec in records:
+        write("\n" + tables.pass_table(rec, prev, circuit.output_name))
+        first = first or rec
+        last = prev = rec
+        updates += rec.phase == "update"
+    assert first is not None and last is not None
+    write("\n" + tables.summary(circuit.output_name, first, last, updates))
+
+
+@cli.command()
+@click.argument("file", type=click.File("rb"), metavar="FILE")
+@click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
+def validate(file: IO[bytes], all_errors: bool) -> None:
+    """Parse and check FILE without running it: exit 0, or 1 with the error(s).
+
+    \b
+    Examples:
+      bpcli validate circuits/neuron.txt
+      bpcli validate --all-errors my_circuit.txt
+    """
+    name, circuit = load(file, all_errors=all_errors)
+    n_inputs = sum(k == INPUT for k in circuit.kinds)
+    click.echo(
+        f"{name}: ok: {n_inputs} inputs, {len(circuit.gates)} gates, output {circuit.output_name}"
+    )
+
+
+@cli.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+    help="table for people, json for programs.",
+)  # fmt: skip
+def gates(fmt: str) -> None:
+    """The gates a circuit may use, with their local derivatives.
+
+    Backward always adds: u.grad += local × utop.grad.
+
+    \b
+    Examples:
+      bpcli gates
+      bpcli gates --format json | jq -r '.[].op'
+    """
+    from .gates import OPS
+
+    if fmt == "json":
+        from .render.json import dumps
+
+        rows = [
+            {
+                "op": op.name,
+                "arity": op.arity,
+                "slots": ["u0", "u1"][: op.arity],
+                "forward": op.formula,
+                "local": list(op.local_formulas),
+                "domain": op.domain,
+            }
+            for op in OPS.values()
+        ]
+        write(dumps(rows))
+        return
+    write(table_renderer(6, "auto").gates_table(list(OPS.values())))
+
+
+def main() -> None:
+    cli(prog_name="bpcli")

@@ -1,0 +1,310 @@
+"""The engine: real Unit and gate objects, forward, backward, update. No I/O.
+
+The classes follow Karpathy's "Hacker's guide to Neural Networks": a ``Unit``
+holds ``value`` and ``grad``; a gate's ``forward`` stores the Units it is given
+in ``u0`` (and ``u1``), creates a new ``utop`` Unit and returns it; its
+``backward`` *adds* ``local × utop.grad`` into the grads of the Units it holds.
+Because the next gate is handed the very ``utop`` object, ``sg0.u0`` and
+``addg1.utop`` are one object: that sharing is what bpcli shows.
+
+Nothing here recurses, prints, or reads files. ``run_passes`` performs the
+passes of SPEC §4 one at a time; ``Circuit.snapshot`` describes the live
+objects for the renderers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .errors import CircuitError
+from .gates import Op
+
+INF = math.inf
+NAN = math.nan
+INPUT, GATE, CONST = "input", "gate", "const"
+
+
+class Unit:
+    """A value and its gradient, nothing else (as in the guide)."""
+
+    __slots__ = ("grad", "value")
+
+    def __init__(self, value: float, grad: float = 0.0) -> None:
+        self.value = value
+        self.grad = grad
+
+    def __repr__(self) -> str:
+        return f"Unit(value={self.value!r}, grad={self.grad!r})"
+
+
+def _why(exc: Exception | None, op: Op) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "divides by zero"
+    if isinstance(exc, OverflowError):
+        return "overflows"
+    if isinstance(exc, ValueError):
+        return f"is outside the domain of {op.name} ({op.domain or 'real result'})"
+    return "is not a finite real number"
+
+
+class Gate:
+    """Shared parts of a gate: its name, op, where it is defined, what it reads."""
+
+    __slots__ = ("_f", "_local", "col", "i0", "i1", "line", "name", "op", "out", "utop")
+    slots: tuple[str, ...] = ()
+
+    def __init__(self, name: str, op: Op, args: tuple[int, ...], out: int, line: int, col: int):
+        self.name = name
+        self.op = op
+        self._f = op.forward
+        self._local = op.local
+        self.i0 = args[0]
+        self.i1 = args[-1]
+        self.out = out
+        self.line = line
+        self.col = col
+
+    @property
+    def args(self) -> tuple[int, ...]:
+        return (self.i0, self.i1)[: self.op.arity]
+
+    def held(self) -> list[tuple[str, Unit]]:
+        """(slot, Unit) for every slot that holds a Unit now."""
+        return [(s, getattr(self, s)) for s in self.slots if hasattr(self, s)]
+
+    def _error(self, message: str, hint: str | None = None) -> CircuitError:
+        return CircuitError.at(self.line, self.col, f"gate '{self.name}': {message}", hint)
+
+    def _forward_error(self, values: tuple[float, ...], exc: Exception | None) -> CircuitError:
+        call = f"{self.op.name}({', '.join(repr(v) for v in values)})"
+        return self._error(f"{call} {_why(exc, self.op)}", _domain_hint(self.op))
+
+    def _backward_error(self, slot: str, local: float, upstream: float) -> CircuitError:
+        k = self.slots.index(slot)
+        formula = self.op.local_formulas[k]
+        values = ", ".join(repr(getattr(self, s).value) for s in self.slots[:-1])
+        return self._error(
+            f"backward: {slot}.grad += {formula} × utop.grad = {local!r} × {upstream!r} "
+            f"is not a finite real number ({self.op.name}({values}))",
+            _domain_hint(self.op),
+        )
+
+
+def _domain_hint(op: Op) -> str | None:
+    return f"{op.name} needs: {op.domain}" if op.domain else None
+
+
+class Gate1(Gate):
+    """A gate with one input slot, like the guide's SigmoidGate."""
+
+    __slots__ = ("u0",)
+    slots = ("u0", "utop")
+
+    def forward(self, u0: Unit) -> Unit:
+        self.u0 = u0
+        try:
+            v = self._f(u0.value)
+        except (ArithmeticError, ValueError) as exc:
+            raise self._forward_error((u0.value,), exc) from None
+        if not -INF < v < INF:
+            raise self._forward_error((u0.value,), None)
+        self.utop = utop = Unit(v)
+        return utop
+
+    def backward(self) -> None:
+        u0 = self.u0
+        top = self.utop
+        g = top.grad
+        try:
+            (d0,) = self._local(u0.value, top.value)
+        except (ArithmeticError, ValueError):
+            d0 = NAN
+        x = u0.grad + d0 * g
+        if not -INF < x < INF:
+            raise self._backward_error("u0", d0, g)
+        u0.grad = x
+
+
+class Gate2(Gate):
+    """A gate with two input slots, like the guide's MultGate and AddGate."""
+
+    __slots__ = ("skip_u1", "u0", "u1")
+    slots = ("u0", "u1", "utop")
+
+    def __init__(self, name: str, op: Op, args: tuple[int, ...], out: int, line: int, col: int):
+        super().__init__(name, op, args, out, line, col)
+        # pow: an undefined u1 derivative is skipped when u1 is a literal.
+        self.skip_u1 = False
+
+    def forward(self, u0: Unit, u1: Unit) -> Unit:
+        self.u0 = u0
+        self.u1 = u1
+        try:
+            v = self._f(u0.value, u1.value)
+        except (ArithmeticError, ValueError) as exc:
+            raise self._forward_error((u0.value, u1.value), exc) from None
+        if not -INF < v < INF:
+            raise self._forward_error((u0.value, u1.value), None)
+        self.utop = utop = Unit(v)
+        return utop
+
+    def backward(self) -> None:
+        u0 = self.u0
+        u1 = self.u1
+        top = self.utop
+        g = top.grad
+        try:
+            d0, d1 = self._local(u0.value, u1.value, top.value)
+        except (ArithmeticError, ValueError):
+            d0 = d1 = NAN
+        # One write after the other: u0 and u1 may be the same Unit (mul(a, a)).
+        x = u0.grad + d0 * g
+        if not -INF < x < INF:
+            raise self._backward_error("u0", d0, g)
+        u0.grad = x
+        x = u1.grad + d1 * g
+        if not -INF < x < INF:
+            if self.skip_u1 and d1 != d1:  # NaN: undefined, and u1 is a literal
+                return
+            raise self._backward_error("u1", d1, g)
+        u1.grad = x
+
+
+class UnitState(NamedTuple):
+    """What one Unit holds at one moment, and which gate slots hold it."""
+
+    name: str
+    kind: str
+    value: float
+    grad: float
+    id: int
+    held_by: tuple[str, ...]
+
+
+class PassRecord(NamedTuple):
+    phase: str
+    iteration: int
+    output_value: float
+    units: list[UnitState]
+
+
+class Circuit:
+    """Units (by index, in definition order) and gates (in file order).
+
+    ``units[i]`` is the Unit object that currently carries name ``names[i]``:
+    inputs and constants are created once; a gate's output is the new Unit its
+    latest forward() returned.
+    """
+
+    def __init__(
+        self,
+        names: list[str],
+        kinds: list[str],
+        values: list[float],
+        gates: list[Gate],
+        output: int,
+        step_size: float,
+        frozen: set[int] | None = None,
+        description: str | None = None,
+        locations: dict[str, tuple[int, int]] | None = None,
+    ) -> None:
+        self.names = names
+        self.kinds = kinds
+        self.units = [Unit(v) for v in values]
+        self.gates = gates
+        self.output = output
+        self.step_size = step_size
+        self.frozen = frozen or set()
+        self.description = description
+        self.locations = locations or {}
+        self.index = {n: i for i, n in enumerate(names)}
+        self.inputs = [i for i, k in enumerate(kinds) if k == INPUT]
+        for g in gates:
+            if isinstance(g, Gate2):
+                g.skip_u1 = kinds[g.i1] == CONST
+
+    # -- the passes -------------------------------------------------------
+
+    def forward(self) -> None:
+        units = self.units
+        for g in self.gates:
+            if type(g) is Gate2:
+                units[g.out] = g.forward(units[g.i0], units[g.i1])
+            else:
+                units[g.out] = g.forward(units[g.i0])
+
+    def backward(self) -> None:
+        for u in self.units:
+            u.grad = 0.0
+        self.units[self.output].grad = 1.0
+        for g in reversed(self.gates):
+            g.backward()
+
+    def update(self) -> None:
+        step = self.step_size
+        units = self.units
+        for i in self.inputs:
+            if i in self.frozen:
+                continue
+            u = units[i]
+            v = u.value + step * u.grad
+            if not -INF < v < INF:
+                name = self.names[i]
+                line, col = self.locations.get(name, (1, 1))
+                raise CircuitError.at(
+                    line,
+                    col,
+                    f"update of '{name}': {u.value!r} + {step!r} × {u.grad!r} "
+                    "is not a finite real number",
+                    "try a smaller --step-size",
+                )
+            u.value = v
+
+    @property
+    def output_name(self) -> str:
+        return self.names[self.output]
+
+    @property
+    def output_value(self) -> float:
+        return self.units[self.output].value
+
+    # -- describing the live objects -----------------------------------------
+
+    def holders(self) -> dict[int, list[str]]:
+        """id(unit) -> every 'gate.slot' holding that very object (found by identity)."""
+        found: dict[int, list[str]] = {}
+        for g in self.gates:
+            for slot, unit in g.held():
+                found.setdefault(id(unit), []).append(f"{g.name}.{slot}")
+        return found
+
+    def snapshot(self, phase: str, iteration: int) -> PassRecord:
+        holders = self.holders()
+        rows = [
+            UnitState(name, kind, u.value, u.grad, id(u), tuple(holders.get(id(u), ())))
+            for name, kind, u in zip(self.names, self.kinds, self.units)
+        ]
+        return PassRecord(phase, iteration, self.output_value, rows)
+
+
+def run_passes(circuit: Circuit, iterations: int = 1, update: bool = True) -> Iterator[tuple[str, int]]:
+    """Perform the passes of SPEC §4, yielding (phase, iteration) after each.
+
+    forward 0, then per iteration backward, update, forward; with
+    ``update=False`` only forward 0 and backward 0.
+    """
+    circuit.forward()
+    yield "forward", 0
+    if not update:
+        circuit.backward()
+        yield "backward", 0
+        return
+    for i in range(iterations):
+        circuit.backward()
+        yield "backward", i
+        circuit.update()
+        yield "update", i
+        circuit.forward()
+        yield "forward", i + 1

@@ -1,0 +1,57 @@
+"""Errors as values with a source location, worded and formatted in one place.
+
+A ``Problem`` is one thing wrong with a circuit: a 1-based line and column, a
+message and an optional hint. ``CircuitError`` carries one or more of them (more
+than one only for ``validate --all-errors``). The CLI formats them with
+``format_problem`` as ``FILE:LINE:COL: error: MESSAGE`` plus ``hint: …``.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from typing import NamedTuple
+
+
+class Problem(NamedTuple):
+    line: int
+    col: int
+    message: str
+    hint: str | None = None
+
+
+class CircuitError(Exception):
+    """The circuit is wrong or could not be computed (exit status 1)."""
+
+    def __init__(self, problems: list[Problem], filename: str = "<input>") -> None:
+        super().__init__(problems[0].message)
+        self.problems = problems
+        self.filename = filename  # set by whoever knows what was read
+
+    @classmethod
+    def at(cls, line: int, col: int, message: str, hint: str | None = None) -> CircuitError:
+        return cls([Problem(line, col, message, hint)])
+
+
+def format_error(err: CircuitError) -> str:
+    return "\n".join(format_problem(err.filename, p) for p in err.problems)
+
+
+def format_problem(filename: str, problem: Problem) -> str:
+    text = f"{filename}:{problem.line}:{problem.col}: error: {problem.message}"
+    if problem.hint:
+        text += f"\nhint: {problem.hint}"
+    return text
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint for a near miss, or None."""
+    choices = list(choices)
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    if not close:
+        lowered = {c.lower(): c for c in choices}
+        if word.lower() in lowered:
+            close = [lowered[word.lower()]]
+    if not close:
+        return None
+    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

@@ -1,0 +1,1 @@
+"""Renderers: each turns engine records into text and never prints."""
