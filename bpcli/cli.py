@@ -33,6 +33,7 @@ class BpcliGroup(click.Group):
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except CircuitError as err:
+            err.filename = ctx.meta.get("bpcli.file", err.filename)
             click.echo(format_error(err), err=True)
             if len(err.problems) > 1:
                 click.echo(f"{len(err.problems)} errors", err=True)
@@ -98,12 +99,8 @@ def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = 
     from .parser import parse
 
     name = display_name(file)
-    data = file.read()
-    try:
-        circuit = parse(data, all_errors=all_errors)
-    except CircuitError as err:
-        err.filename = name
-        raise
+    click.get_current_context().meta["bpcli.file"] = name  # for errors found later
+    circuit = parse(file.read(), all_errors=all_errors)
     for item in sets:
         set_input(circuit, item)
     if step_size is not None:

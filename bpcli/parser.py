@@ -22,7 +22,7 @@ from .engine import CONST, GATE, INPUT, Circuit, Gate, Gate1, Gate2
 from .errors import CircuitError, Problem, did_you_mean
 from .gates import OPS
 
-_Parser: Any = getattr(yaml, "CParser", None) or yaml.BaseLoader
+_Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")

@@ -125,16 +125,18 @@ class TableRenderer:
         return self._text(Text(line, style="bold"))
 
     def gates_table(self, ops: Sequence[Op]) -> str:
-        table = Table(title="bpcli gates", title_justify="left", header_style="bold")
+        table = Table(
+            title="bpcli gates · backward adds: u.grad += local × utop.grad",
+            title_justify="left",
+            header_style="bold",
+        )
         table.add_column("op")
-        table.add_column("slots")
         table.add_column("forward")
-        table.add_column("local derivative(s)")
-        table.add_column("domain / notes", overflow="fold")
+        table.add_column("local ∂/∂u0", no_wrap=True)
+        table.add_column("local ∂/∂u1", no_wrap=True)
+        table.add_column("domain / notes")
         for op in ops:
-            slots = "u0, u1" if op.arity == 2 else "u0"
-            local = "; ".join(
-                f"∂/∂{s}: {f}" for s, f in zip(("u0", "u1"), op.local_formulas)
-            )
-            table.add_row(op.name, slots, op.formula, local, op.domain)
+            local = [*op.local_formulas, "—"][:2]
+            call = f"{op.name}(u0, u1)" if op.arity == 2 else f"{op.name}(u0)"
+            table.add_row(call, op.formula, *local, op.domain)
         return self._text(table)
