@@ -289,7 +289,9 @@ class Circuit:
         return PassRecord(phase, iteration, self.output_value, rows)
 
 
-def run_passes(circuit: Circuit, iterations: int = 1, update: bool = True) -> Iterator[tuple[str, int]]:
+def run_passes(
+    circuit: Circuit, iterations: int = 1, update: bool = True
+) -> Iterator[tuple[str, int]]:
     """Perform the passes of SPEC §4, yielding (phase, iteration) after each.
 
     forward 0, then per iteration backward, update, forward; with

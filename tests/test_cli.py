@@ -12,6 +12,7 @@ import pytest
 
 from bpcli.cli import cli
 from bpcli.gates import OPS
+
 from conftest import NEURON, ROOT, invoke, run_json
 from reference import Reference, close
 
@@ -42,7 +43,9 @@ def test_precision_sets_the_digits_of_tables() -> None:
 
 
 def test_names_and_text_from_the_file_are_not_rich_markup(write_circuit) -> None:
-    path = write_circuit("description: '[red]x[/red] [bold]'\nunits: {a: 1}\ngates:\n  g: neg(a) -> b\n")
+    path = write_circuit(
+        "description: '[red]x[/red] [bold]'\nunits: {a: 1}\ngates:\n  g: neg(a) -> b\n"
+    )
     result = invoke("run", path)
     assert result.exit_code == 0
     assert "[red]x[/red] [bold]" in result.stdout
@@ -82,7 +85,10 @@ def test_iterations_and_no_update_choose_the_passes() -> None:
 
 def _without_ids(passes: list[dict]) -> list[dict]:
     return [
-        {**p, "units": {n: {k: v for k, v in u.items() if k != "id"} for n, u in p["units"].items()}}
+        {
+            **p,
+            "units": {n: {k: v for k, v in u.items() if k != "id"} for n, u in p["units"].items()},
+        }
         for p in passes
     ]
 
@@ -155,8 +161,12 @@ def test_set_suggests_a_near_name() -> None:
         ("  pw: pow(-8, 0.5) -> f\n", "pow(-8.0, 0.5)"),
     ],
 )
-def test_numeric_domain_errors_exit_1_at_the_gates_line(write_circuit, gates: str, fragment: str) -> None:
-    path = write_circuit("units:\n  a: 1\n  z: 0\n  big: 1000\ngates:\n  ok: add(a, a) -> two\n" + gates)
+def test_numeric_domain_errors_exit_1_at_the_gates_line(
+    write_circuit, gates: str, fragment: str
+) -> None:
+    path = write_circuit(
+        "units:\n  a: 1\n  z: 0\n  big: 1000\ngates:\n  ok: add(a, a) -> two\n" + gates
+    )
     result = invoke("run", path)
     assert result.exit_code == 1
     first = result.stderr.splitlines()[0]
@@ -209,6 +219,8 @@ def test_every_command_has_help_with_examples(command: str) -> None:
 def test_every_circuit_file_runs() -> None:
     for path in sorted((ROOT / "circuits").glob("*.txt")):
         text = path.read_text()
-        assert text.startswith("#"), f"{path.name} should open with a comment saying what it teaches"
+        assert text.startswith("#"), (
+            f"{path.name} should open with a comment saying what it teaches"
+        )
         result = invoke("run", path)
         assert result.exit_code == 0, (path, result.stderr)

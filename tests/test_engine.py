@@ -10,6 +10,7 @@ import pytest
 
 from bpcli.engine import run_passes
 from bpcli.parser import parse
+
 from conftest import CIRCUITS, ROOT
 from reference import Reference, close
 

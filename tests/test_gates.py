@@ -75,8 +75,8 @@ def test_ties_choose_u0() -> None:
 def _one_gate(op_name: str, *values: float, const_u1: bool = False) -> Circuit:
     op = OPS[op_name]
     n = op.arity
-    names = ["u0", "u1"][:n] + ["out"]
-    kinds = ["input", "const" if const_u1 else "input"][:n] + ["gate"]
+    names = [*["u0", "u1"][:n], "out"]
+    kinds = [*["input", "const" if const_u1 else "input"][:n], "gate"]
     cls = Gate2 if n == 2 else Gate1
     gate = cls("g0", op, tuple(range(n)), n, 7, 3)
     return Circuit(names, kinds, [*values, 0.0], [gate], n, 0.01)
