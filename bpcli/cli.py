@@ -7,6 +7,7 @@ computed, 2 wrong command-line usage.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import shutil
@@ -156,6 +157,19 @@ def output_options(f: F) -> F:
     return f
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The engine makes no reference cycles, so the collector would only cost time
+    (a full collection walks every Unit; see README, Performance)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def table_renderer(precision: int, color: str) -> Any:
     from .render.table import TableRenderer
 
@@ -213,11 +227,16 @@ def run(
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
     """
-    name, circuit = load(file, sets, step_size)
     if no_update and iterations != 1:
         raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
-    gc.disable()  # the engine makes no reference cycles; collections only cost time
-    passes = run_passes(circuit, iterations, update=not no_update)
+    with gc_paused():
+        name, circuit = load(file, sets, step_size)
+        passes = run_passes(circuit, iterations, update=not no_update)
+        emit_run(name, circuit, passes, quiet, fmt, precision, color)
+
+
+def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], quiet: bool,
+             fmt: str, precision: int, color: str) -> None:  # fmt: skip
     if quiet:
         for _ in passes:
             pass
