@@ -15,6 +15,7 @@ objects for the renderers.
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterator
 from typing import NamedTuple
 
@@ -22,6 +23,7 @@ from .errors import CircuitError
 from .gates import Op
 
 INF = math.inf
+_drain = deque(maxlen=0).extend  # runs a generator to its end, keeping nothing
 NAN = math.nan
 INPUT, GATE, CONST = "input", "gate", "const"
 
@@ -227,22 +229,32 @@ class Circuit:
 
     # -- the passes -------------------------------------------------------
 
-    def forward(self) -> None:
+    # Each pass is a generator that yields after every single call, so that
+    # `bpcli trace` can watch the very same code that `run` drains at full speed.
+
+    def forward_steps(self) -> Iterator[Gate]:
+        """Each gate's forward() in file order; yields the gate after its call."""
         units = self.units
         for g in self.gates:
             if type(g) is Gate2:
                 units[g.out] = g.forward(units[g.i0], units[g.i1])
             else:
                 units[g.out] = g.forward(units[g.i0])
+            yield g
 
-    def backward(self) -> None:
+    def backward_steps(self) -> Iterator[Gate | None]:
+        """Zero every grad and seed the output's with 1.0 (yields None), then each
+        gate's backward() in reverse file order (yields the gate after its call)."""
         for u in self.units:
             u.grad = 0.0
         self.units[self.output].grad = 1.0
+        yield None
         for g in reversed(self.gates):
             g.backward()
+            yield g
 
-    def update(self) -> None:
+    def update_steps(self) -> Iterator[int]:
+        """value += step_size × grad for each input not frozen; yields its index."""
         step = self.step_size
         units = self.units
         for i in self.inputs:
@@ -261,6 +273,16 @@ class Circuit:
                     "try a smaller --step-size",
                 )
             u.value = v
+            yield i
+
+    def forward(self) -> None:
+        _drain(self.forward_steps())
+
+    def backward(self) -> None:
+        _drain(self.backward_steps())
+
+    def update(self) -> None:
+        _drain(self.update_steps())
 
     @property
     def output_name(self) -> str:
