@@ -24,8 +24,10 @@ class CircuitError(Exception):
     """The circuit is wrong or could not be computed (exit status 1)."""
 
     def __init__(self, problems: list[Problem], filename: str = "<input>") -> None:
+        if not problems:
+            raise ValueError("a CircuitError needs at least one Problem")
         super().__init__(problems[0].message)
-        self.problems = problems
+        self.problems = list(problems)
         self.filename = filename  # set by whoever knows what was read
 
     @classmethod

@@ -5,13 +5,16 @@ parser where libyaml is missing), never composed into a tree and never
 constructed into Python objects: bpcli types every scalar itself, so keys are
 always names (a unit called ``no`` is not a boolean), numbers are what people
 write (``1e-3``), and no tag, anchor or alias is ever honoured. The walk keeps
-its own small stack, so any nesting depth gives an error, not a crash.
+no stack of its own beyond a depth count and never recurses, so any nesting
+depth gives an error, not a crash.
 
-Every error is a ``Problem`` with a 1-based line and column.
+Every error is a ``Problem`` with a 1-based line and column. Lines are YAML's
+lines (a line ends at LF, CRLF, CR, NEL, LS or PS); columns count characters.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from typing import Any, NamedTuple
@@ -22,34 +25,64 @@ from .engine import CONST, GATE, INPUT, Circuit, Gate, Gate1, Gate2
 from .errors import CircuitError, Problem, did_you_mean
 from .gates import OPS
 
+# PyYAML's libyaml binding when it is there (``CParser`` itself is not
+# exported by the ``yaml`` package; ``CBaseLoader`` is that parser plus the
+# unused base constructor), else the pure-Python parser.
 _Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 _BOOLEANS = {"true", "false", "yes", "no", "on", "off", "y", "n"}
-_NONFINITE = {".nan", ".inf", "+.inf", "-.inf", "nan", "inf", "+inf", "-inf", "infinity"}
+_NONFINITE = re.compile(r"[-+]?\.?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _NULLS = {"", "~", "null"}
+# What YAML accepts in a stream (YAML 1.1 §5.1, as libyaml checks it). Anything
+# else (NUL, other C0/C1 controls, DEL, lone surrogates, U+FFFE, U+FFFF) is
+# reported by bpcli itself, at its line and column.
+_BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 
 TOP_KEYS = ("description", "units", "gates", "expr", "output", "step_size", "frozen")
 DEFAULT_STEP_SIZE = 0.01
 NAME_RULE = "a name is letters, digits and '_', and does not start with a digit"
+MAX_DEPTH = 100  # a circuit needs 2 levels; libyaml itself stops at 1000
+MAX_ERRORS = 200  # with all_errors: stop listing after this many
+_TOO_DEEP = "the YAML nests too deeply"
+_TOO_DEEP_HINT = "a circuit file nests two levels: `units:`, `gates:` and their entries"
+_ALIAS_HINT = "write each value out; bpcli refuses anchors and aliases"
+
+
+def _q(text: str, limit: int = 60) -> str:
+    """User text quoted for a one-line message: escaped, and cut when long."""
+    shown = text if text.isprintable() else repr(text)[1:-1]
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return f"'{shown}'"
 
 
 def parse_number(text: str) -> float | str:
     """A number as a person writes it, or the reason it is not one."""
     t = text.strip()
-    if t.lower() in _NULLS:
+    low = t.lower()
+    if low in _NULLS:
         return "no value given"
-    if t.lower() in _BOOLEANS:
-        return f"'{t}' is a boolean, not a number"
-    if t.lower() in _NONFINITE:
-        return f"'{t}' is not a finite number"
+    if low in _BOOLEANS:
+        return f"{_q(t)} is a boolean, not a number"
+    if _NONFINITE.match(t):
+        return f"{_q(t)} is not a finite number"
     if not NUMBER_RE.match(t):
-        return f"'{t}' is not a number"
+        return f"{_q(t)} is not a number"
     x = float(t)
     if not math.isfinite(x):
-        return f"'{t}' is too large: it overflows to infinity"
+        return f"{_q(t)} is too large: it overflows to infinity"
     return x
+
+
+def _name_hint(text: str) -> str | None:
+    """For an invalid name: the valid name it was probably meant to be."""
+    fixed = re.sub(r"[-.]", "_", text.strip())
+    if fixed and fixed != text and NAME_RE.match(fixed):
+        return f"did you mean '{fixed}'?"
+    return None
 
 
 class _Pos(NamedTuple):
@@ -57,16 +90,30 @@ class _Pos(NamedTuple):
     col: int
 
 
+class _Source:
+    """Turns character offsets into YAML's 1-based lines and columns."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def pos(self, index: int) -> _Pos:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in _LINE_BREAK.finditer(self.text)]
+        index = max(0, min(index, len(self.text)))
+        k = bisect.bisect_right(self._starts, index) - 1
+        return _Pos(k + 1, index - self._starts[k] + 1)
+
+
 class _RawGate(NamedTuple):
     name: str
     pos: _Pos
     text: str
-    text_pos: _Pos  # where the value scalar's text starts
-    quoted: bool
-
-
-def _pos(mark: Any) -> _Pos:
-    return _Pos(mark.line + 1, mark.column + 1)
+    start: int  # source offset of the value scalar (its quote, if quoted)
+    end: int
+    style: str | None
+    pos_line: int  # where the value scalar starts
+    pos_col: int
 
 
 def _kind_of(ev: yaml.Event) -> str:
@@ -75,8 +122,23 @@ def _kind_of(ev: yaml.Event) -> str:
     if isinstance(ev, yaml.SequenceStartEvent):
         return "a list"
     if isinstance(ev, yaml.ScalarEvent):
-        return "a string" if ev.style else f"'{ev.value}'"
+        if ev.style in ("|", ">"):
+            return "a block of text"
+        if ev.style:
+            return f"the string {_q(ev.value)}"
+        return _q(ev.value) if ev.value else "nothing"
     return "nothing"
+
+
+def _is_empty(ev: yaml.Event) -> bool:
+    return isinstance(ev, yaml.ScalarEvent) and not ev.style and not ev.value
+
+
+def _output_of(text: str) -> str | None:
+    """The OUT of a gate's `OP(ARGS) -> OUT` text, if it has one."""
+    _, arrow, out = text.rpartition("->")
+    out = out.strip()
+    return out if arrow and out else None
 
 
 class _Reader:
@@ -84,72 +146,111 @@ class _Reader:
 
     def __init__(self, text: str, all_errors: bool) -> None:
         self.text = text
+        self.src = _Source(text)
         self.all_errors = all_errors
         self.problems: list[Problem] = []
-        self._p = _Parser(text)
+        self._p: Any = None
+        self.depth = 0
         # Collected from the document:
-        self.units: list[tuple[str, _Pos, float, tuple[int, int]]] = []
+        self.top = _Pos(1, 1)
+        self.units: list[tuple[str, _Pos, float]] = []
         self.gates: list[_RawGate] = []
+        self.gate_entries = 0  # gates given, right or wrong
         self.output: tuple[str, _Pos] | None = None
         self.frozen: list[tuple[str, _Pos]] = []
         self.step_size = DEFAULT_STEP_SIZE
         self.description: str | None = None
         self.seen_keys: dict[str, _Pos] = {}
+        self.misspelt: dict[str, _Pos] = {}  # a required key, given under a near-miss name
+        # What was reported, so that its uses are not reported again:
+        self.broken: set[str] = set()  # names whose definition was wrong
+        self.broken_keys: set[str] = set()  # top-level keys whose value was wrong
 
     # -- reporting ------------------------------------------------------------
 
     def report(self, pos: _Pos, message: str, hint: str | None = None) -> None:
         self.problems.append(Problem(pos.line, pos.col, message, hint))
-        if not self.all_errors:
+        if not self.all_errors or len(self.problems) >= MAX_ERRORS:
             raise CircuitError(self.problems)
+
+    def at(self, mark: Any) -> _Pos:
+        """A YAML mark as a position; libyaml may place marks past the end of the file."""
+        if mark.index >= len(self.text):
+            return self.src.pos(len(self.text))
+        return _Pos(mark.line + 1, mark.column + 1)
+
+    def _fatal(self, pos: _Pos, message: str, hint: str | None = None) -> CircuitError:
+        return CircuitError([*self.problems, Problem(pos.line, pos.col, message, hint)])
 
     # -- events ---------------------------------------------------------------
 
     def next(self) -> yaml.Event:
         try:
+            if self._p is None:
+                self._p = _Parser(self.text)
             ev = self._p.get_event()
         except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            pos = _pos(mark) if mark else _Pos(1, 1)
-            msg = exc.problem or exc.context or "invalid YAML"
-            ctx = f" ({exc.context})" if exc.context and exc.problem else ""
-            raise CircuitError(
-                [*self.problems, Problem(pos.line, pos.col, f"invalid YAML: {msg}{ctx}")]
-            ) from None
-        except yaml.YAMLError as exc:  # e.g. the reader's "unacceptable character"
-            raise CircuitError(self.problems + [self._reader_problem(exc)]) from None
-        if isinstance(ev, yaml.AliasEvent):
-            self._fatal(
-                _pos(ev.start_mark),
-                f"aliases (*{ev.anchor}) are not allowed",
-                "write each value out; bpcli refuses anchors and aliases",
+            raise self._yaml_error(exc) from None
+        except yaml.YAMLError as exc:  # the reader's "unacceptable character"
+            raise self._reader_error(exc) from None
+        if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self._fatal(self.at(ev.start_mark), _TOO_DEEP, _TOO_DEEP_HINT)
+        elif isinstance(ev, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.depth -= 1
+        elif isinstance(ev, yaml.AliasEvent):
+            raise self._fatal(
+                self.at(ev.start_mark), f"aliases (*{ev.anchor}) are not allowed", _ALIAS_HINT
             )
         anchor = getattr(ev, "anchor", None)
         if anchor is not None:
-            self._fatal(
-                _pos(ev.start_mark),
-                f"anchors (&{anchor}) are not allowed",
-                "write each value out; bpcli refuses anchors and aliases",
+            raise self._fatal(
+                self.at(ev.start_mark), f"anchors (&{anchor}) are not allowed", _ALIAS_HINT
             )
         tag = getattr(ev, "tag", None)
         if tag is not None and not isinstance(ev, yaml.DocumentStartEvent):
-            self._fatal(
-                _pos(ev.start_mark),
+            if tag.startswith("tag:yaml.org,2002:"):
+                tag = "!!" + tag[len("tag:yaml.org,2002:") :]
+            raise self._fatal(
+                self.at(ev.start_mark),
                 f"tags ({tag}) are not allowed",
                 "bpcli reads plain names and numbers; remove the tag",
             )
         return ev
 
-    def _fatal(self, pos: _Pos, message: str, hint: str | None = None) -> None:
-        raise CircuitError([*self.problems, Problem(pos.line, pos.col, message, hint)])
+    def _yaml_error(self, exc: yaml.MarkedYAMLError) -> CircuitError:
+        mark = exc.problem_mark or exc.context_mark
+        pos = self.at(mark) if mark is not None else _Pos(1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            return self._fatal(pos, _TOO_DEEP, _TOO_DEEP_HINT)
+        message = f"invalid YAML: {problem}"
+        if exc.context and exc.problem:
+            cm = exc.context_mark
+            where = ""
+            context = self.at(cm) if cm is not None else pos
+            if context != pos:
+                where = f" at line {context.line}, column {context.col}"
+            message += f" ({exc.context}{where})"
+        hint = None
+        index = getattr(mark, "index", None)
+        if isinstance(index, int) and self.text[index : index + 1] == "\t":
+            hint = "YAML does not allow tabs for indentation: indent with spaces"
+        elif "mapping values are not allowed" in problem:
+            hint = "a ': ' inside a value needs quotes, or a key is indented wrongly"
+        return self._fatal(pos, message, hint)
 
-    def _reader_problem(self, exc: yaml.YAMLError) -> Problem:
+    def _reader_error(self, exc: yaml.YAMLError) -> CircuitError:
         position = getattr(exc, "position", None)
-        if isinstance(position, int):
-            line = self.text.count("\n", 0, position) + 1
-            col = position - (self.text.rfind("\n", 0, position) + 1) + 1
-            return Problem(line, col, f"invalid character: {exc}")
-        return Problem(1, 1, f"invalid YAML: {exc}")
+        reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+        if not isinstance(position, int):
+            return self._fatal(_Pos(1, 1), f"invalid YAML: {reason}")
+        if not issubclass(_Parser, yaml.reader.Reader):  # libyaml counts UTF-8 bytes
+            position = len(
+                self.text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore")
+            )
+        return self._fatal(self.src.pos(position), f"invalid character: {reason}")
 
     def skip(self, ev: yaml.Event) -> None:
         """Skip the value that starts with ``ev`` (iteratively, at any depth)."""
@@ -167,20 +268,27 @@ class _Reader:
 
     def read(self) -> None:
         self.next()  # StreamStart
-        ev = self.next()
+        ev = self.next()  # DocumentStart, or StreamEnd for a file of comments
         if isinstance(ev, yaml.StreamEndEvent):
-            self._fatal(_Pos(1, 1), "the file is empty", "a circuit needs `units:` and `gates:`")
-        ev = self.next()  # DocumentStart -> first node
-        if isinstance(ev, yaml.ScalarEvent) and ev.value == "" and not ev.style:
-            self._fatal(_pos(ev.start_mark), "the file is empty",
-                        "a circuit needs `units:` and `gates:`")  # fmt: skip
+            what = "has only comments" if self.text.strip() else "is empty"
+            raise self._fatal(
+                _Pos(1, 1), f"the file {what}: no circuit", "a circuit needs `units:` and `gates:`"
+            )
+        ev = self.next()  # the document's top node
+        if _is_empty(ev):
+            raise self._fatal(
+                self.at(ev.start_mark),
+                "the document is empty: no circuit",
+                "a circuit needs `units:` and `gates:`",
+            )
         if not isinstance(ev, yaml.MappingStartEvent):
-            self._fatal(
-                _pos(ev.start_mark),
+            raise self._fatal(
+                self.at(ev.start_mark),
                 f"the top level must be a mapping of keys (units:, gates:, …), "
                 f"found {_kind_of(ev)}",
+                "start with `units:` on a line of its own",
             )
-        self.top = _pos(ev.start_mark)
+        self.top = self.at(ev.start_mark)
         while True:
             ev = self.next()
             if isinstance(ev, yaml.MappingEndEvent):
@@ -189,36 +297,54 @@ class _Reader:
         self.next()  # DocumentEnd
         ev = self.next()
         if not isinstance(ev, yaml.StreamEndEvent):
-            self._fatal(_pos(ev.start_mark), "a circuit file holds one YAML document, found more",
-                        "remove the second '---' and what follows it")  # fmt: skip
+            raise self._fatal(
+                self.at(ev.start_mark),
+                "a circuit file holds one YAML document, found more",
+                "remove the second '---' and what follows it",
+            )
 
     def key_name(self, ev: yaml.Event, what: str) -> str | None:
         """A mapping key that must be a name; None (reported, value skipped) otherwise."""
         if not isinstance(ev, yaml.ScalarEvent):
-            self.report(_pos(ev.start_mark), f"{what} must be a name, found {_kind_of(ev)}")
+            self.report(self.at(ev.start_mark), f"{what} must be a name, found {_kind_of(ev)}")
             self.skip(ev)
             self.skip(self.next())
             return None
         if not NAME_RE.match(ev.value):
-            self.report(_pos(ev.start_mark), f"invalid name '{ev.value}': {NAME_RULE}")
+            self.broken.add(ev.value)
+            self.report(
+                self.at(ev.start_mark),
+                f"invalid name {_q(ev.value)}: {NAME_RULE}",
+                _name_hint(ev.value),
+            )
             self.skip(self.next())
             return None
         return ev.value
 
     def top_key(self, ev: yaml.Event) -> None:
+        pos = self.at(ev.start_mark)
+        if isinstance(ev, yaml.ScalarEvent) and ev.value not in TOP_KEYS:
+            key = ev.value
+            hint = did_you_mean(key, TOP_KEYS) or did_you_mean(key.replace("-", "_"), TOP_KEYS)
+            for required in ("units", "gates"):
+                if did_you_mean(key, [required]) and required not in self.seen_keys:
+                    self.misspelt.setdefault(required, pos)  # not "missing" as well
+            self.report(
+                pos, f"unknown key {_q(key)}", hint or f"the keys are: {', '.join(TOP_KEYS)}"
+            )
+            self.skip(self.next())
+            return
         key = self.key_name(ev, "a top-level key")
         if key is None:
             return
-        pos = _pos(ev.start_mark)
         value = self.next()
-        if key not in TOP_KEYS:
-            self.report(pos, f"unknown key '{key}'",
-                        did_you_mean(key, TOP_KEYS) or f"the keys are: {', '.join(TOP_KEYS)}")  # fmt: skip
-            self.skip(value)
-            return
         if key in self.seen_keys:
             first = self.seen_keys[key]
-            self.report(pos, f"duplicate key '{key}' (first given at line {first.line})")
+            self.report(
+                pos,
+                f"duplicate key '{key}' (first given at line {first.line})",
+                "give each top-level key once",
+            )
             self.skip(value)
             return
         self.seen_keys[key] = pos
@@ -227,37 +353,58 @@ class _Reader:
     def mapping(self, key: str, pos: _Pos, ev: yaml.Event, example: str) -> bool:
         if isinstance(ev, yaml.MappingStartEvent):
             return True
-        if isinstance(ev, yaml.ScalarEvent) and ev.value == "" and not ev.style:
-            self.report(pos, f"'{key}' is empty", f"write it as a mapping: {example}")
+        self.broken_keys.add(key)
+        hint = f"write it as a mapping: {example}"
+        if _is_empty(ev):
+            self.report(pos, f"'{key}' is empty", hint)
         else:
-            hint = f"write it as a mapping: {example}"
             if isinstance(ev, yaml.SequenceStartEvent):
                 hint += " (one per line, no '- ')"
-            self.report(_pos(ev.start_mark), f"'{key}' must be a mapping, found {_kind_of(ev)}",
-                        hint)  # fmt: skip
+            self.report(
+                self.at(ev.start_mark), f"'{key}' must be a mapping, found {_kind_of(ev)}", hint
+            )
         self.skip(ev)
         return False
 
     def number(self, ev: yaml.Event, what: str) -> float | None:
         if not isinstance(ev, yaml.ScalarEvent):
-            self.report(_pos(ev.start_mark), f"{what} must be a number, found {_kind_of(ev)}")
+            self.report(self.at(ev.start_mark), f"{what} must be a number, found {_kind_of(ev)}")
             self.skip(ev)
             return None
         if ev.style:
-            self.report(_pos(ev.start_mark),
-                        f"{what} must be a number, found the string {ev.value!r}",
-                        "remove the quotes")  # fmt: skip
+            hint = (
+                "remove the quotes" if ev.style in ("'", '"') else "write the number on this line"
+            )
+            self.report(
+                self.at(ev.start_mark), f"{what} must be a number, found {_kind_of(ev)}", hint
+            )
             return None
         x = parse_number(ev.value)
         if isinstance(x, str):
-            self.report(_pos(ev.start_mark), f"{what}: {x}")
+            hint = None
+            if "," in ev.value and NUMBER_RE.match(ev.value.strip().replace(",", ".")):
+                hint = "write the decimal point as '.'"
+            elif "(" in ev.value and "->" in ev.value:
+                hint = "this looks like a gate: is the `gates:` line above it missing?"
+            self.report(self.at(ev.start_mark), f"{what}: {x}", hint)
             return None
         return x
 
-    def scalar(self, ev: yaml.Event, what: str) -> str | None:
+    def name(self, ev: yaml.Event, what: str) -> str | None:
+        """A scalar that must be a name (``output``, an entry of ``frozen``)."""
         if not isinstance(ev, yaml.ScalarEvent):
-            self.report(_pos(ev.start_mark), f"{what} must be a name, found {_kind_of(ev)}")
+            self.report(self.at(ev.start_mark), f"{what} must be a name, found {_kind_of(ev)}")
             self.skip(ev)
+            return None
+        if _is_empty(ev):
+            self.report(self.at(ev.start_mark), f"{what} is empty", "give the name of a unit")
+            return None
+        if not NAME_RE.match(ev.value):
+            self.report(
+                self.at(ev.start_mark),
+                f"{what}: invalid name {_q(ev.value)}: {NAME_RULE}",
+                _name_hint(ev.value),
+            )
             return None
         return ev.value
 
@@ -265,7 +412,7 @@ class _Reader:
 
     def read_description(self, pos: _Pos, ev: yaml.Event) -> None:
         if not isinstance(ev, yaml.ScalarEvent):
-            self.report(_pos(ev.start_mark), f"'description' must be text, found {_kind_of(ev)}")
+            self.report(self.at(ev.start_mark), f"'description' must be text, found {_kind_of(ev)}")
             self.skip(ev)
             return
         self.description = ev.value
@@ -277,14 +424,15 @@ class _Reader:
             ev = self.next()
             if isinstance(ev, yaml.MappingEndEvent):
                 return
-            name = self.key_name(ev, "a unit name")
+            name = self.key_name(ev, "a key under 'units'")
             if name is None:
                 continue
             value = self.next()
             x = self.number(value, f"unit '{name}'")
-            if x is not None:
-                span = (value.start_mark.index, value.end_mark.index)
-                self.units.append((name, _pos(ev.start_mark), x, span))
+            if x is None:
+                self.broken.add(name)
+            else:
+                self.units.append((name, self.at(ev.start_mark), x))
 
     def read_gates(self, pos: _Pos, ev: yaml.Event) -> None:
         if not self.mapping("gates", pos, ev, "`mulg0: mul(a, x) -> ax`"):
@@ -293,28 +441,44 @@ class _Reader:
             ev = self.next()
             if isinstance(ev, yaml.MappingEndEvent):
                 return
-            name = self.key_name(ev, "a gate name")
+            self.gate_entries += 1
+            name = self.key_name(ev, "a key under 'gates'")
             if name is None:
                 continue
             value = self.next()
-            if not isinstance(value, yaml.ScalarEvent) or (not value.style and not value.value):
-                self.report(_pos(value.start_mark),
-                            f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {_kind_of(value)}",
-                            "for example `mulg0: mul(a, x) -> ax`")  # fmt: skip
+            if not isinstance(value, yaml.ScalarEvent) or _is_empty(value):
+                self.broken.add(name)
+                self.report(
+                    self.at(value.start_mark),
+                    f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {_kind_of(value)}",
+                    "for example `mulg0: mul(a, x) -> ax`",
+                )
                 self.skip(value)
                 continue
-            self.gates.append(_RawGate(name, _pos(ev.start_mark), value.value,
-                                       _pos(value.start_mark), bool(value.style)))  # fmt: skip
+            self.gates.append(
+                _RawGate(
+                    name,
+                    self.at(ev.start_mark),
+                    value.value,
+                    value.start_mark.index,
+                    value.end_mark.index,
+                    value.style or None,
+                    *self.at(value.start_mark),
+                )
+            )
 
     def read_expr(self, pos: _Pos, ev: yaml.Event) -> None:
-        self.report(pos, "'expr:' formulas are not supported by this version of bpcli",
-                    "write the circuit as `gates:`, one `NAME: OP(ARG, ARG) -> OUT` a line")  # fmt: skip
+        self.report(
+            pos,
+            "'expr:' formulas are not supported by this version of bpcli",
+            "write the circuit as `gates:`, one `NAME: OP(ARG, ARG) -> OUT` a line",
+        )
         self.skip(ev)
 
     def read_output(self, pos: _Pos, ev: yaml.Event) -> None:
-        name = self.scalar(ev, "'output'")
+        name = self.name(ev, "'output'")
         if name is not None:
-            self.output = (name, _pos(ev.start_mark))
+            self.output = (name, self.at(ev.start_mark))
 
     def read_step_size(self, pos: _Pos, ev: yaml.Event) -> None:
         x = self.number(ev, "'step_size'")
@@ -323,24 +487,70 @@ class _Reader:
 
     def read_frozen(self, pos: _Pos, ev: yaml.Event) -> None:
         if not isinstance(ev, yaml.SequenceStartEvent):
-            if isinstance(ev, yaml.ScalarEvent) and ev.value and not ev.style:
+            if isinstance(ev, yaml.ScalarEvent) and NAME_RE.match(ev.value) and not ev.style:
                 hint = f"write it as a list: `frozen: [{ev.value}]`"
             else:
                 hint = "write it as a list: `frozen: [a, b]`"
-            self.report(_pos(ev.start_mark), f"'frozen' must be a list of input units, "
-                        f"found {_kind_of(ev)}", hint)  # fmt: skip
+            self.report(
+                self.at(ev.start_mark),
+                f"'frozen' must be a list of input units, found {_kind_of(ev)}",
+                hint,
+            )
             self.skip(ev)
             return
         while True:
             ev = self.next()
             if isinstance(ev, yaml.SequenceEndEvent):
                 return
-            name = self.scalar(ev, "an entry of 'frozen'")
+            name = self.name(ev, "an entry of 'frozen'")
             if name is not None:
-                self.frozen.append((name, _pos(ev.start_mark)))
+                self.frozen.append((name, self.at(ev.start_mark)))
+
+    # -- positions inside a gate's text -------------------------------------------
+
+    def gate_pos(self, raw: _RawGate, offset: int) -> _Pos:
+        """Where character ``offset`` of a gate's text is in the file.
+
+        Exact for text written as is; for text YAML changed (escapes, folded
+        lines) the nearest character that can be matched, else the value's start.
+        """
+        src = self.text[raw.start : raw.end]
+        base = raw.start
+        if raw.style in ("'", '"'):
+            src, base = src[1:-1], base + 1
+        elif raw.style in ("|", ">"):
+            cut = src.find("\n") + 1
+            src, base = src[cut:], base + cut
+        if src.startswith(raw.text):
+            if raw.style not in ("|", ">") and not _LINE_BREAK.search(src, 0, offset):
+                return _Pos(raw.pos_line, raw.pos_col + (base - raw.start) + offset)
+            return self.src.pos(base + offset)
+        # Align the value with its source, skipping only whitespace in the source.
+        j = 0
+        for k, ch in enumerate(raw.text[: offset + 1]):
+            skipped = False
+            while j < len(src) and src[j] != ch and src[j] in " \t\r\n":
+                j += 1
+                skipped = True
+            if j < len(src) and src[j] == ch:
+                here = j
+                j += 1
+            elif skipped and ch in " \t\n":
+                here = j - 1  # a line break that YAML folded into this space
+            else:
+                return self.src.pos(raw.start)
+            if k == offset:
+                return self.src.pos(base + here)
+        return self.src.pos(base + j)
 
 
 # -- from the collected document to a Circuit ---------------------------------------
+
+
+class _Def(NamedTuple):
+    kind: str  # "input", "gate" (a gate's name) or "output" (a gate's output)
+    pos: _Pos
+    gate: str = ""  # for an output: the gate that produces it
 
 
 class _Builder:
@@ -350,7 +560,7 @@ class _Builder:
         self.kinds: list[str] = []
         self.values: list[float] = []
         self.index: dict[str, int] = {}
-        self.where: dict[str, tuple[str, _Pos]] = {}  # name -> (what it is, where defined)
+        self.defs: dict[str, _Def] = {}
         self.gates: list[Gate] = []
         self.locations: dict[str, tuple[int, int]] = {}
 
@@ -365,243 +575,355 @@ class _Builder:
         self.index[name] = i
         return i
 
+    def known(self) -> list[str]:
+        """The units a gate may use at this point (for did-you-mean)."""
+        return [n for n, d in self.defs.items() if d.kind != "gate"]
+
     def build(self) -> Circuit:
         r = self.r
-        top = getattr(r, "top", _Pos(1, 1))
         if "units" not in r.seen_keys:
-            self.report(top, "missing required key 'units'", "add `units:` with the inputs")
-        if "gates" not in r.seen_keys and "expr" not in r.seen_keys:
-            self.report(top, "missing required key 'gates'",
-                        "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`")  # fmt: skip
-        for name, pos, value, _span in r.units:
-            if name in self.where:
-                first = self.where[name][1]
-                self.report(pos, f"duplicate unit '{name}' (first given at line {first.line})")
+            r.broken_keys.add("units")  # no unit is known: do not guess at names
+            if "units" not in r.misspelt:  # else reported as an unknown key
+                self.report(r.top, "missing required key 'units'", "add `units:` with the inputs")
+        for name, pos, value in r.units:
+            if name in self.defs:
+                first = self.defs[name].pos
+                self.report(
+                    pos,
+                    f"duplicate unit '{name}' (first given at line {first.line})",
+                    "give each unit once",
+                )
                 continue
-            self.where[name] = ("input unit", pos)
+            self.defs[name] = _Def("input", pos)
             self.locations[name] = (pos.line, pos.col)
             self.add_unit(name, INPUT, value)
-        self.later_outputs = self._outputs_by_name()
+        if "gates" not in r.seen_keys and "expr" not in r.seen_keys and "gates" not in r.misspelt:
+            self.report(
+                r.top, "missing required key 'gates'", "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"
+            )
+        self.gate_names = {raw.name: raw for raw in r.gates}
+        self.later_outputs: dict[str, int] = {}  # output name -> index of its first gate
         for k, raw in enumerate(r.gates):
-            n_problems = len(r.problems)
+            out = _output_of(raw.text)
+            if out is not None:
+                self.later_outputs.setdefault(out, k)
+        for k, raw in enumerate(r.gates):
+            n_gates = len(self.gates)
             self.gate(k, raw)
-            if len(r.problems) > n_problems:  # only with all_errors: avoid a cascade
-                out = raw.text.rpartition("->")[2].strip()
-                if NAME_RE.match(out) and out not in self.where:
-                    self.where[out] = ("broken gate", raw.pos)
+            if len(self.gates) == n_gates:  # only with all_errors: avoid a cascade
+                out = _output_of(raw.text)
+                if out is not None and out not in self.defs:
+                    r.broken.add(out)
         output = self.resolve_output()
         frozen = self.resolve_frozen()
         if r.problems:
             raise CircuitError(r.problems)
         return Circuit(
-            self.names, self.kinds, self.values, self.gates, output, r.step_size,
-            frozen, r.description, self.locations,
-        )  # fmt: skip
-
-    def _outputs_by_name(self) -> dict[str, list[tuple[int, _Pos]]]:
-        """Where each name is a gate output, for 'used before defined' messages."""
-        found: dict[str, list[tuple[int, _Pos]]] = {}
-        for k, raw in enumerate(self.r.gates):
-            out = raw.text.rpartition("->")[2].strip()
-            if out:
-                found.setdefault(out, []).append((k, raw.pos))
-        return found
+            self.names,
+            self.kinds,
+            self.values,
+            self.gates,
+            output,
+            r.step_size,
+            frozen,
+            r.description,
+            self.locations,
+        )
 
     def gate(self, k: int, raw: _RawGate) -> None:
         name, pos = raw.name, raw.pos
-        if name in self.where:
-            what, first = self.where[name]
-            self.report(pos, f"gate name '{name}' is already the name of {what} '{name}' "
-                        f"(line {first.line})", "names are unique across units and gates")  # fmt: skip
+        d = self.defs.get(name)
+        if d is not None:
+            line = d.pos.line
+            if d.kind == "input":
+                msg = f"gate name '{name}' is already the name of input unit '{name}' (line {line})"
+            elif d.kind == "gate":
+                msg = f"duplicate gate '{name}' (first given at line {line})"
+            else:
+                msg = (
+                    f"gate name '{name}' is already the name of the output of gate "
+                    f"'{d.gate}' (line {line})"
+                )
+            self.report(pos, msg, "names are unique across units and gates: rename the gate")
             return
-        self.where[name] = ("gate", pos)
+        self.defs[name] = _Def("gate", pos)
         parsed = self.split(raw)
         if parsed is None:
             return
-        op, args, out, out_col = parsed
-        arg_units: list[int] = []
-        for slot, (arg, col) in enumerate(args):
-            i = self.argument(k, raw, slot, arg, col)
-            if i is None:
-                return
-            arg_units.append(i)
-        out_pos = self.col_pos(raw, out_col)
-        if not NAME_RE.match(out):
-            self.report(out_pos, f"invalid output name '{out}': {NAME_RULE}")
+        op, args, out, out_offset = parsed
+        # Every argument is checked (with all_errors, each wrong one is reported).
+        found = [
+            self.argument(k, raw, slot, arg, offset) for slot, (arg, offset) in enumerate(args)
+        ]
+        arg_units = [i for i in found if i is not None]
+        if len(arg_units) != len(found):
             return
-        if out in self.where:
-            what, first = self.where[out]
-            if what == "input unit":
-                msg = f"gate '{name}' redefines input unit '{out}' (line {first.line})"
+        d = self.defs.get(out)
+        if d is not None:
+            if d.kind == "input":
+                msg = f"gate '{name}' redefines input unit '{out}' (line {d.pos.line})"
                 hint = "give the gate's output a new name"
-            elif what == "gate":
-                msg = f"output '{out}' is already the name of gate '{out}' (line {first.line})"
-                hint = "names are unique across units and gates"
+            elif d.kind == "gate":
+                msg = f"output '{out}' is already the name of gate '{out}' (line {d.pos.line})"
+                hint = "names are unique across units and gates: give the output a new name"
             else:
-                msg = f"'{out}' is already produced by {what} (line {first.line})"
+                msg = f"'{out}' is already produced by gate '{d.gate}' (line {d.pos.line})"
                 hint = "each unit is produced by at most one gate: give this output a new name"
-            self.report(out_pos, msg, hint)
+            self.report(self.r.gate_pos(raw, out_offset), msg, hint)
             return
-        self.where[out] = (f"gate '{name}'", pos)
+        if out in self.r.broken:
+            return  # its earlier definition was reported already
+        self.defs[out] = _Def("output", pos, name)
         i_out = self.add_unit(out, GATE, 0.0)
         self.locations[out] = (pos.line, pos.col)
         self.locations[name] = (pos.line, pos.col)
         cls = Gate2 if op.arity == 2 else Gate1
         self.gates.append(cls(name, op, tuple(arg_units), i_out, pos.line, pos.col))
 
-    def col_pos(self, raw: _RawGate, offset: int) -> _Pos:
-        return _Pos(raw.text_pos.line, raw.text_pos.col + offset + (1 if raw.quoted else 0))
-
     def split(self, raw: _RawGate) -> tuple[Any, list[tuple[str, int]], str, int] | None:
-        """`OP(ARG, ARG) -> OUT` into the op, the args with their columns, the output."""
+        """`OP(ARG, ARG) -> OUT` into the op, the args with their offsets, the output."""
         text = raw.text
+        at = self.r.gate_pos
         example = "write it as `OP(ARG, ARG) -> OUT`, e.g. `mul(a, x) -> ax`"
+        lead = len(text) - len(text.lstrip())
         p = text.find("(")
         if p < 0:
-            word = text.split("->")[0].strip()
-            msg = f"gate '{raw.name}': expected `OP(ARG, …) -> OUT`, found {text!r}"
-            hint = did_you_mean(word.split()[0] if word else word, OPS)
-            self.report(self.col_pos(raw, 0), msg, f"{example}; {hint}" if hint else example)
+            words = text.split("->")[0].split()
+            msg = f"gate '{raw.name}': expected `OP(ARG, …) -> OUT`, found {_q(text.strip())}"
+            if words and words[0] in OPS:
+                hint = f"put the arguments in parentheses: `{words[0]}(ARG, …) -> OUT`"
+            else:
+                near = did_you_mean(words[0], OPS) if words else None
+                hint = f"{example}; {near}" if near else example
+            self.report(at(raw, lead), msg, hint)
             return None
         op_name = text[:p].strip()
-        op_col = len(text) - len(text.lstrip())
         op = OPS.get(op_name)
         if op is None:
             if not op_name:
-                self.report(self.col_pos(raw, p), f"gate '{raw.name}': missing op before '('",
-                            f"the ops are: {', '.join(OPS)}")  # fmt: skip
+                self.report(
+                    at(raw, p),
+                    f"gate '{raw.name}': missing op before '('",
+                    f"the ops are: {', '.join(OPS)}",
+                )
             else:
                 hint = did_you_mean(op_name, OPS) or f"the ops are: {', '.join(OPS)}"
-                self.report(self.col_pos(raw, op_col), f"unknown op '{op_name}'", hint)
+                self.report(at(raw, lead), f"unknown op {_q(op_name)}", hint)
             return None
         q = text.find(")", p)
         inner_open = text.find("(", p + 1)
         if 0 <= inner_open < (q if q >= 0 else len(text)):
-            self.report(self.col_pos(raw, inner_open),
-                        f"gate '{raw.name}': nested calls are not allowed",
-                        "one gate per line: give the inner call its own gate and output")  # fmt: skip
+            self.report(
+                at(raw, inner_open),
+                f"gate '{raw.name}': nested calls are not allowed",
+                "one gate per line: give the inner call its own gate and output",
+            )
             return None
         if q < 0:
-            self.report(self.col_pos(raw, len(text.rstrip())), f"gate '{raw.name}': missing ')'",
-                        example)  # fmt: skip
+            self.report(at(raw, len(text.rstrip())), f"gate '{raw.name}': missing ')'", example)
             return None
         args: list[tuple[str, int]] = []
         start = p + 1
         for piece in text[p + 1 : q].split(","):
             stripped = piece.strip()
-            col = start + (len(piece) - len(piece.lstrip()) if stripped else 0)
-            args.append((stripped, col))
+            offset = start + (len(piece) - len(piece.lstrip()) if stripped else 0)
+            args.append((stripped, offset))
             start += len(piece) + 1
         if len(args) == 1 and not args[0][0]:
             args = []
         if len(args) != op.arity:
             want = "1 argument (u0)" if op.arity == 1 else "2 arguments (u0, u1)"
-            self.report(self.col_pos(raw, p),
-                        f"{op.name} takes {want}, got {len(args)}",
-                        f"for example `{op.name}({', '.join('ab'[: op.arity])}) -> out`")  # fmt: skip
+            self.report(
+                at(raw, p),
+                f"{op.name} takes {want}, got {len(args)}",
+                f"for example `{op.name}({', '.join('ab'[: op.arity])}) -> out`",
+            )
             return None
-        for arg, col in args:
+        for arg, offset in args:
             if not arg:
-                self.report(self.col_pos(raw, col), f"gate '{raw.name}': empty argument")
+                self.report(at(raw, offset), f"gate '{raw.name}': empty argument")
                 return None
         rest = text[q + 1 :]
         m = re.match(r"\s*->\s*(\S+)\s*\Z", rest)
-        if not m:
-            r2 = re.match(r"\s*->\s*(.*?)\s*\Z", rest)
-            if r2 and r2.group(1):
-                out = r2.group(1)
-                self.report(self.col_pos(raw, q + 1 + r2.start(1)),
-                            f"invalid output name '{out}': {NAME_RULE}")  # fmt: skip
-                return None
-            where = q + 1 + (len(rest) - len(rest.lstrip()) if rest.strip() else 0)
-            self.report(self.col_pos(raw, where),
-                        f"gate '{raw.name}': expected '-> OUT' after ')'", example)  # fmt: skip
+        if m and NAME_RE.match(m.group(1)):
+            return op, args, m.group(1), q + 1 + m.start(1)
+        m = re.match(r"\s*->\s*(.*?)\s*\Z", rest, re.S)
+        if m and m.group(1):
+            out = m.group(1)
+            self.report(
+                at(raw, q + 1 + m.start(1)),
+                f"invalid output name {_q(out)}: {NAME_RULE}",
+                _name_hint(out),
+            )
             return None
-        return op, args, m.group(1), q + 1 + m.start(1)
+        where = q + 1 + (len(rest) - len(rest.lstrip()) if rest.strip() else 0)
+        hint = example
+        if "→" in rest:
+            hint = "write the arrow as '->'"
+        self.report(at(raw, where), f"gate '{raw.name}': expected '-> OUT' after ')'", hint)
+        return None
 
-    def argument(self, k: int, raw: _RawGate, slot: int, arg: str, col: int) -> int | None:
-        pos = self.col_pos(raw, col)
+    def argument(self, k: int, raw: _RawGate, slot: int, arg: str, offset: int) -> int | None:
+        r = self.r
         if arg[0] in "+-.0123456789":
             x = parse_number(arg)
             if isinstance(x, str):
-                self.report(pos, f"gate '{raw.name}': argument {x}")
+                self.report(self.r.gate_pos(raw, offset), f"gate '{raw.name}': argument {x}")
                 return None
             return self.add_unit(f"{raw.name}.u{slot}", CONST, x)
+        if arg in r.broken:
+            return None  # its definition was reported already
         if not NAME_RE.match(arg):
-            self.report(pos, f"invalid name '{arg}': {NAME_RULE}")
+            self.report(
+                self.r.gate_pos(raw, offset),
+                f"invalid name {_q(arg)}: {NAME_RULE}",
+                _name_hint(arg),
+            )
             return None
-        i = self.index.get(arg)
-        if i is not None:
-            return i
-        what = self.where.get(arg)
-        if what is not None and what[0] == "broken gate":
-            return None  # already reported
-        if what is not None and what[0] == "gate":
-            self.report(pos, f"'{arg}' is a gate, not a unit",
-                        "use the gate's output (the name after '->')")  # fmt: skip
+        d = self.defs.get(arg)
+        if d is not None and d.kind != "gate":
+            return self.index[arg]
+        if arg in self.gate_names:
+            out = _output_of(self.gate_names[arg].text)
+            hint = f"use its output {_q(out)}" if out else "use the gate's output"
+            self.report(
+                self.r.gate_pos(raw, offset),
+                f"'{arg}' is a gate, not a unit",
+                hint + " (the name after '->')",
+            )
             return None
-        later = [(j, p) for j, p in self.later_outputs.get(arg, ()) if j >= k]
-        if later:
-            line = later[0][1].line
-            self.report(pos, f"'{arg}' is used before it is defined (line {line})",
-                        "the file order is the evaluation order: move this gate below "
-                        f"line {line}")  # fmt: skip
+        first = self.later_outputs.get(arg)
+        if first is not None and first == k:
+            self.report(
+                self.r.gate_pos(raw, offset),
+                f"'{arg}' is the output of this very gate '{raw.name}'",
+                "a gate cannot read its own output",
+            )
             return None
-        self.report(pos, f"unknown unit '{arg}'",
-                    did_you_mean(arg, self.index) or "define it under `units:` or as a gate output")  # fmt: skip
+        if first is not None and first > k:
+            line = r.gates[first].pos.line
+            self.report(
+                self.r.gate_pos(raw, offset),
+                f"'{arg}' is used before it is defined (line {line})",
+                f"the file order is the evaluation order: move this gate below line {line}",
+            )
+            return None
+        if "units" in r.broken_keys:
+            return None  # the units could not be read: no point guessing
+        self.report(
+            self.r.gate_pos(raw, offset),
+            f"unknown unit '{arg}'",
+            did_you_mean(arg, self.known()) or "define it under `units:` or as a gate output",
+        )
         return None
 
     def resolve_output(self) -> int:
         r = self.r
         if r.output is None:
-            if not self.gates:
-                if r.gates or "gates" not in r.seen_keys:
-                    return 0
-                self.report(r.seen_keys["gates"], "'gates' has no gates",
-                            "add at least one `NAME: OP(ARG, ARG) -> OUT`")  # fmt: skip
-                return 0
-            return self.gates[-1].out
+            if self.gates:
+                return self.gates[-1].out
+            if not r.gate_entries and "gates" in r.seen_keys and "gates" not in r.broken_keys:
+                self.report(
+                    r.seen_keys["gates"],
+                    "'gates' has no gates",
+                    "add at least one `NAME: OP(ARG, ARG) -> OUT`",
+                )
+            return 0
         name, pos = r.output
-        i = self.index.get(name)
-        if i is not None and self.kinds[i] != CONST:
-            return i
-        if name in self.where and self.where[name][0] == "gate":
-            self.report(pos, f"output '{name}' is a gate, not a unit",
-                        "name the gate's output (the name after '->')")  # fmt: skip
+        d = self.defs.get(name)
+        if d is not None and d.kind != "gate":
+            return self.index[name]
+        if name in r.broken or (d is None and "units" in r.broken_keys):
+            return 0  # reported already
+        if name in self.gate_names:
+            out = _output_of(self.gate_names[name].text)
+            self.report(
+                pos,
+                f"output '{name}' is a gate, not a unit",
+                f"name its output {_q(out)}" if out else "name the gate's output",
+            )
         else:
-            self.report(pos, f"output '{name}' is not a unit of this circuit",
-                        did_you_mean(name, self.index) or "name an input or a gate output")  # fmt: skip
+            self.report(
+                pos,
+                f"output '{name}' is not a unit of this circuit",
+                did_you_mean(name, self.known()) or "name an input or a gate output",
+            )
         return 0
 
     def resolve_frozen(self) -> set[int]:
         frozen: set[int] = set()
+        inputs = [n for n, d in self.defs.items() if d.kind == "input"]
         for name, pos in self.r.frozen:
-            i = self.index.get(name)
-            if i is None:
-                self.report(pos, f"frozen unit '{name}' is not an input unit",
-                            did_you_mean(name, [n for n, k in zip(self.names, self.kinds)
-                                                if k == INPUT]))  # fmt: skip
-            elif self.kinds[i] != INPUT:
-                self.report(pos, f"frozen unit '{name}' is a gate output; only inputs are updated")
-            elif i in frozen:
-                self.report(pos, f"'{name}' is listed twice in 'frozen'")
+            d = self.defs.get(name)
+            if d is None or d.kind == "gate":
+                if name in self.r.broken or "units" in self.r.broken_keys:
+                    continue  # reported already
+                self.report(
+                    pos,
+                    f"frozen unit '{name}' is not an input unit",
+                    did_you_mean(name, inputs) or "list input units only",
+                )
+            elif d.kind != "input":
+                self.report(
+                    pos,
+                    f"frozen unit '{name}' is a gate output; only inputs are updated",
+                    "list input units only",
+                )
+            elif self.index[name] in frozen:
+                self.report(pos, f"'{name}' is listed twice in 'frozen'", "list each unit once")
             else:
-                frozen.add(i)
+                frozen.add(self.index[name])
         return frozen
+
+
+def _text_position(text: str, index: int) -> tuple[int, int]:
+    p = _Source(text).pos(index)
+    return p.line, p.col
 
 
 def decode(data: bytes) -> str:
     """UTF-8 (with or without a BOM) to text; bad bytes are reported at their line."""
+    bom = b"\xef\xbb\xbf"
+    body = data[len(bom) :] if data.startswith(bom) else data
     try:
-        return data.decode("utf-8-sig")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        start = exc.start
-        line = data.count(b"\n", 0, start) + 1
-        line_start = data.rfind(b"\n", 0, start) + 1
-        col = len(data[line_start:start].decode("utf-8", "replace")) + 1
-        bad = data[start : exc.end].hex(" ")
-        raise CircuitError.at(line, col, f"the file is not valid UTF-8 (bytes {bad})",
-                              "save the file as UTF-8") from None  # fmt: skip
+        good = body[: exc.start].decode("utf-8")  # everything before is valid
+        line, col = _text_position(good, len(good))
+        bad = body[exc.start : exc.end].hex(" ")
+        hint = "save the file as UTF-8"
+        if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            hint = "this looks like UTF-16: save the file as UTF-8"
+        raise CircuitError.at(
+            line, col, f"the file is not valid UTF-8 (bytes {bad})", hint
+        ) from None
+
+
+def _check_characters(text: str) -> None:
+    """Refuse what YAML refuses (NUL, controls, lone surrogates), at its position."""
+    m = _BAD_CHAR.search(text)
+    if m is None:
+        return
+    ch = m.group()
+    line, col = _text_position(text, m.start())
+    code = f"U+{ord(ch):04X}"
+    if "\ud800" <= ch <= "\udfff":
+        raise CircuitError.at(line, col, f"lone surrogate {code}: the text is not valid Unicode")
+    if ch == "\0":
+        raise CircuitError.at(
+            line,
+            col,
+            f"NUL character ({code}) in the file",
+            "is this a binary or a UTF-16 file? save it as UTF-8 text",
+        )
+    if ch in "\ufffe\uffff":
+        raise CircuitError.at(line, col, f"character {code} is not allowed (a noncharacter)")
+    raise CircuitError.at(
+        line,
+        col,
+        f"control character {code} is not allowed",
+        "remove it; only tab, line breaks and printable text are allowed",
+    )
 
 
 def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
@@ -610,16 +932,15 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
     Raises CircuitError with the first problem, or with every problem found when
     ``all_errors`` is true.
     """
-    if isinstance(source, bytes):
-        text = decode(source)
-    else:
-        text = source
-        m = re.search("[\ud800-\udfff]", text)
-        if m is not None:
-            bad = m.start()
-            line = text.count("\n", 0, bad) + 1
-            col = bad - (text.rfind("\n", 0, bad) + 1) + 1
-            raise CircuitError.at(line, col, "the text holds a lone surrogate, not valid Unicode")
+    text = decode(source) if isinstance(source, bytes) else source
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    _check_characters(text)
     reader = _Reader(text, all_errors)
-    reader.read()
-    return _Builder(reader).build()
+    try:
+        reader.read()
+        return _Builder(reader).build()
+    except CircuitError as err:
+        if all_errors:  # list them in file order
+            err.problems.sort(key=lambda p: (p.line, p.col))
+        raise
