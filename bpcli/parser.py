@@ -15,6 +15,7 @@ lines (a line ends at LF, CRLF, CR, NEL, LS or PS); columns count characters.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 import re
 from typing import Any, NamedTuple
@@ -40,6 +41,15 @@ _NULLS = {"", "~", "null"}
 # reported by bpcli itself, at its line and column.
 _BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+_Scalar = yaml.ScalarEvent
+_NUMBER_START = "+-.0123456789"
+_NAME = "[A-Za-z_][A-Za-z0-9_]*"
+_ARG = rf"{_NAME}|[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?"
+# A well-formed gate: the fast path of _Builder.gate. Anything else (any
+# mistake) takes the path that explains what is wrong.
+_PLAIN_GATE = re.compile(
+    rf"\s*([a-z]+)\(\s*({_ARG})\s*(?:,\s*({_ARG})\s*)?\)\s*->\s*({_NAME})\s*\Z"
+)
 
 TOP_KEYS = ("description", "units", "gates", "expr", "output", "step_size", "frozen")
 DEFAULT_STEP_SIZE = 0.01
@@ -161,6 +171,7 @@ class _Reader:
         self.step_size = DEFAULT_STEP_SIZE
         self.description: str | None = None
         self.seen_keys: dict[str, _Pos] = {}
+        self.builder: _Builder | None = None
         self.misspelt: dict[str, _Pos] = {}  # a required key, given under a near-miss name
         # What was reported, so that its uses are not reported again:
         self.broken: set[str] = set()  # names whose definition was wrong
@@ -193,6 +204,8 @@ class _Reader:
             raise self._yaml_error(exc) from None
         except yaml.YAMLError as exc:  # the reader's "unacceptable character"
             raise self._reader_error(exc) from None
+        if type(ev) is _Scalar and ev.anchor is None and ev.tag is None:
+            return ev  # the common case, checked first: most events are such scalars
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -367,6 +380,10 @@ class _Reader:
         return False
 
     def number(self, ev: yaml.Event, what: str) -> float | None:
+        if type(ev) is _Scalar and not ev.style and NUMBER_RE.match(ev.value):
+            x = float(ev.value)
+            if -math.inf < x < math.inf:
+                return x
         if not isinstance(ev, yaml.ScalarEvent):
             self.report(self.at(ev.start_mark), f"{what} must be a number, found {_kind_of(ev)}")
             self.skip(ev)
@@ -432,11 +449,18 @@ class _Reader:
             if x is None:
                 self.broken.add(name)
             else:
-                self.units.append((name, self.at(ev.start_mark), x))
+                mark = ev.start_mark
+                self.units.append((name, _Pos(mark.line + 1, mark.column + 1), x))
 
     def read_gates(self, pos: _Pos, ev: yaml.Event) -> None:
         if not self.mapping("gates", pos, ev, "`mulg0: mul(a, x) -> ax`"):
             return
+        # With the inputs already read (units: above gates:, as usual), each
+        # well-formed gate is built as it is read, keeping nothing else of it.
+        b = self.builder
+        stream = b is not None and "units" in self.seen_keys and not self.gates
+        if stream:
+            b.add_inputs()
         while True:
             ev = self.next()
             if isinstance(ev, yaml.MappingEndEvent):
@@ -455,15 +479,21 @@ class _Reader:
                 )
                 self.skip(value)
                 continue
+            key, start = ev.start_mark, value.start_mark
+            if stream:
+                if b.plain_gate(name, value.value, key.line + 1, key.column + 1):
+                    continue
+                stream = False  # keep the file's order: this gate and the rest wait
             self.gates.append(
                 _RawGate(
                     name,
-                    self.at(ev.start_mark),
+                    _Pos(key.line + 1, key.column + 1),
                     value.value,
-                    value.start_mark.index,
+                    start.index,
                     value.end_mark.index,
                     value.style or None,
-                    *self.at(value.start_mark),
+                    start.line + 1,
+                    start.column + 1,
                 )
             )
 
@@ -553,6 +583,48 @@ class _Def(NamedTuple):
     gate: str = ""  # for an output: the gate that produces it
 
 
+class _Defs:
+    """What each name is and where it was defined, for the error messages.
+
+    A well-formed gate (the fast path) records only what the circuit needs: its
+    output in ``index`` and its name in ``gate_names``. Everything else about it
+    is looked up here, on the rare occasion that an error needs it, so a million
+    gates do not cost a million records of positions.
+    """
+
+    def __init__(self, b: _Builder) -> None:
+        self.b = b
+        self.written: dict[str, _Def] = {}  # set by the path that explains errors
+
+    def get(self, name: str) -> _Def | None:
+        d = self.written.get(name)
+        if d is not None:
+            return d
+        b = self.b
+        i = b.index.get(name)
+        if i is not None and b.kinds[i] == INPUT:
+            return _Def("input", _Pos(*b.locations[name]))
+        if i is not None and b.kinds[i] == GATE:
+            g = b.producer(i)
+            return _Def("output", _Pos(g.line, g.col), g.name)
+        if name in b.gate_names:
+            g = next(g for g in b.gates if g.name == name)
+            return _Def("gate", _Pos(g.line, g.col))
+        return None
+
+    def __contains__(self, name: str) -> bool:
+        return self.get(name) is not None
+
+    def __getitem__(self, name: str) -> _Def:
+        d = self.get(name)
+        if d is None:
+            raise KeyError(name)
+        return d
+
+    def __setitem__(self, name: str, d: _Def) -> None:
+        self.written[name] = d
+
+
 class _Builder:
     def __init__(self, r: _Reader) -> None:
         self.r = r
@@ -560,9 +632,15 @@ class _Builder:
         self.kinds: list[str] = []
         self.values: list[float] = []
         self.index: dict[str, int] = {}
-        self.defs: dict[str, _Def] = {}
+        self.gate_names: set[str] = set()
+        self.defs = _Defs(self)
         self.gates: list[Gate] = []
         self.locations: dict[str, tuple[int, int]] = {}
+        self.inputs_added = False
+
+    def producer(self, i: int) -> Gate:
+        """The gate whose output is unit ``i`` (errors only: a linear search)."""
+        return next(g for g in self.gates if g.out == i)
 
     def report(self, pos: _Pos, message: str, hint: str | None = None) -> None:
         self.r.report(pos, message, hint)
@@ -575,9 +653,50 @@ class _Builder:
         self.index[name] = i
         return i
 
+    # Only errors need these two; they are worked out on first use.
+
+    def output_of_gate(self, name: str) -> str | None:
+        """A gate's output name, from the gate (if built) or from its text."""
+        for g in self.gates:
+            if g.name == name:
+                return self.names[g.out]
+        raw = next((raw for raw in self.r.gates if raw.name == name), None)
+        return _output_of(raw.text) if raw is not None else None
+
+    def is_gate_name(self, name: str) -> bool:
+        return name in self.gate_names or any(raw.name == name for raw in self.r.gates)
+
+    @functools.cached_property
+    def later_outputs(self) -> dict[str, int]:
+        """Output name -> index of the first gate that names it."""
+        found: dict[str, int] = {}
+        for k, raw in enumerate(self.r.gates):
+            out = _output_of(raw.text)
+            if out is not None:
+                found.setdefault(out, k)
+        return found
+
     def known(self) -> list[str]:
         """The units a gate may use at this point (for did-you-mean)."""
-        return [n for n, d in self.defs.items() if d.kind != "gate"]
+        return [n for n, k in zip(self.names, self.kinds) if k != CONST]
+
+    def add_inputs(self) -> None:
+        """The inputs of ``units:``, once, before the first gate."""
+        if self.inputs_added:
+            return
+        self.inputs_added = True
+        r = self.r
+        for name, pos, value in r.units:
+            if name in self.index:
+                first = self.locations[name]
+                self.report(
+                    pos,
+                    f"duplicate unit '{name}' (first given at line {first[0]})",
+                    "give each unit once",
+                )
+                continue
+            self.locations[name] = (pos.line, pos.col)
+            self.add_unit(name, INPUT, value)
 
     def build(self) -> Circuit:
         r = self.r
@@ -585,28 +704,11 @@ class _Builder:
             r.broken_keys.add("units")  # no unit is known: do not guess at names
             if "units" not in r.misspelt:  # else reported as an unknown key
                 self.report(r.top, "missing required key 'units'", "add `units:` with the inputs")
-        for name, pos, value in r.units:
-            if name in self.defs:
-                first = self.defs[name].pos
-                self.report(
-                    pos,
-                    f"duplicate unit '{name}' (first given at line {first.line})",
-                    "give each unit once",
-                )
-                continue
-            self.defs[name] = _Def("input", pos)
-            self.locations[name] = (pos.line, pos.col)
-            self.add_unit(name, INPUT, value)
+        self.add_inputs()
         if "gates" not in r.seen_keys and "expr" not in r.seen_keys and "gates" not in r.misspelt:
             self.report(
                 r.top, "missing required key 'gates'", "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"
             )
-        self.gate_names = {raw.name: raw for raw in r.gates}
-        self.later_outputs: dict[str, int] = {}  # output name -> index of its first gate
-        for k, raw in enumerate(r.gates):
-            out = _output_of(raw.text)
-            if out is not None:
-                self.later_outputs.setdefault(out, k)
         for k, raw in enumerate(r.gates):
             n_gates = len(self.gates)
             self.gate(k, raw)
@@ -630,7 +732,52 @@ class _Builder:
             self.locations,
         )
 
+    def plain_gate(self, name: str, text: str, line: int, col: int) -> bool:
+        """The fast path: a well-formed gate, everything it reads defined, its names
+        new. Builds it and returns True; else builds nothing and returns False."""
+        m = _PLAIN_GATE.match(text)
+        if m is None:
+            return False
+        op_name, a0, a1, out = m.groups()
+        op = OPS.get(op_name)
+        if op is None or (a1 is None) != (op.arity == 1):
+            return False
+        index, gate_names, written = self.index, self.gate_names, self.defs.written
+        for new in (name, out):
+            if new in index or new in gate_names or new in written:
+                return False
+        if out == name or out in self.r.broken:
+            return False
+        x0 = x1 = 0.0
+        if a0[0] in _NUMBER_START:
+            i0, x0 = -1, float(a0)
+        else:
+            i0 = index.get(a0, -2)
+        if a1 is None:
+            i1 = i0
+        elif a1[0] in _NUMBER_START:
+            i1, x1 = -1, float(a1)
+        else:
+            i1 = index.get(a1, -2)
+        if i0 == -2 or i1 == -2 or not (-math.inf < x0 < math.inf and -math.inf < x1 < math.inf):
+            return False
+        if i0 == -1:
+            i0 = self.add_unit(f"{name}.u0", CONST, x0)
+            if a1 is None:
+                i1 = i0
+        if i1 == -1:
+            i1 = self.add_unit(f"{name}.u1", CONST, x1)
+        gate_names.add(name)
+        i_out = self.add_unit(out, GATE, 0.0)
+        if a1 is None:
+            self.gates.append(Gate1(name, op, (i0,), i_out, line, col))
+        else:
+            self.gates.append(Gate2(name, op, (i0, i1), i_out, line, col))
+        return True
+
     def gate(self, k: int, raw: _RawGate) -> None:
+        if self.plain_gate(raw.name, raw.text, raw.pos.line, raw.pos.col):
+            return
         name, pos = raw.name, raw.pos
         d = self.defs.get(name)
         if d is not None:
@@ -675,8 +822,6 @@ class _Builder:
             return  # its earlier definition was reported already
         self.defs[out] = _Def("output", pos, name)
         i_out = self.add_unit(out, GATE, 0.0)
-        self.locations[out] = (pos.line, pos.col)
-        self.locations[name] = (pos.line, pos.col)
         cls = Gate2 if op.arity == 2 else Gate1
         self.gates.append(cls(name, op, tuple(arg_units), i_out, pos.line, pos.col))
 
@@ -783,8 +928,8 @@ class _Builder:
         d = self.defs.get(arg)
         if d is not None and d.kind != "gate":
             return self.index[arg]
-        if arg in self.gate_names:
-            out = _output_of(self.gate_names[arg].text)
+        if self.is_gate_name(arg):
+            out = self.output_of_gate(arg)
             hint = f"use its output {_q(out)}" if out else "use the gate's output"
             self.report(
                 self.r.gate_pos(raw, offset),
@@ -835,8 +980,8 @@ class _Builder:
             return self.index[name]
         if name in r.broken or (d is None and "units" in r.broken_keys):
             return 0  # reported already
-        if name in self.gate_names:
-            out = _output_of(self.gate_names[name].text)
+        if self.is_gate_name(name):
+            out = self.output_of_gate(name)
             self.report(
                 pos,
                 f"output '{name}' is a gate, not a unit",
@@ -852,7 +997,7 @@ class _Builder:
 
     def resolve_frozen(self) -> set[int]:
         frozen: set[int] = set()
-        inputs = [n for n, d in self.defs.items() if d.kind == "input"]
+        inputs = [n for n, k in zip(self.names, self.kinds) if k == INPUT]
         for name, pos in self.r.frozen:
             d = self.defs.get(name)
             if d is None or d.kind == "gate":
@@ -937,9 +1082,10 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
         text = text[1:]
     _check_characters(text)
     reader = _Reader(text, all_errors)
+    reader.builder = builder = _Builder(reader)
     try:
         reader.read()
-        return _Builder(reader).build()
+        return builder.build()
     except CircuitError as err:
         if all_errors:  # list them in file order
             err.problems.sort(key=lambda p: (p.line, p.col))

@@ -227,7 +227,6 @@ def test_the_reference_circuit() -> None:
     assert c.description == "single sigmoid neuron"
     # Where things are, for errors the engine raises later.
     assert c.locations["a"] == (7, 3)
-    assert c.locations["mulg0"] == (13, 3)
     assert (c.gates[0].line, c.gates[0].col) == (13, 3)
 
 
