@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Iterator
-from typing import NamedTuple
+from collections.abc import Callable, Iterator
+from typing import ClassVar, NamedTuple
 
 from .errors import CircuitError
-from .gates import Op
+from .gates import OPS, Op
 
 INF = math.inf
 _drain = deque(maxlen=0).extend  # runs a generator to its end, keeping nothing
@@ -38,7 +38,16 @@ class Unit:
         self.grad = grad
 
     def __repr__(self) -> str:
-        return f"Unit(value={self.value!r}, grad={self.grad!r})"
+        return f"{type(self).__name__}(value={self.value!r}, grad={self.grad!r})"
+
+
+class Const(Unit):
+    """A Unit made from a numeric literal in a gate's arguments: never updated."""
+
+    __slots__ = ()
+
+
+_NOT_YET = Unit(NAN)  # stands for every gate output before the first forward pass
 
 
 def _why(exc: Exception | None, op: Op) -> str:
@@ -52,16 +61,22 @@ def _why(exc: Exception | None, op: Op) -> str:
 
 
 class Gate:
-    """Shared parts of a gate: its name, op, where it is defined, what it reads."""
+    """Shared parts of a gate: its name, where it is defined, what it reads.
 
-    __slots__ = ("_f", "_local", "col", "i0", "i1", "line", "name", "op", "out", "utop")
-    slots: tuple[str, ...] = ()
+    Each op of the registry gets its own subclass (``MultGate``, ``AddGate``,
+    ``SigmoidGate``, …, see ``GATE_CLASSES``) whose ``op``, ``_f`` (forward) and
+    ``_local`` (local derivatives) are class attributes, read from the registry.
+    """
 
-    def __init__(self, name: str, op: Op, args: tuple[int, ...], out: int, line: int, col: int):
+    __slots__ = ("col", "i0", "i1", "line", "name", "out", "utop")
+    op: ClassVar[Op]
+    arity: ClassVar[int]
+    slots: ClassVar[tuple[str, ...]] = ()
+    _f: Callable[..., float]
+    _local: Callable[..., tuple[float, ...]]
+
+    def __init__(self, name: str, args: tuple[int, ...], out: int, line: int, col: int) -> None:
         self.name = name
-        self.op = op
-        self._f = op.forward
-        self._local = op.local
         self.i0 = args[0]
         self.i1 = args[-1]
         self.out = out
@@ -102,6 +117,7 @@ class Gate1(Gate):
     """A gate with one input slot, like the guide's SigmoidGate."""
 
     __slots__ = ("u0",)
+    arity = 1
     slots = ("u0", "utop")
 
     def forward(self, u0: Unit) -> Unit:
@@ -132,13 +148,9 @@ class Gate1(Gate):
 class Gate2(Gate):
     """A gate with two input slots, like the guide's MultGate and AddGate."""
 
-    __slots__ = ("skip_u1", "u0", "u1")
+    __slots__ = ("u0", "u1")
+    arity = 2
     slots = ("u0", "u1", "utop")
-
-    def __init__(self, name: str, op: Op, args: tuple[int, ...], out: int, line: int, col: int):
-        super().__init__(name, op, args, out, line, col)
-        # pow: an undefined u1 derivative is skipped when u1 is a literal.
-        self.skip_u1 = False
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -168,10 +180,25 @@ class Gate2(Gate):
         u0.grad = x
         x = u1.grad + d1 * g
         if not -INF < x < INF:
-            if self.skip_u1 and d1 != d1:  # NaN: undefined, and u1 is a literal
-                return
+            if d1 != d1 and type(u1) is Const:  # undefined (pow's, for u0 ≤ 0) for a
+                return  # literal u1: skipped, its grad stays 0 (SPEC §3)
             raise self._backward_error("u1", d1, g)
         u1.grad = x
+
+
+def _gate_class(op: Op) -> type[Gate]:
+    base = Gate2 if op.arity == 2 else Gate1
+    attrs = {
+        "__slots__": (),
+        "__doc__": f"{op.name}: forward {op.formula}; local {', '.join(op.local_formulas)}",
+        "op": op,
+        "_f": staticmethod(op.forward),
+        "_local": staticmethod(op.local),
+    }
+    return type(op.guide_class, (base,), attrs)
+
+
+GATE_CLASSES: dict[str, type[Gate]] = {name: _gate_class(op) for name, op in OPS.items()}
 
 
 class UnitState(NamedTuple):
@@ -211,21 +238,23 @@ class Circuit:
         frozen: set[int] | None = None,
         description: str | None = None,
         locations: dict[str, tuple[int, int]] | None = None,
+        index: dict[str, int] | None = None,
     ) -> None:
         self.names = names
         self.kinds = kinds
-        self.units = [Unit(v) for v in values]
+        # A gate's output has no Unit until its gate's first forward() makes one.
+        self.units = [
+            _NOT_YET if k == GATE else Const(v) if k == CONST else Unit(v)
+            for v, k in zip(values, kinds)
+        ]
         self.gates = gates
         self.output = output
         self.step_size = step_size
         self.frozen = frozen or set()
         self.description = description
         self.locations = locations or {}
-        self.index = {n: i for i, n in enumerate(names)}
+        self.index = index if index is not None else {n: i for i, n in enumerate(names)}
         self.inputs = [i for i, k in enumerate(kinds) if k == INPUT]
-        for g in gates:
-            if isinstance(g, Gate2):
-                g.skip_u1 = kinds[g.i1] == CONST
 
     # -- the passes -------------------------------------------------------
 
@@ -236,7 +265,7 @@ class Circuit:
         """Each gate's forward() in file order; yields the gate after its call."""
         units = self.units
         for g in self.gates:
-            if type(g) is Gate2:
+            if g.arity == 2:
                 units[g.out] = g.forward(units[g.i0], units[g.i1])
             else:
                 units[g.out] = g.forward(units[g.i0])

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from .engine import CONST, GATE, INPUT, Circuit, Gate, Gate1, Gate2
+from .engine import CONST, GATE, GATE_CLASSES, INPUT, Circuit, Gate
 from .errors import CircuitError, Problem, did_you_mean
 from .gates import OPS
 
@@ -30,6 +30,7 @@ from .gates import OPS
 # exported by the ``yaml`` package; ``CBaseLoader`` is that parser plus the
 # unused base constructor), else the pure-Python parser.
 _Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
+_LIBYAML = not issubclass(_Parser, yaml.reader.Reader)
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
@@ -160,10 +161,11 @@ class _Reader:
         self.all_errors = all_errors
         self.problems: list[Problem] = []
         self._p: Any = None
+        self._get: Any = self._first_event
         self.depth = 0
         # Collected from the document:
         self.top = _Pos(1, 1)
-        self.units: list[tuple[str, _Pos, float]] = []
+        self.units: list[tuple[str, int, int, float]] = []  # name, line, col, value
         self.gates: list[_RawGate] = []
         self.gate_entries = 0  # gates given, right or wrong
         self.output: tuple[str, _Pos] | None = None
@@ -195,17 +197,28 @@ class _Reader:
 
     # -- events ---------------------------------------------------------------
 
+    def _first_event(self) -> yaml.Event:
+        # The pure-Python parser reads (and may refuse) characters as it is made.
+        self._p = _Parser(self.text)
+        self._get = self._p.get_event
+        return self._get()
+
     def next(self) -> yaml.Event:
         try:
-            if self._p is None:
-                self._p = _Parser(self.text)
-            ev = self._p.get_event()
-        except yaml.MarkedYAMLError as exc:
-            raise self._yaml_error(exc) from None
-        except yaml.YAMLError as exc:  # the reader's "unacceptable character"
-            raise self._reader_error(exc) from None
+            ev = self._get()
+        except yaml.YAMLError as exc:
+            raise self._error_of(exc) from None
         if type(ev) is _Scalar and ev.anchor is None and ev.tag is None:
             return ev  # the common case, checked first: most events are such scalars
+        return self.checked(ev)
+
+    def _error_of(self, exc: yaml.YAMLError) -> CircuitError:
+        if isinstance(exc, yaml.MarkedYAMLError):
+            return self._yaml_error(exc)
+        return self._reader_error(exc)  # the reader's "unacceptable character"
+
+    def checked(self, ev: yaml.Event) -> yaml.Event:
+        """Any event but a plain scalar: nesting depth, and no alias, anchor or tag."""
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -255,6 +268,10 @@ class _Reader:
         return self._fatal(pos, message, hint)
 
     def _reader_error(self, exc: yaml.YAMLError) -> CircuitError:
+        try:
+            _check_characters(self.text)  # the exact character and where it is
+        except CircuitError as err:
+            return self._fatal(_Pos(*err.problems[0][:2]), *err.problems[0][2:])
         position = getattr(exc, "position", None)
         reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
         if not isinstance(position, int):
@@ -445,57 +462,94 @@ class _Reader:
             if name is None:
                 continue
             value = self.next()
-            x = self.number(value, f"unit '{name}'")
+            if type(value) is _Scalar and not value.style and NUMBER_RE.match(value.value):
+                x: float | None = float(value.value)  # the usual case, checked first
+                if not -math.inf < x < math.inf:  # type: ignore[operator]
+                    x = self.number(value, f"unit '{name}'")
+            else:
+                x = self.number(value, f"unit '{name}'")
             if x is None:
                 self.broken.add(name)
             else:
                 mark = ev.start_mark
-                self.units.append((name, _Pos(mark.line + 1, mark.column + 1), x))
+                self.units.append((name, mark.line + 1, mark.column + 1, x))
 
     def read_gates(self, pos: _Pos, ev: yaml.Event) -> None:
         if not self.mapping("gates", pos, ev, "`mulg0: mul(a, x) -> ax`"):
             return
         # With the inputs already read (units: above gates:, as usual), each
         # well-formed gate is built as it is read, keeping nothing else of it.
+        # This loop runs once a gate, so it checks the usual case first.
         b = self.builder
         stream = b is not None and "units" in self.seen_keys and not self.gates
         if stream:
             b.add_inputs()
-        while True:
-            ev = self.next()
-            if isinstance(ev, yaml.MappingEndEvent):
-                return
+        while stream:  # the fast loop: `NAME: TEXT`, two plain scalars, a gate built
+            try:
+                ev, value = self._get(), None
+                if type(ev) is _Scalar and ev.anchor is None and ev.tag is None:
+                    value = self._get()
+            except yaml.YAMLError as exc:
+                raise self._error_of(exc) from None
+            if value is None:  # the end of gates:, or anything unusual
+                ev = self.checked(ev)
+                if isinstance(ev, yaml.MappingEndEvent):
+                    return
+                self.gate_entries += 1
+                self.key_name(ev, "a key under 'gates'")  # reports; skips key and value
+                continue
             self.gate_entries += 1
-            name = self.key_name(ev, "a key under 'gates'")
-            if name is None:
-                continue
-            value = self.next()
-            if not isinstance(value, yaml.ScalarEvent) or _is_empty(value):
-                self.broken.add(name)
-                self.report(
-                    self.at(value.start_mark),
-                    f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {_kind_of(value)}",
-                    "for example `mulg0: mul(a, x) -> ax`",
-                )
-                self.skip(value)
-                continue
-            key, start = ev.start_mark, value.start_mark
-            if stream:
-                if b.plain_gate(name, value.value, key.line + 1, key.column + 1):
+            if type(value) is not _Scalar or value.anchor is not None or value.tag is not None:
+                value = self.checked(value)
+            elif value.value and NAME_RE.match(ev.value):
+                key = ev.start_mark
+                if b.plain_gate(ev.value, value.value, key.line + 1, key.column + 1):
                     continue
                 stream = False  # keep the file's order: this gate and the rest wait
-            self.gates.append(
-                _RawGate(
-                    name,
-                    _Pos(key.line + 1, key.column + 1),
-                    value.value,
-                    start.index,
-                    value.end_mark.index,
-                    value.style or None,
-                    start.line + 1,
-                    start.column + 1,
-                )
+            self.gate_entry(ev, value)
+        while True:
+            ev = self.next()
+            if not isinstance(ev, yaml.ScalarEvent):
+                if isinstance(ev, yaml.MappingEndEvent):
+                    return
+                self.gate_entries += 1
+                self.key_name(ev, "a key under 'gates'")  # reports; skips key and value
+                continue
+            self.gate_entries += 1
+            self.gate_entry(ev, self.next())
+
+    def gate_entry(self, ev: yaml.ScalarEvent, value: yaml.Event) -> None:
+        """Check one `NAME: TEXT` entry of gates:, and keep it for the builder."""
+        name = ev.value
+        if not NAME_RE.match(name):
+            self.broken.add(name)
+            self.report(
+                self.at(ev.start_mark), f"invalid name {_q(name)}: {NAME_RULE}", _name_hint(name)
             )
+            self.skip(value)
+            return
+        if not isinstance(value, yaml.ScalarEvent) or _is_empty(value):
+            self.broken.add(name)
+            self.report(
+                self.at(value.start_mark),
+                f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {_kind_of(value)}",
+                "for example `mulg0: mul(a, x) -> ax`",
+            )
+            self.skip(value)
+            return
+        key, start = ev.start_mark, value.start_mark
+        self.gates.append(
+            _RawGate(
+                name,
+                _Pos(key.line + 1, key.column + 1),
+                value.value,
+                start.index,
+                value.end_mark.index,
+                value.style or None,
+                start.line + 1,
+                start.column + 1,
+            )
+        )
 
     def read_expr(self, pos: _Pos, ev: yaml.Event) -> None:
         self.report(
@@ -686,16 +740,16 @@ class _Builder:
             return
         self.inputs_added = True
         r = self.r
-        for name, pos, value in r.units:
+        for name, line, col, value in r.units:
             if name in self.index:
                 first = self.locations[name]
                 self.report(
-                    pos,
+                    _Pos(line, col),
                     f"duplicate unit '{name}' (first given at line {first[0]})",
                     "give each unit once",
                 )
                 continue
-            self.locations[name] = (pos.line, pos.col)
+            self.locations[name] = (line, col)
             self.add_unit(name, INPUT, value)
 
     def build(self) -> Circuit:
@@ -730,6 +784,7 @@ class _Builder:
             frozen,
             r.description,
             self.locations,
+            self.index,
         )
 
     def plain_gate(self, name: str, text: str, line: int, col: int) -> bool:
@@ -739,14 +794,15 @@ class _Builder:
         if m is None:
             return False
         op_name, a0, a1, out = m.groups()
-        op = OPS.get(op_name)
-        if op is None or (a1 is None) != (op.arity == 1):
+        cls = GATE_CLASSES.get(op_name)
+        if cls is None or (a1 is None) != (cls.arity == 1):
             return False
         index, gate_names, written = self.index, self.gate_names, self.defs.written
-        for new in (name, out):
-            if new in index or new in gate_names or new in written:
-                return False
-        if out == name or out in self.r.broken:
+        if name in index or name in gate_names or out in index or out in gate_names:
+            return False
+        if out == name or (written and (name in written or out in written)):
+            return False
+        if out in self.r.broken:
             return False
         x0 = x1 = 0.0
         if a0[0] in _NUMBER_START:
@@ -768,11 +824,12 @@ class _Builder:
         if i1 == -1:
             i1 = self.add_unit(f"{name}.u1", CONST, x1)
         gate_names.add(name)
-        i_out = self.add_unit(out, GATE, 0.0)
-        if a1 is None:
-            self.gates.append(Gate1(name, op, (i0,), i_out, line, col))
-        else:
-            self.gates.append(Gate2(name, op, (i0, i1), i_out, line, col))
+        i_out = len(self.names)  # add_unit, inlined: this runs once a gate
+        self.names.append(out)
+        self.kinds.append(GATE)
+        self.values.append(0.0)
+        index[out] = i_out
+        self.gates.append(cls(name, (i0, i1), i_out, line, col))
         return True
 
     def gate(self, k: int, raw: _RawGate) -> None:
@@ -822,8 +879,7 @@ class _Builder:
             return  # its earlier definition was reported already
         self.defs[out] = _Def("output", pos, name)
         i_out = self.add_unit(out, GATE, 0.0)
-        cls = Gate2 if op.arity == 2 else Gate1
-        self.gates.append(cls(name, op, tuple(arg_units), i_out, pos.line, pos.col))
+        self.gates.append(GATE_CLASSES[op.name](name, tuple(arg_units), i_out, pos.line, pos.col))
 
     def split(self, raw: _RawGate) -> tuple[Any, list[tuple[str, int]], str, int] | None:
         """`OP(ARG, ARG) -> OUT` into the op, the args with their offsets, the output."""
@@ -1080,7 +1136,10 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
     text = decode(source) if isinstance(source, bytes) else source
     if text.startswith("\ufeff"):
         text = text[1:]
-    _check_characters(text)
+    if isinstance(source, str) or not _LIBYAML:
+        # libyaml refuses the same characters itself (see _reader_error), and
+        # text decoded from bytes holds no lone surrogates.
+        _check_characters(text)
     reader = _Reader(text, all_errors)
     reader.builder = builder = _Builder(reader)
     try:

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from bpcli.engine import Circuit, Gate1, Gate2
+from bpcli.engine import GATE_CLASSES, Circuit
 from bpcli.errors import CircuitError
 from bpcli.gates import OPS, Op
 
@@ -77,8 +77,7 @@ def _one_gate(op_name: str, *values: float, const_u1: bool = False) -> Circuit:
     n = op.arity
     names = [*["u0", "u1"][:n], "out"]
     kinds = [*["input", "const" if const_u1 else "input"][:n], "gate"]
-    cls = Gate2 if n == 2 else Gate1
-    gate = cls("g0", op, tuple(range(n)), n, 7, 3)
+    gate = GATE_CLASSES[op_name]("g0", tuple(range(n)), n, 7, 3)
     return Circuit(names, kinds, [*values, 0.0], [gate], n, 0.01)
 
 
