@@ -166,6 +166,9 @@ def gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        # Everything made meanwhile goes to the permanent generation: else the
+        # first collection after enable() would walk every Unit of the circuit.
+        gc.freeze()
         if was_enabled:
             gc.enable()
 
@@ -332,4 +335,17 @@ def gates(fmt: str) -> None:
 
 
 def main() -> None:
-    cli(prog_name="bpcli")
+    """The ``bpcli`` command. It ends with ``os._exit``: a big circuit is millions of
+    objects, and freeing them one by one (and the interpreter's last garbage
+    collection over them) would only delay the exit the OS does at once."""
+    try:
+        cli(prog_name="bpcli")
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or 1
+    os._exit(code)

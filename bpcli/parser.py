@@ -1149,3 +1149,6 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
         if all_errors:  # list them in file order
             err.problems.sort(key=lambda p: (p.line, p.col))
         raise
+    finally:  # no reference cycles left behind: refcounting alone frees the rest
+        reader.builder = None
+        del builder.defs
