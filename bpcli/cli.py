@@ -8,6 +8,7 @@ computed, 2 wrong command-line usage.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import os
 import shutil
@@ -131,7 +132,7 @@ def set_input(circuit: Circuit, item: str) -> None:
     circuit.units[i].value = value
 
 
-def output_options(f: F) -> F:
+def output_options(f: F, formats: tuple[str, ...] = FORMATS) -> F:
     f = click.option(
         "--color",
         type=click.Choice(["auto", "always", "never"]),
@@ -149,12 +150,26 @@ def output_options(f: F) -> F:
     f = click.option(
         "--format",
         "fmt",
-        type=click.Choice(FORMATS),
+        type=click.Choice(formats),
         default="table",
         show_default=True,
-        help="table for people; json, jsonl (one object per pass) or csv for programs.",
+        help=f"table for people; {', '.join(formats[1:])} for programs.",
     )(f)
     return f
+
+
+def iteration_options(f: F) -> F:
+    """-n and --no-update: which passes run (SPEC §4)."""
+    f = click.option("--no-update", is_flag=True, help="Only forward and backward: no update.")(f)
+    return click.option(
+        "-n", "--iterations", type=click.IntRange(min=0), default=1, show_default=True,
+        help="Iterations of backward, update, forward after the first forward pass.",
+    )(f)  # fmt: skip
+
+
+def check_iterations(iterations: int, no_update: bool) -> None:
+    if no_update and iterations != 1:
+        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
 
 
 @contextlib.contextmanager
@@ -173,8 +188,9 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def table_renderer(precision: int, color: str) -> Any:
+def table_renderer(precision: int, color: str, trace: bool = False) -> Any:
     from .render.table import TableRenderer
+    from .render.trace import TraceRenderer
 
     tty = sys.stdout.isatty()
     use_color = color == "always" or (color == "auto" and tty and "NO_COLOR" not in os.environ)
@@ -182,7 +198,8 @@ def table_renderer(precision: int, color: str) -> Any:
         width = shutil.get_terminal_size().columns
     else:
         width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
-    return TableRenderer(precision=precision, width=width, color=use_color)
+    cls = TraceRenderer if trace else TableRenderer
+    return cls(precision=precision, width=width, color=use_color)
 
 
 def write(text: str) -> None:
@@ -194,11 +211,7 @@ def write(text: str) -> None:
 
 @cli.command()
 @circuit_options
-@click.option(
-    "-n", "--iterations", type=click.IntRange(min=0), default=1, show_default=True,
-    help="Iterations of backward, update, forward after the first forward pass.",
-)  # fmt: skip
-@click.option("--no-update", is_flag=True, help="Only forward and backward: no update.")
+@iteration_options
 @click.option(
     "-q", "--quiet", is_flag=True,
     help="Print only the output value of the last pass (Python repr of the float).",
@@ -230,8 +243,7 @@ def run(
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
     """
-    if no_update and iterations != 1:
-        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
+    check_iterations(iterations, no_update)
     with gc_paused():
         name, circuit = load(file, sets, step_size)
         passes = run_passes(circuit, iterations, update=not no_update)
@@ -278,6 +290,110 @@ def render_tables(name: str, circuit: Circuit, records: Iterator[PassRecord], pr
         updates += rec.phase == "update"
     assert first is not None and last is not None
     write("\n" + tables.summary(circuit.output_name, first, last, updates))
+
+
+@cli.command()
+@circuit_options
+@iteration_options
+@click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back, q quit.")
+@click.option(
+    "--gate", "only_gates", multiple=True, metavar="NAME",
+    help="Show only the calls of this gate (repeatable).",
+)  # fmt: skip
+@click.option(
+    "--unit", "only_units", multiple=True, metavar="NAME",
+    help="Show only the steps that touch this unit (repeatable).",
+)  # fmt: skip
+@functools.partial(output_options, formats=("table", "json", "jsonl"))
+def trace(
+    file: IO[bytes],
+    sets: tuple[str, ...],
+    step_size: float | None,
+    iterations: int,
+    no_update: bool,
+    step: bool,
+    only_gates: tuple[str, ...],
+    only_units: tuple[str, ...],
+    fmt: str,
+    precision: int,
+    color: str,
+) -> None:
+    """Every single gate call, forward and backward, with the chain rule written out.
+
+    A forward step shows the gate's slots u0, u1 and the new utop Unit. A
+    backward step shows each write, e.g. sg0.u0.grad += σ(1−σ) × utop.grad,
+    with its numbers, and every other gate slot that holds the very object
+    written, which is where the next gate will read it.
+
+    With --step, bpcli waits after each step: Enter, space or n for the next,
+    b to go back one step, c to run to the end, q to quit. From a pipe or a
+    file, each line is one key, and the trace runs on at the end of input.
+
+    \b
+    Examples:
+      bpcli trace circuits/neuron.txt
+      bpcli trace --step circuits/neuron.txt
+      bpcli trace --gate sg0 --gate addg1 circuits/neuron.txt
+      bpcli trace --unit x circuits/fanout.txt
+      bpcli trace --format jsonl circuits/neuron.txt | jq -c 'select(.phase=="backward") | .writes'
+    """
+    from .tracer import Tracer
+
+    check_iterations(iterations, no_update)
+    if step and display_name(file) == "<stdin>":
+        raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
+    if step and fmt != "table":
+        raise click.UsageError("--step pages the table view; drop --format")
+    name, circuit = load(file, sets, step_size)
+    check_names(circuit, only_gates, only_units)
+    tracer = Tracer(circuit)
+    total = tracer.count(iterations, update=not no_update)
+    steps = enumerate(tracer.steps(iterations, update=not no_update), 1)
+    if only_gates or only_units:
+        gates_, units_ = set(only_gates), set(only_units)
+        steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
+    if fmt in ("json", "jsonl"):
+        from .render.json import dumps, line
+        from .render.trace import step_dict
+
+        if fmt == "jsonl":
+            for k, s in steps:
+                write(line(step_dict(s, k)))
+        else:
+            write(dumps([step_dict(s, k) for k, s in steps]))
+        return
+    renderer = table_renderer(precision, color, trace=True)
+    write(renderer.header(name, circuit.description, circuit.output_name, circuit.step_size))
+    pages = ("\n" + renderer.step_text(s, k, total) for k, s in steps)
+    if not step:
+        for text in pages:
+            write(text)
+        return
+    from .stepper import Keys, page
+
+    tty = sys.stdin.isatty()
+
+    def show(text: str) -> None:
+        write(text)
+        sys.stdout.flush()
+
+    def prompt(text: str) -> None:
+        if tty:
+            click.echo(text, err=True)
+
+    page(pages, Keys(sys.stdin, tty), show, prompt)
+
+
+def check_names(circuit: Circuit, gates: tuple[str, ...], units: tuple[str, ...]) -> None:
+    """--gate and --unit must name what the circuit has (else exit 2, with a hint)."""
+    gate_names = [g.name for g in circuit.gates]
+    for option, wanted, known in (("'--gate'", gates, gate_names), ("'--unit'", units,
+                                                                      circuit.names)):  # fmt: skip
+        for name in wanted:
+            if name not in known:
+                hint = did_you_mean(name, known) or ""
+                raise click.BadParameter(f"no {option[3:-1]} named {name!r}. {hint}".strip(),
+                                         param_hint=option)  # fmt: skip
 
 
 @cli.command()

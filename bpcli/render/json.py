@@ -42,7 +42,12 @@ def run_document(file: str, output: str, step_size: float, records: Iterable[Pas
 
 
 def pass_line(rec: PassRecord) -> str:
-    return json.dumps(pass_dict(rec), ensure_ascii=False) + "\n"
+    return line(pass_dict(rec))
+
+
+def line(obj: Any) -> str:
+    """One JSON object on one line (JSONL)."""
+    return json.dumps(obj, ensure_ascii=False) + "\n"
 
 
 def dumps(obj: Any) -> str:

@@ -1,0 +1,143 @@
+"""Trace steps as text (one block per gate call) and as JSON events.
+
+A forward step shows the call and the gate's slots, the new ``utop`` marked.
+A backward step writes the chain rule out with numbers, one line per write,
+then where the written object is also held (the slot that will read it
+next), and, where a Unit has received several pulls, their running sum.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.table import Table
+from rich.text import Text
+
+from ..tracer import SlotView, Step, Write
+from .table import PHASE_STYLE, SHARED_STYLE, TableRenderer, fmt
+
+
+class TraceRenderer(TableRenderer):
+    def step_text(self, step: Step, number: int, total: int | None = None) -> str:
+        p = self.precision
+        where = f"line {step.line}" if step.line else ""
+        title = Text.assemble(
+            (f"{step.phase} {step.iteration}", f"bold {PHASE_STYLE.get(step.phase, '')}"),
+            f" · step {number}{f'/{total}' if total else ''} · ",
+            (step.call, "bold"),
+            f" · {step.cls} · {where}" if step.cls else (f" · {where}" if where else ""),
+        )
+        parts: list[object] = [title]
+        if step.phase == "backward" and step.gate is None:
+            parts.append(
+                Text(f"  every grad set to 0.0, then the output's: {step.slots[0].unit}.grad = 1.0")
+            )
+        for w in step.writes:
+            parts.extend(self._write_lines(step, w))
+        if step.update is not None:
+            u = step.update
+            parts.append(
+                Text(
+                    f"  {u.unit}.value = {fmt(u.value_before, p)} + {u.step_size!r} × "
+                    f"{fmt(u.grad, p)} → {fmt(u.value_after, p)}"
+                )
+            )
+        if step.gate is not None:
+            parts.append(self._slots_table(step))
+        return self._text(*parts)
+
+    def _write_lines(self, step: Step, w: Write) -> list[Text]:
+        p = self.precision
+        lines = []
+        if w.local is None:
+            lines.append(
+                Text(
+                    f"  {step.gate}.{w.slot}.grad: {w.formula} is not defined here "
+                    f"(u0 ≤ 0) and {w.slot} holds a literal: skipped, {w.unit}.grad stays "
+                    f"{fmt(w.grad_after, p)}"
+                )
+            )
+            return lines
+        lines.append(
+            Text(
+                f"  {step.gate}.{w.slot}.grad += {w.formula} × utop.grad = "
+                f"{fmt(w.local, p)} × {fmt(w.upstream, p)}"
+            )
+        )
+        line = Text(f"    {w.unit}.grad {fmt(w.grad_before, p)} → ")
+        line.append(fmt(w.grad_after, p), style="bold")
+        if len(w.pulls) > 1:
+            sum_text = " + ".join(fmt(x, p) for x in w.pulls)
+            line.append(f"   ({sum_text} = {fmt(w.grad_after, p)})", style="magenta")
+        slot = next(s for s in step.slots if s.slot == w.slot)
+        line.append(f"   id {hex(slot.id)}", style="dim")
+        if slot.also:
+            line.append("   same object as " + ", ".join(slot.also), style=SHARED_STYLE)
+        lines.append(line)
+        return lines
+
+    def _slots_table(self, step: Step) -> Table:
+        p = self.precision
+        table = Table(box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1))
+        for name, justify in (("slot", "left"), ("unit", "left"), ("id", "left"),
+                              ("value", "right"), ("grad", "right"),
+                              ("same object as", "left")):  # fmt: skip
+            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        for s in step.slots:
+            new = step.phase == "forward" and s.slot == "utop"
+            table.add_row(
+                Text(s.slot),
+                Text(s.unit, style="bold" if s.also else ""),
+                Text(hex(s.id) + (" new" if new else ""), style=SHARED_STYLE if s.also else "dim"),
+                Text(fmt(s.value, p)),
+                Text(fmt(s.grad, p)),
+                Text(", ".join(s.also) or "—", style=SHARED_STYLE if s.also else ""),
+            )
+        return table
+
+
+def _slot(s: SlotView) -> dict[str, Any]:
+    return {"unit": s.unit, "id": hex(s.id), "value": s.value, "grad": s.grad,
+            "same_object_as": list(s.also)}  # fmt: skip
+
+
+def step_dict(step: Step, number: int) -> dict[str, Any]:
+    """One trace event (SPEC §6 and the README's trace section)."""
+    event: dict[str, Any] = {
+        "step": number,
+        "phase": step.phase,
+        "iteration": step.iteration,
+        "call": step.call,
+        "gate": step.gate,
+        "op": step.op,
+        "class": step.cls,
+        "line": step.line,
+        "slots": {s.slot: _slot(s) for s in step.slots},
+    }
+    if step.phase == "backward":
+        event["writes"] = [
+            {
+                "slot": w.slot,
+                "unit": w.unit,
+                "formula": w.formula,
+                "local": w.local,
+                "upstream": w.upstream,
+                "grad_before": w.grad_before,
+                "grad_after": w.grad_after,
+                "pulls": list(w.pulls),
+            }
+            for w in step.writes
+        ]
+    if step.update is not None:
+        u = step.update
+        event["update"] = {
+            "unit": u.unit,
+            "step_size": u.step_size,
+            "grad": u.grad,
+            "value_before": u.value_before,
+            "value_after": u.value_after,
+        }
+    if step.new is not None:
+        event["new"] = step.new
+    return event

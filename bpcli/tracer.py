@@ -1,0 +1,218 @@
+"""Gate call by gate call: the step records of ``bpcli trace``. No I/O.
+
+The tracer drives the engine's own pass generators (``Circuit.forward_steps``,
+``backward_steps``, ``update_steps``), so what it shows is what ``run`` does.
+Between two calls it looks at the live objects: which Units a gate's slots
+hold, their ids and grads, and which other gate slots hold the very same
+object (found by identity). For each backward write it works out the chain
+rule's numbers: ``slot.grad += local × utop.grad``, and, where a Unit feeds
+several gates, the running sum of the pulls it has received.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .engine import Circuit, Gate, Unit
+
+
+class SlotView(NamedTuple):
+    slot: str  # u0, u1, utop
+    unit: str  # the name of the Unit the slot holds
+    id: int
+    value: float
+    grad: float
+    also: tuple[str, ...]  # every other gate.slot that holds this very object
+
+
+class Write(NamedTuple):
+    slot: str
+    unit: str
+    formula: str  # the local derivative, as text (σ(1−σ))
+    local: float | None  # None: not defined here, and skipped (pow's literal exponent)
+    upstream: float  # utop.grad
+    grad_before: float
+    grad_after: float
+    pulls: tuple[float, ...]  # what this unit received so far in this pass, this write last
+
+
+class Update(NamedTuple):
+    unit: str
+    step_size: float
+    grad: float
+    value_before: float
+    value_after: float
+
+
+class Step(NamedTuple):
+    phase: str  # forward, backward, update
+    iteration: int
+    call: str  # mulg0.forward(a, x) · sg0.backward() · s.grad = 1.0 · a.value += …
+    gate: str | None  # None for the seed and the updates
+    op: str | None
+    cls: str | None  # the gate's class: MultGate, SigmoidGate, …
+    line: int
+    slots: tuple[SlotView, ...]
+    writes: tuple[Write, ...] = ()
+    update: Update | None = None
+    new: str | None = None  # forward: the name of the Unit the call created
+
+    def touches(self, gates: set[str], units: set[str]) -> bool:
+        """Whether this step involves one of these gates or units."""
+        if self.gate is not None and self.gate in gates:
+            return True
+        if any(s.unit in units for s in self.slots):
+            return True
+        return self.update is not None and self.update.unit in units
+
+
+class _Holders:
+    """id(unit) -> the gate slots holding it, kept up to date gate by gate."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[int, list[str]] = {}
+        self.held: dict[str, list[tuple[str, int]]] = {}  # gate -> its (slot, id) last seen
+
+    def refresh(self, g: Gate) -> None:
+        for slot, uid in self.held.get(g.name, ()):
+            holders = self.by_id[uid]
+            holders.remove(f"{g.name}.{slot}")
+            if not holders:
+                del self.by_id[uid]
+        now = [(slot, id(u)) for slot, u in g.held()]
+        for slot, uid in now:
+            self.by_id.setdefault(uid, []).append(f"{g.name}.{slot}")
+        self.held[g.name] = now
+
+    def others(self, uid: int, me: str, order: dict[str, int]) -> tuple[str, ...]:
+        """The other slots holding object ``uid``, in file order of their gates."""
+        found = [h for h in self.by_id.get(uid, ()) if h != me]
+        return tuple(sorted(found, key=lambda h: (order[h.partition(".")[0]], h)))
+
+
+class Tracer:
+    """Runs a circuit pass by pass, describing every single call."""
+
+    def __init__(self, circuit: Circuit) -> None:
+        self.c = circuit
+        self.holders = _Holders()
+        self.order = {g.name: k for k, g in enumerate(circuit.gates)}
+
+    def _name(self, i: int) -> str:
+        return self.c.names[i]
+
+    def _slot_views(self, g: Gate) -> tuple[SlotView, ...]:
+        idx = {"u0": g.i0, "u1": g.i1, "utop": g.out}
+        views = []
+        for slot, u in g.held():
+            me = f"{g.name}.{slot}"
+            views.append(
+                SlotView(slot, self._name(idx[slot]), id(u), u.value, u.grad,
+                         self.holders.others(id(u), me, self.order))
+            )  # fmt: skip
+        return tuple(views)
+
+    def count(self, iterations: int = 1, update: bool = True) -> int:
+        """How many steps ``steps`` yields."""
+        c = self.c
+        n_gates = len(c.gates)
+        if not update:
+            return 2 * n_gates + 1
+        trained = sum(1 for i in c.inputs if i not in c.frozen)
+        return n_gates + iterations * (2 * n_gates + 1 + trained)
+
+    def steps(self, iterations: int = 1, update: bool = True) -> Iterator[Step]:
+        yield from self.forward(0)
+        if not update:
+            yield from self.backward(0)
+            return
+        for i in range(iterations):
+            yield from self.backward(i)
+            yield from self.updates(i)
+            yield from self.forward(i + 1)
+
+    def forward(self, it: int) -> Iterator[Step]:
+        c = self.c
+        for g in c.forward_steps():
+            self.holders.refresh(g)
+            args = ", ".join(self._name(i) for i in (g.i0, g.i1)[: g.arity])
+            yield Step(
+                "forward", it, f"{g.name}.forward({args})", g.name, g.op.name,
+                type(g).__name__, g.line, self._slot_views(g), new=self._name(g.out),
+            )  # fmt: skip
+
+    def backward(self, it: int) -> Iterator[Step]:
+        c = self.c
+        passes = c.backward_steps()
+        next(passes)  # every grad zeroed, the output's seeded with 1.0
+        out = c.units[c.output]
+        line, _ = c.locations.get(c.output_name, (0, 0))
+        producer = next((g for g in c.gates if g.out == c.output), None)
+        yield Step(
+            "backward", it, f"{c.output_name}.grad = 1.0", None, None, None,
+            producer.line if producer else line,
+            (SlotView("output", c.output_name, id(out), out.value, out.grad, ()),),
+        )  # fmt: skip
+        pulls: dict[int, list[float]] = {}
+        for g in reversed(c.gates):
+            inputs = [(slot, u) for slot, u in g.held() if slot != "utop"]
+            before = {id(u): u.grad for _, u in inputs}
+            upstream = g.utop.grad
+            locals_ = _locals(g)
+            next(passes)  # g.backward(), the engine's own
+            yield Step(
+                "backward", it, f"{g.name}.backward()", g.name, g.op.name, type(g).__name__,
+                g.line, self._slot_views(g), self._writes(g, inputs, before, upstream,
+                                                          locals_, pulls),
+            )  # fmt: skip
+
+    def _writes(
+        self,
+        g: Gate,
+        inputs: list[tuple[str, Unit]],
+        before: dict[int, float],
+        upstream: float,
+        locals_: tuple[float | None, ...],
+        pulls: dict[int, list[float]],
+    ) -> tuple[Write, ...]:
+        idx = {"u0": g.i0, "u1": g.i1}
+        running = dict(before)  # u0 and u1 may be one object: writes follow each other
+        writes = []
+        for k, (slot, u) in enumerate(inputs):
+            local = locals_[k]
+            grad_before = running[id(u)]
+            if local is None:  # skipped: pow's derivative by a literal exponent
+                grad_after = grad_before
+            else:
+                grad_after = grad_before + local * upstream
+                pulls.setdefault(id(u), []).append(local * upstream)
+            running[id(u)] = grad_after
+            writes.append(
+                Write(slot, self._name(idx[slot]), g.op.local_formulas[k], local, upstream,
+                      grad_before, grad_after, tuple(pulls.get(id(u), ())))
+            )  # fmt: skip
+        return tuple(writes)
+
+    def updates(self, it: int) -> Iterator[Step]:
+        c = self.c
+        before = {i: c.units[i].value for i in c.inputs}
+        for i in c.update_steps():
+            u = c.units[i]
+            name = self._name(i)
+            line, _ = c.locations.get(name, (0, 0))
+            yield Step(
+                "update", it, f"{name}.value += {c.step_size!r} × {name}.grad", None, None, None,
+                line, (SlotView("unit", name, id(u), u.value, u.grad, ()),),
+                update=Update(name, c.step_size, u.grad, before[i], u.value),
+            )  # fmt: skip
+
+
+def _locals(g: Gate) -> tuple[float | None, ...]:
+    """The gate's local derivatives now, from the registry (None where undefined)."""
+    values = [u.value for slot, u in g.held() if slot != "utop"]
+    try:
+        found = g.op.local(*values, g.utop.value)
+    except (ArithmeticError, ValueError):
+        return (None,) * g.arity
+    return tuple(None if d != d else d for d in found)
