@@ -9,10 +9,18 @@ its end. Nothing here ever opens the terminal behind the user's back.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import contextlib
+import os
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 import click
+
+try:
+    import termios
+    import tty
+except ImportError:  # not on Windows
+    termios = None  # type: ignore[assignment]
 
 NEXT, BACK, CONTINUE, QUIT = "n", "b", "c", "q"
 PROMPT = "[Enter/space/n] next  [b] back  [c] continue  [q] quit"
@@ -21,17 +29,40 @@ _KEYS = {"": NEXT, " ": NEXT, "\r": NEXT, "\n": NEXT, "n": NEXT, "b": BACK, "c":
 
 
 class Keys:
-    """Reads the stepper's keys from standard input."""
+    """Reads the stepper's keys from standard input.
+
+    On a terminal, the whole session runs in cbreak mode (no echo, a key is
+    read as soon as it is pressed, Ctrl-C still interrupts), entered and left
+    without flushing, so a key pressed while a step is being drawn is kept.
+    """
 
     def __init__(self, stdin: IO[str], tty: bool) -> None:
         self.stdin = stdin
         self.tty = tty
 
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        if not self.tty or termios is None:
+            yield
+            return
+        fd = self.stdin.fileno()
+        saved = termios.tcgetattr(fd)
+        try:
+            tty.setcbreak(fd, termios.TCSANOW)
+            yield
+        finally:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+
     def read(self) -> str | None:
         """The next key (NEXT, BACK, CONTINUE, QUIT), or None at the end of input."""
         while True:
-            if self.tty:
-                raw = click.getchar()  # Ctrl-C raises KeyboardInterrupt
+            if self.tty and termios is not None:
+                data = os.read(self.stdin.fileno(), 1)
+                if not data:
+                    return None
+                raw = data.decode("latin-1")
+            elif self.tty:
+                raw = click.getchar()  # no termios (Windows): click's own
             else:
                 line = self.stdin.readline()
                 if not line:
@@ -51,7 +82,13 @@ def page(
     prompt: Callable[[str], None],
 ) -> None:
     """Show ``pages`` one at a time, moving as the keys say."""
-    source = iter(pages)
+    with keys.session():
+        _page(iter(pages), keys, show, prompt)
+
+
+def _page(
+    source: Iterator[str], keys: Keys, show: Callable[[str], None], prompt: Callable[[str], None]
+) -> None:
     shown: list[str] = []
     at = -1
     running = False

@@ -33,6 +33,14 @@ class TraceRenderer(TableRenderer):
             parts.append(
                 Text(f"  every grad set to 0.0, then the output's: {step.slots[0].unit}.grad = 1.0")
             )
+        if step.phase == "backward" and step.gate is not None:
+            top = next(s for s in step.slots if s.slot == "utop")
+            reads = Text(
+                f"  reads {step.gate}.utop.grad = {fmt(top.grad, self.precision)}: {top.unit}"
+            )
+            if top.also:
+                reads.append(", the same object as " + ", ".join(top.also), style=SHARED_STYLE)
+            parts.append(reads)
         for w in step.writes:
             parts.extend(self._write_lines(step, w))
         if step.update is not None:
@@ -70,11 +78,12 @@ class TraceRenderer(TableRenderer):
         if len(w.pulls) > 1:
             sum_text = " + ".join(fmt(x, p) for x in w.pulls)
             line.append(f"   ({sum_text} = {fmt(w.grad_after, p)})", style="magenta")
-        slot = next(s for s in step.slots if s.slot == w.slot)
-        line.append(f"   id {hex(slot.id)}", style="dim")
-        if slot.also:
-            line.append("   same object as " + ", ".join(slot.also), style=SHARED_STYLE)
         lines.append(line)
+        slot = next(s for s in step.slots if s.slot == w.slot)
+        where = Text(f"    {w.unit} is {hex(slot.id)}", style="dim")
+        if slot.also:
+            where.append(", the same object as " + ", ".join(slot.also), style=SHARED_STYLE)
+        lines.append(where)
         return lines
 
     def _slots_table(self, step: Step) -> Table:
