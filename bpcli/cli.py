@@ -44,7 +44,13 @@ class BpcliGroup(click.Group):
             click.echo("bpcli: interrupted", err=True)
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
-            raise
+            # The reader went away (`| head`): say nothing more, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
+        except OSError as exc:  # e.g. writing to a full disk
+            click.echo(f"bpcli: error: cannot write the output: {exc.strerror or exc}", err=True)
+            raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("BPCLI_DEBUG"):
                 raise
@@ -103,6 +109,10 @@ def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = 
     name = display_name(file)
     click.get_current_context().meta["bpcli.file"] = name  # for errors found later
     circuit = parse(file.read(), all_errors=all_errors)
+    given = [item.partition("=")[0].strip() for item in sets]
+    twice = sorted({n for n in given if given.count(n) > 1})
+    if twice:
+        raise click.BadParameter(f"{twice[0]!r} is set more than once", param_hint="'--set'")
     for item in sets:
         set_input(circuit, item)
     if step_size is not None:
@@ -193,7 +203,7 @@ def table_renderer(precision: int, color: str, trace: bool = False) -> Any:
     from .render.trace import TraceRenderer
 
     tty = sys.stdout.isatty()
-    use_color = color == "always" or (color == "auto" and tty and "NO_COLOR" not in os.environ)
+    use_color = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
     if tty:
         width = shutil.get_terminal_size().columns
     else:
@@ -238,12 +248,15 @@ def run(
     Examples:
       bpcli run circuits/neuron.txt
       bpcli run circuits/neuron.txt --no-update
-      bpcli run -n 50 --step-size 0.1 circuits/hinge.txt
+      bpcli run -n 50 --step-size -0.05 circuits/hinge.txt
       bpcli run circuits/neuron.txt --set a=2 --set x=-0.5
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
     """
     check_iterations(iterations, no_update)
+    source = click.get_current_context().get_parameter_source("fmt")
+    if quiet and source is click.core.ParameterSource.COMMANDLINE:
+        raise click.UsageError("-q prints only the output value: drop --format")
     with gc_paused():
         name, circuit = load(file, sets, step_size)
         passes = run_passes(circuit, iterations, update=not no_update)

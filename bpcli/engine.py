@@ -96,7 +96,10 @@ class Gate:
 
     def _forward_error(self, values: tuple[float, ...], exc: Exception | None) -> CircuitError:
         call = f"{self.op.name}({', '.join(repr(v) for v in values)})"
-        return self._error(f"{call} {_why(exc, self.op)}", _domain_hint(self.op))
+        domain = isinstance(exc, (ValueError, ZeroDivisionError))
+        return self._error(
+            f"{call} {_why(exc, self.op)}", _domain_hint(self.op) if domain else None
+        )
 
     def _backward_error(self, slot: str, local: float, upstream: float) -> CircuitError:
         k = self.slots.index(slot)
@@ -105,7 +108,7 @@ class Gate:
         return self._error(
             f"backward: {slot}.grad += {formula} × utop.grad = {local!r} × {upstream!r} "
             f"is not a finite real number ({self.op.name}({values}))",
-            _domain_hint(self.op),
+            _domain_hint(self.op) if local != local else "the numbers grow too large",
         )
 
 
@@ -343,21 +346,24 @@ class Circuit:
 def run_passes(
     circuit: Circuit, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
-    """Perform the passes of SPEC §4, yielding (phase, iteration) after each.
+    """Perform the passes of SPEC §4, yielding (phase, iteration) after each."""
+    do = {"forward": circuit.forward, "backward": circuit.backward, "update": circuit.update}
+    for phase, it in plan(iterations, update):
+        try:
+            do[phase]()
+        except CircuitError as err:
+            raise err.during(f"{phase} pass {it}") from None
+        yield phase, it
 
-    forward 0, then per iteration backward, update, forward; with
-    ``update=False`` only forward 0 and backward 0.
-    """
-    circuit.forward()
+
+def plan(iterations: int = 1, update: bool = True) -> Iterator[tuple[str, int]]:
+    """The passes of SPEC §4: forward 0, then per iteration backward, update,
+    forward; with ``update=False`` only forward 0 and backward 0."""
     yield "forward", 0
     if not update:
-        circuit.backward()
         yield "backward", 0
         return
     for i in range(iterations):
-        circuit.backward()
         yield "backward", i
-        circuit.update()
         yield "update", i
-        circuit.forward()
         yield "forward", i + 1

@@ -30,6 +30,12 @@ class CircuitError(Exception):
         self.problems = list(problems)
         self.filename = filename  # set by whoever knows what was read
 
+    def during(self, context: str) -> CircuitError:
+        """The same error, its last problem saying when it happened."""
+        last = self.problems[-1]
+        self.problems[-1] = last._replace(message=f"{last.message} (in {context})")
+        return self
+
     @classmethod
     def at(cls, line: int, col: int, message: str, hint: str | None = None) -> CircuitError:
         return cls([Problem(line, col, message, hint)])

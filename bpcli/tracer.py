@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .engine import Circuit, Gate, Unit
+from .engine import Circuit, Gate, Unit, plan
+from .errors import CircuitError
 
 
 class SlotView(NamedTuple):
@@ -116,21 +117,20 @@ class Tracer:
     def count(self, iterations: int = 1, update: bool = True) -> int:
         """How many steps ``steps`` yields."""
         c = self.c
-        n_gates = len(c.gates)
-        if not update:
-            return 2 * n_gates + 1
-        trained = sum(1 for i in c.inputs if i not in c.frozen)
-        return n_gates + iterations * (2 * n_gates + 1 + trained)
+        per_pass = {
+            "forward": len(c.gates),
+            "backward": len(c.gates) + 1,  # the seed, then each gate
+            "update": sum(1 for i in c.inputs if i not in c.frozen),
+        }
+        return sum(per_pass[phase] for phase, _ in plan(iterations, update))
 
     def steps(self, iterations: int = 1, update: bool = True) -> Iterator[Step]:
-        yield from self.forward(0)
-        if not update:
-            yield from self.backward(0)
-            return
-        for i in range(iterations):
-            yield from self.backward(i)
-            yield from self.updates(i)
-            yield from self.forward(i + 1)
+        passes = {"forward": self.forward, "backward": self.backward, "update": self.updates}
+        for phase, it in plan(iterations, update):
+            try:
+                yield from passes[phase](it)
+            except CircuitError as err:
+                raise err.during(f"{phase} pass {it}") from None
 
     def forward(self, it: int) -> Iterator[Step]:
         c = self.c

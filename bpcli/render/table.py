@@ -11,14 +11,16 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 
+from rich import box
 from rich.console import Console
+from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
 from ..engine import PassRecord
 from ..gates import Op
 
-SAME = " ≡ "
+RIGHT = ("value", "grad", "Δgrad", "Δvalue")
 SHARED_STYLE = "bold cyan"
 PHASE_STYLE = {"forward": "green", "backward": "magenta", "update": "yellow"}
 
@@ -39,6 +41,23 @@ def signed(x: float, precision: int) -> str:
     return s if s.startswith("-") else "+" + s
 
 
+def _table(title: Text | None, headers: list[str], rows: list[list[Text]], drop: int = -1) -> Table:
+    """Nothing a reader needs is ever cut: every column keeps the width of its
+    widest cell (a terminal too narrow wraps the line instead), and the holders
+    of one object stand one per line."""
+    table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD,
+                  pad_edge=False)  # fmt: skip
+    keep = [k for k in range(len(headers)) if k != drop]
+    for k in keep:
+        widest = max((c.cell_len for r in rows for c in r[k].split("\n")), default=0)
+        right = headers[k] in RIGHT
+        table.add_column(headers[k], justify="right" if right else "left", no_wrap=True,
+                         min_width=max(widest, len(headers[k])))  # fmt: skip
+    for r in rows:
+        table.add_row(*(r[k] for k in keep))
+    return table
+
+
 class TableRenderer:
     """Renders records to text at a fixed width, with or without colour."""
 
@@ -55,10 +74,23 @@ class TableRenderer:
         )
         self._explained = False
 
+    def _needs(self, renderable: object) -> int:
+        console = self._console
+        unbounded = console.options.update_width(10_000)
+        return Measurement.get(console, unbounded, renderable).minimum  # type: ignore[arg-type]
+
     def _text(self, *renderables: object) -> str:
-        with self._console.capture() as cap:
-            for r in renderables:
-                self._console.print(r)
+        """Renderables as text. One wider than the console is drawn whole (the
+        terminal wraps its lines): bpcli never cuts a name, a number or an id."""
+        console = self._console
+        width = console.width
+        console.width = max([width, *(self._needs(r) for r in renderables if isinstance(r, Table))])
+        try:
+            with console.capture() as cap:
+                for r in renderables:
+                    console.print(r)
+        finally:
+            console.width = width
         return "\n".join(line.rstrip() for line in cap.get().split("\n"))
 
     def header(self, file: str, description: str | None, output: str, step_size: float) -> str:
@@ -75,21 +107,13 @@ class TableRenderer:
             (f"{rec.phase} {rec.iteration}", f"bold {phase_style}"),
             f"   {output} = {fmt(rec.output_value, p)}",
         )
-        table = Table(title=title, title_justify="left", header_style="bold")
-        table.add_column("unit")
-        table.add_column("kind")
-        table.add_column("value", justify="right")
-        table.add_column("grad", justify="right")
         delta = {"backward": "Δgrad", "update": "Δvalue"}.get(rec.phase)
-        if delta and prev is not None:
-            table.add_column(delta, justify="right")
-        else:
+        if prev is None:
             delta = None
-        table.add_column("id")
-        table.add_column("held by (≡ same object)", overflow="fold")
+        rows: list[list[Text]] = []
         for i, u in enumerate(rec.units):
             shared = len(u.held_by) > 1
-            row: list[Text] = [
+            row = [
                 Text(u.name, style="bold" if shared else ""),
                 Text(u.kind, style="dim"),
                 Text(fmt(u.value, p)),
@@ -100,8 +124,12 @@ class TableRenderer:
                 change = u.grad - before.grad if rec.phase == "backward" else u.value - before.value
                 row.append(Text(signed(change, p), style=phase_style))
             row.append(Text(hex(u.id), style=SHARED_STYLE if shared else "dim"))
-            row.append(Text(SAME.join(u.held_by) or "—", style=SHARED_STYLE if shared else ""))
-            table.add_row(*row)
+            row.append(Text("\n≡ ".join(u.held_by) or "—", style=SHARED_STYLE if shared else ""))
+            rows.append(row)
+        headers = ["unit", "kind", "value", "grad", *([delta] if delta else []), "id", "held by"]
+        table = _table(title, headers, rows)
+        if self._needs(table) > self._console.width:  # narrow: the kind column goes first
+            table = _table(title, headers, rows, drop=1)
         if not self._explained:
             table.caption = (
                 "≡ : these gate slots hold one and the same Unit object (same id), so a grad "
@@ -125,18 +153,15 @@ class TableRenderer:
         return self._text(Text(line, style="bold"))
 
     def gates_table(self, ops: Sequence[Op]) -> str:
-        table = Table(
-            title="bpcli gates · backward adds: u.grad += local × utop.grad",
-            title_justify="left",
-            header_style="bold",
-        )
-        table.add_column("op")
-        table.add_column("forward")
-        table.add_column("local ∂/∂u0", no_wrap=True)
-        table.add_column("local ∂/∂u1", no_wrap=True)
-        table.add_column("domain / notes")
+        rows = []
         for op in ops:
-            local = [*op.local_formulas, "—"][:2]
             call = f"{op.name}(u0, u1)" if op.arity == 2 else f"{op.name}(u0)"
-            table.add_row(call, op.formula, *local, op.domain)
-        return self._text(table)
+            local = [*op.local_formulas, "—"][:2]
+            rows.append([Text(call), Text(op.formula), *(Text(x) for x in local)])
+        title = Text("bpcli gates · backward adds: u.grad += local × utop.grad")
+        table = _table(title, ["op", "forward", "local ∂/∂u0", "local ∂/∂u1"], rows)
+        notes = Text("\ndomains and notes:", style="bold")
+        for op in ops:
+            if op.domain:
+                notes.append(f"\n  {op.name}: {op.domain}", style="")
+        return self._text(table, notes)

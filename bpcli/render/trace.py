@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from ..tracer import SlotView, Step, Write
-from .table import PHASE_STYLE, SHARED_STYLE, TableRenderer, fmt
+from .table import PHASE_STYLE, SHARED_STYLE, TableRenderer, _table, fmt
 
 
 class TraceRenderer(TableRenderer):
@@ -88,22 +87,19 @@ class TraceRenderer(TableRenderer):
 
     def _slots_table(self, step: Step) -> Table:
         p = self.precision
-        table = Table(box=box.SIMPLE_HEAD, header_style="bold", padding=(0, 1))
-        for name, justify in (("slot", "left"), ("unit", "left"), ("id", "left"),
-                              ("value", "right"), ("grad", "right"),
-                              ("same object as", "left")):  # fmt: skip
-            table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        rows = []
         for s in step.slots:
             new = step.phase == "forward" and s.slot == "utop"
-            table.add_row(
+            style = SHARED_STYLE if s.also else ""
+            rows.append([
                 Text(s.slot),
                 Text(s.unit, style="bold" if s.also else ""),
-                Text(hex(s.id) + (" new" if new else ""), style=SHARED_STYLE if s.also else "dim"),
+                Text(hex(s.id) + (" new" if new else ""), style=style or "dim"),
                 Text(fmt(s.value, p)),
                 Text(fmt(s.grad, p)),
-                Text(", ".join(s.also) or "—", style=SHARED_STYLE if s.also else ""),
-            )
-        return table
+                Text("\n".join(s.also) or "—", style=style),
+            ])  # fmt: skip
+        return _table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
 
 
 def _slot(s: SlotView) -> dict[str, Any]:
