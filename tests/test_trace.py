@@ -3,6 +3,7 @@ driven as scripts and people drive it (CliRunner, a pipe, /dev/null, a pty)."""
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import pty
@@ -10,6 +11,7 @@ import re
 import select
 import subprocess
 import sys
+import termios
 import time
 
 import pytest
@@ -225,4 +227,28 @@ def test_step_in_a_real_terminal_enter_back_quit() -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+        os.close(master)
+
+
+def test_ctrl_c_in_a_real_terminal_ends_cleanly() -> None:
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        env=dict(os.environ, COLUMNS="120"), start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its controlling terminal
+    )  # fmt: skip
+    try:
+        _read_until(master, r"\[q\] quit")
+        os.write(master, b"\x03")  # the terminal turns Ctrl-C into SIGINT
+        screen = _read_until(master, r"interrupted")
+        assert proc.wait(timeout=20) == 130
+        assert "Traceback" not in screen
+        # The terminal is left as it was found: canonical mode and echo on.
+        lflag = termios.tcgetattr(slave)[3]
+        assert lflag & termios.ICANON and lflag & termios.ECHO
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(slave)
         os.close(master)
