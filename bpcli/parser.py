@@ -492,11 +492,8 @@ class _Reader:
             except yaml.YAMLError as exc:
                 raise self._error_of(exc) from None
             if value is None:  # the end of gates:, or anything unusual
-                ev = self.checked(ev)
-                if isinstance(ev, yaml.MappingEndEvent):
+                if self.odd_gate_key(self.checked(ev)):
                     return
-                self.gate_entries += 1
-                self.key_name(ev, "a key under 'gates'")  # reports; skips key and value
                 continue
             self.gate_entries += 1
             if type(value) is not _Scalar or value.anchor is not None or value.tag is not None:
@@ -510,13 +507,20 @@ class _Reader:
         while True:
             ev = self.next()
             if not isinstance(ev, yaml.ScalarEvent):
-                if isinstance(ev, yaml.MappingEndEvent):
+                if self.odd_gate_key(ev):
                     return
-                self.gate_entries += 1
-                self.key_name(ev, "a key under 'gates'")  # reports; skips key and value
                 continue
             self.gate_entries += 1
             self.gate_entry(ev, self.next())
+
+    def odd_gate_key(self, ev: yaml.Event) -> bool:
+        """A key under gates: that is no scalar: True at the end of gates:, else
+        reported (the key and its value skipped)."""
+        if isinstance(ev, yaml.MappingEndEvent):
+            return True
+        self.gate_entries += 1
+        self.key_name(ev, "a key under 'gates'")
+        return False
 
     def gate_entry(self, ev: yaml.ScalarEvent, value: yaml.Event) -> None:
         """Check one `NAME: TEXT` entry of gates:, and keep it for the builder."""
