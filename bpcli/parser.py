@@ -454,25 +454,59 @@ class _Reader:
     def read_units(self, pos: _Pos, ev: yaml.Event) -> None:
         if not self.mapping("units", pos, ev, "`a: 1.0`, one unit per line"):
             return
+        # The fast loop, once a unit: `NAME: NUMBER`, two plain scalars, no tag
+        # or anchor, a finite number. Anything else goes the way that explains.
+        get, keep, is_name, is_number = self._get, self.units.append, NAME_RE.match, NUMBER_RE.match
         while True:
-            ev = self.next()
+            try:
+                ev = get()
+                value = get() if type(ev) is _Scalar and ev.anchor is None else None
+            except yaml.YAMLError as exc:
+                raise self._error_of(exc) from None
+            if (
+                value is not None and type(value) is _Scalar and ev.tag is None
+                and not ev.style and not value.style and value.anchor is None
+                and value.tag is None and is_name(ev.value) and is_number(value.value)
+            ):  # fmt: skip
+                x = float(value.value)
+                if -math.inf < x < math.inf:
+                    mark = ev.start_mark
+                    keep((ev.value, mark.line + 1, mark.column + 1, x))
+                    continue
+            self.unit_entry(ev, value)
             if isinstance(ev, yaml.MappingEndEvent):
                 return
-            name = self.key_name(ev, "a key under 'units'")
+
+    def unit_entry(self, ev: yaml.Event, value: yaml.Event | None) -> None:
+        """An entry of units: the fast loop did not take (``value`` is None when
+        it was not read), checked in full; the end of units: is left alone."""
+        ev = self.checked(ev) if type(ev) is not _Scalar or ev.anchor or ev.tag else ev
+        if isinstance(ev, yaml.MappingEndEvent):
+            return
+        if value is None:
+            name = self.key_name(ev, "a key under 'units'")  # reads the value if it fails
             if name is None:
-                continue
+                return
             value = self.next()
-            if type(value) is _Scalar and not value.style and NUMBER_RE.match(value.value):
-                x: float | None = float(value.value)  # the usual case, checked first
-                if not -math.inf < x < math.inf:  # type: ignore[operator]
-                    x = self.number(value, f"unit '{name}'")
-            else:
-                x = self.number(value, f"unit '{name}'")
-            if x is None:
+        else:
+            if type(value) is not _Scalar or value.anchor or value.tag:
+                value = self.checked(value)
+            name = ev.value
+            if not NAME_RE.match(name):
                 self.broken.add(name)
-            else:
-                mark = ev.start_mark
-                self.units.append((name, mark.line + 1, mark.column + 1, x))
+                self.report(
+                    self.at(ev.start_mark),
+                    f"invalid name {_q(name)}: {NAME_RULE}",
+                    _name_hint(name),
+                )
+                self.skip(value)
+                return
+        x = self.number(value, f"unit '{name}'")
+        if x is None:
+            self.broken.add(name)
+        else:
+            mark = ev.start_mark
+            self.units.append((name, mark.line + 1, mark.column + 1, x))
 
     def read_gates(self, pos: _Pos, ev: yaml.Event) -> None:
         if not self.mapping("gates", pos, ev, "`mulg0: mul(a, x) -> ax`"):
@@ -743,18 +777,21 @@ class _Builder:
         if self.inputs_added:
             return
         self.inputs_added = True
-        r = self.r
-        for name, line, col, value in r.units:
-            if name in self.index:
-                first = self.locations[name]
+        index, locations = self.index, self.locations
+        names, kinds, values = self.names, self.kinds, self.values
+        for name, line, col, value in self.r.units:
+            if name in index:
                 self.report(
                     _Pos(line, col),
-                    f"duplicate unit '{name}' (first given at line {first[0]})",
+                    f"duplicate unit '{name}' (first given at line {locations[name][0]})",
                     "give each unit once",
                 )
                 continue
-            self.locations[name] = (line, col)
-            self.add_unit(name, INPUT, value)
+            locations[name] = (line, col)
+            index[name] = len(names)  # add_unit, inlined: this runs once an input
+            names.append(name)
+            kinds.append(INPUT)
+            values.append(value)
 
     def build(self) -> Circuit:
         r = self.r
@@ -801,12 +838,12 @@ class _Builder:
         cls = GATE_CLASSES.get(op_name)
         if cls is None or (a1 is None) != (cls.arity == 1):
             return False
-        index, gate_names, written = self.index, self.gate_names, self.defs.written
-        if name in index or name in gate_names or out in index or out in gate_names:
-            return False
+        index, gate_names, written, broken = (
+            self.index, self.gate_names, self.defs.written, self.r.broken
+        )  # fmt: skip
         if out == name or (written and (name in written or out in written)):
             return False
-        if out in self.r.broken:
+        if (broken and out in broken) or name in index or out in gate_names:
             return False
         x0 = x1 = 0.0
         if a0[0] in _NUMBER_START:
@@ -821,18 +858,26 @@ class _Builder:
             i1 = index.get(a1, -2)
         if i0 == -2 or i1 == -2 or not (-math.inf < x0 < math.inf and -math.inf < x1 < math.inf):
             return False
+        # The last two checks are the inserts themselves (a million gates make
+        # big tables, where each lookup is a cache miss): a name already there
+        # is not inserted again, and nothing else has been added yet.
+        n_gates = len(gate_names)
+        gate_names.add(name)
+        if len(gate_names) == n_gates:
+            return False
+        i_out = len(self.names) + (i0 == -1) + (a1 is not None and i1 == -1)
+        if index.setdefault(out, i_out) != i_out:
+            gate_names.discard(name)
+            return False
         if i0 == -1:
             i0 = self.add_unit(f"{name}.u0", CONST, x0)
             if a1 is None:
                 i1 = i0
         if i1 == -1:
             i1 = self.add_unit(f"{name}.u1", CONST, x1)
-        gate_names.add(name)
-        i_out = len(self.names)  # add_unit, inlined: this runs once a gate
-        self.names.append(out)
+        self.names.append(out)  # add_unit, inlined: this runs once a gate
         self.kinds.append(GATE)
         self.values.append(0.0)
-        index[out] = i_out
         self.gates.append(cls(name, (i0, i1), i_out, line, col))
         return True
 
