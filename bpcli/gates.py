@@ -28,6 +28,9 @@ class Op(NamedTuple):
     local_formulas: tuple[str, ...]  # one per input slot
     domain: str = ""
     guide_class: str = ""  # the class name the guide would give it
+    # Where the op has a kink (no derivative): a signed distance to it, 0 at
+    # the kink (relu and abs at 0, max and min at a tie). `bpcli check` uses it.
+    kink: Callable[..., float] | None = None
 
 
 def _sigmoid(x: float) -> float:
@@ -66,15 +69,15 @@ _OPS = [
     Op("max", 2, lambda a, b: a if a >= b else b,
        lambda a, b, o: (1.0, 0.0) if a >= b else (0.0, 1.0),
        "the larger", ("1 if u0 ≥ u1 else 0", "0 if u0 ≥ u1 else 1"),
-       "a tie chooses u0", "MaxGate"),
+       "a tie chooses u0", "MaxGate", lambda a, b: a - b),
     Op("min", 2, lambda a, b: a if a <= b else b,
        lambda a, b, o: (1.0, 0.0) if a <= b else (0.0, 1.0),
        "the smaller", ("1 if u0 ≤ u1 else 0", "0 if u0 ≤ u1 else 1"),
-       "a tie chooses u0", "MinGate"),
+       "a tie chooses u0", "MinGate", lambda a, b: a - b),
     Op("neg", 1, lambda a: -a, lambda a, o: (-1.0,),
        "−u0", ("−1",), guide_class="NegGate"),
     Op("abs", 1, abs, lambda a, o: (_sign(a),),
-       "|u0|", ("sign(u0)",), "derivative 0 at 0", "AbsGate"),
+       "|u0|", ("sign(u0)",), "derivative 0 at 0", "AbsGate", lambda a: a),
     Op("exp", 1, math.exp, lambda a, o: (o,),
        "e^u0", ("e^u0",), "no overflow", "ExpGate"),
     Op("log", 1, math.log, lambda a, o: (1.0 / a,),
@@ -84,7 +87,7 @@ _OPS = [
     Op("tanh", 1, math.tanh, lambda a, o: (1.0 - o * o,),
        "tanh u0", ("1 − tanh²",), guide_class="TanhGate"),
     Op("relu", 1, lambda a: a if a > 0.0 else 0.0, lambda a, o: (1.0 if a > 0.0 else 0.0,),
-       "max(0, u0)", ("1 if u0 > 0 else 0",), guide_class="ReluGate"),
+       "max(0, u0)", ("1 if u0 > 0 else 0",), "derivative 0 at 0", "ReluGate", lambda a: a),
     Op("sin", 1, math.sin, lambda a, o: (math.cos(a),),
        "sin u0", ("cos u0",), guide_class="SinGate"),
     Op("cos", 1, math.cos, lambda a, o: (-math.sin(a),),

@@ -19,8 +19,9 @@ from rich.text import Text
 
 from ..engine import PassRecord
 from ..gates import Op
+from ..gradcheck import CheckRow
 
-RIGHT = ("value", "grad", "Δgrad", "Δvalue")
+RIGHT = ("value", "grad", "Δgrad", "Δvalue", "x", "analytic", "numeric", "rel. error")
 SHARED_STYLE = "bold cyan"
 PHASE_STYLE = {"forward": "green", "backward": "magenta", "update": "yellow"}
 
@@ -165,3 +166,25 @@ class TableRenderer:
             if op.domain:
                 notes.append(f"\n  {op.name}: {op.domain}", style="")
         return self._text(table, notes)
+
+    def check_table(self, file: str, output: str, h: float, rows: Sequence[CheckRow]) -> str:
+        p = self.precision
+        styles = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
+        cells = []
+        for r in rows:
+            cells.append([
+                Text(r.name),
+                Text(fmt(r.value, p)),
+                Text(fmt(r.analytic, p)),
+                Text("—" if r.numeric is None else fmt(r.numeric, p)),
+                Text("—" if r.rel_error is None else f"{r.rel_error:.1e}"),
+                Text(r.verdict, style=styles.get(r.verdict, "")),
+                Text(r.rule, style="dim"),
+            ])  # fmt: skip
+        title = Text(f"{file}: d{output}/dx, backprop against (f(x+h) − f(x−h)) / 2h, h = {h:g}")
+        table = _table(title, ["input", "x", "analytic", "numeric", "rel. error", "verdict",
+                               "decided by"], cells)  # fmt: skip
+        notes = [Text(f"{r.name}: {r.kink}", style="magenta") for r in rows if r.kink]
+        counts = {v: sum(r.verdict == v for r in rows) for v in styles}
+        summary = Text(", ".join(f"{n} {v}" for v, n in counts.items() if n), style="bold")
+        return self._text(table, *notes, summary)
