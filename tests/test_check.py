@@ -43,6 +43,7 @@ def test_a_saturated_sigmoid_agrees_by_the_absolute_rule(write_circuit) -> None:
 
 def test_an_input_that_does_not_reach_the_output_is_both_zero(write_circuit) -> None:
     code, doc = check_json(write_circuit("units: {x: 1, y: 2}\ngates:\n  g: exp(x) -> f\n"))
+    assert code == 0
     row = next(r for r in doc["inputs"] if r["name"] == "y")
     assert (row["analytic"], row["numeric"], row["verdict"], row["rule"]) == (
         0.0, 0.0, "ok", "both zero"
