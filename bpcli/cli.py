@@ -473,6 +473,115 @@ def check(
 
 
 @cli.command()
+@circuit_options
+@click.option(
+    "--format", "fmt", type=click.Choice(["dot", "mermaid", "svg", "png"]), default="dot",
+    show_default=True, help="DOT and Mermaid are text; SVG and PNG need Graphviz's `dot`.",
+)  # fmt: skip
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write to this file (whole or not at all) instead of stdout.",
+)
+@click.option(
+    "--values",
+    is_flag=True,
+    help="After a forward and a backward pass: each Unit's value, grad, id.",
+)
+@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
+              help="Significant digits of --values.")  # fmt: skip
+def graph(
+    file: IO[bytes],
+    sets: tuple[str, ...],
+    step_size: float | None,
+    fmt: str,
+    out_path: str | None,
+    values: bool,
+    precision: int,
+) -> None:
+    """The circuit as a picture: gates as boxes, each Unit once, one edge per slot.
+
+    A Unit held by several gate slots has an edge to each of them, so a shared
+    Unit visibly fans out. DOT and Mermaid need nothing installed; SVG and PNG
+    run Graphviz's `dot`, whose layout gets slow past a few thousand nodes.
+
+    \b
+    Examples:
+      bpcli graph circuits/neuron.txt | dot -Tsvg > neuron.svg
+      bpcli graph --format svg --values -o neuron.svg circuits/neuron.txt
+      bpcli graph --format mermaid circuits/fanout.txt
+    """
+    from . import graph as drawing
+
+    if fmt == "png" and out_path is None and sys.stdout.isatty():
+        raise click.UsageError("PNG is binary: give -o FILE, or redirect standard output")
+    _, circuit = load(file, sets, step_size)
+    if values:
+        circuit.forward()
+        circuit.backward()
+    nodes = drawing.node_count(circuit)
+    if fmt != "mermaid" and nodes > drawing.SLOW_LAYOUT:
+        click.echo(f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few "
+                   "thousand", err=True)  # fmt: skip
+    if fmt == "mermaid":
+        data = drawing.mermaid(circuit, values, precision).encode()
+    else:
+        data = drawing.dot(circuit, values, precision, circuit.description).encode()
+    if fmt in ("svg", "png"):
+        data = run_graphviz(data, fmt)
+    if out_path is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
+    else:
+        write_file_atomically(out_path, data)
+
+
+def run_graphviz(dot_text: bytes, fmt: str) -> bytes:
+    import subprocess
+
+    program = shutil.which("dot")
+    if program is None:
+        raise click.ClickException(
+            "--format svg and png need Graphviz's `dot` program, which is not installed.\n"
+            "hint: install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew "
+            "install graphviz), or use --format dot or mermaid"
+        )
+    proc = subprocess.run([program, f"-T{fmt}"], input=dot_text, capture_output=True)
+    if proc.returncode != 0:
+        raise click.ClickException(f"Graphviz failed: {proc.stderr.decode(errors='replace')}")
+    return proc.stdout
+
+
+def write_file_atomically(path: str, data: bytes) -> None:
+    """Write a new file whole or not at all: a temporary file in the same folder,
+    flushed and synced, then renamed over the target."""
+    import tempfile
+
+    folder = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@cli.command()
 @click.argument("file", type=click.File("rb"), metavar="FILE")
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
 def validate(file: IO[bytes], all_errors: bool) -> None:

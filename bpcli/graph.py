@@ -1,0 +1,88 @@
+"""`bpcli graph`: the circuit as DOT or Mermaid text. No I/O.
+
+Each gate is a box labelled with its name and op; each Unit is drawn once, as
+an ellipse, with one edge per gate slot that holds it (``u0``, ``u1`` into the
+gate, ``utop`` out of it), so a Unit that several slots hold visibly fans
+out. With values (after a forward and a backward pass), each Unit also shows
+its value, grad and id, and the edges are found from the live objects, by
+identity, as ``run`` finds them.
+"""
+
+from __future__ import annotations
+
+import json
+
+from .engine import CONST, INPUT, Circuit
+
+SLOW_LAYOUT = 3000  # nodes past which Graphviz's layout gets slow
+
+
+def _edges(c: Circuit, by_identity: bool) -> list[tuple[int, str, str]]:
+    """(unit index, gate name, slot) for every slot, inputs and outputs."""
+    if by_identity:
+        where = {id(u): i for i, u in enumerate(c.units)}
+        return [(where[id(u)], g.name, slot) for g in c.gates for slot, u in g.held()]
+    edges = []
+    for g in c.gates:
+        for slot, i in zip(("u0", "u1"), g.args, strict=False):
+            edges.append((i, g.name, slot))
+        edges.append((g.out, g.name, "utop"))
+    return edges
+
+
+def node_count(c: Circuit) -> int:
+    return len(c.units) + len(c.gates)
+
+
+def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
+    lines = [c.names[i]]
+    if values:
+        u = c.units[i]
+        lines += [f"value {u.value:.{precision}g}", f"grad {u.grad:.{precision}g}", hex(id(u))]
+    return lines
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a DOT string is a JSON string, near enough
+
+
+def dot(c: Circuit, values: bool = False, precision: int = 6, title: str | None = None) -> str:
+    out = ["digraph circuit {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
+    if title:
+        out.append(f"  label={_quote(title)}; labelloc=t;")
+    for i, kind in enumerate(c.kinds):
+        shape = {INPUT: "ellipse", CONST: "plaintext"}.get(kind, "ellipse")
+        style = ', style=filled, fillcolor="#e8f0fe"' if kind == INPUT else ""
+        label = "\n".join(_unit_label(c, i, values, precision))
+        out.append(f'  "u:{c.names[i]}" [shape={shape}{style}, label={_quote(label)}];')
+    for g in c.gates:
+        label = f"{g.name}\n{g.op.name}"
+        out.append(f'  "g:{g.name}" [shape=box, style=rounded, label={_quote(label)}];')
+    for i, gate, slot in _edges(c, values):
+        unit = _quote(f"u:{c.names[i]}")
+        if slot == "utop":
+            out.append(f'  "g:{gate}" -> {unit} [label="utop"];')
+        else:
+            out.append(f'  {unit} -> "g:{gate}" [label="{slot}"];')
+    out.append("}")
+    return "\n".join(out) + "\n"
+
+
+def _mermaid_id(prefix: str, name: str) -> str:
+    return prefix + name.replace(".", "__")
+
+
+def mermaid(c: Circuit, values: bool = False, precision: int = 6) -> str:
+    out = ["flowchart LR"]
+    for i in range(len(c.names)):
+        label = "<br/>".join(_unit_label(c, i, values, precision))
+        out.append(f'  {_mermaid_id("u_", c.names[i])}(["{label}"])')
+    for g in c.gates:
+        out.append(f'  {_mermaid_id("g_", g.name)}["{g.name}: {g.op.name}"]')
+    for i, gate, slot in _edges(c, values):
+        unit, box = _mermaid_id("u_", c.names[i]), _mermaid_id("g_", gate)
+        if slot == "utop":
+            out.append(f"  {box} -- utop --> {unit}")
+        else:
+            out.append(f"  {unit} -- {slot} --> {box}")
+    return "\n".join(out) + "\n"
