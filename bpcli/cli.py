@@ -582,6 +582,44 @@ def write_file_atomically(path: str, data: bytes) -> None:
 
 
 @cli.command()
+@circuit_options
+@click.option(
+    "-o",
+    "--output",
+    "out_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Write the script to this file (whole or not at all) instead of stdout.",
+)
+def export(
+    file: IO[bytes], sets: tuple[str, ...], step_size: float | None, out_path: str | None
+) -> None:
+    """A standalone Python script, in the guide's style, that computes the same.
+
+    A Unit class, one class per gate type with forward() and backward(), the
+    inputs, a forward() function, the backward calls in reverse order (each
+    commented with the Units it writes), the update and the second forward
+    pass. It prints the first output, every input's gradient and the final
+    output at full precision, and which slots hold the very same Unit. Run it,
+    or step through it in your own debugger.
+
+    \b
+    Examples:
+      bpcli export circuits/neuron.txt -o neuron.py && python neuron.py
+      bpcli export circuits/fanout.txt | python -
+    """
+    from . import __version__
+    from .export import script
+
+    name, circuit = load(file, sets, step_size)
+    text = script(circuit, name, __version__)
+    if out_path is None:
+        write(text)
+    else:
+        write_file_atomically(out_path, text.encode())
+
+
+@cli.command()
 @click.argument("file", type=click.File("rb"), metavar="FILE")
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
 def validate(file: IO[bytes], all_errors: bool) -> None:

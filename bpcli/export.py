@@ -1,0 +1,161 @@
+"""`bpcli export`: a circuit as a standalone Python script in the guide's style.
+
+The script has a ``Unit`` class, one class per gate type the circuit uses
+(``forward`` stores its Units and makes ``utop``; ``backward`` adds into their
+grads), the inputs, a ``forward()`` function, the backward calls in reverse
+order with comments naming the Units each one writes, the update and the
+second forward pass. It prints what ``bpcli run`` computes, at full
+precision, and which slots hold the very same object. Its code comes from the
+registry (``Op.code`` and ``Op.local_code``). No I/O here: it returns text.
+"""
+
+from __future__ import annotations
+
+import keyword
+
+from .engine import CONST, GATE, INPUT, Circuit
+
+_RESERVED = {"math", "Unit", "sigmoid", "forward", "LITERALS", "step_size", "unit", "name",
+             "print", "repr", "abs", "range", "len"}  # fmt: skip
+
+_SIGMOID = '''
+
+def sigmoid(x):
+    """1 / (1 + e^-x), written so that it never overflows."""
+    if x >= 0.0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+'''
+
+
+def _identifiers(c: Circuit) -> list[str]:
+    """A Python name for each unit: its own where it can be, else made one."""
+    taken = set(_RESERVED) | {g.name for g in c.gates}
+    names = []
+    for name in c.names:
+        ident = name.replace(".", "_")
+        while keyword.iskeyword(ident) or ident in taken:
+            ident += "_"
+        taken.add(ident)
+        names.append(ident)
+    return names
+
+
+def _gate_var(name: str) -> str:
+    return name + "_" if keyword.iskeyword(name) or name in _RESERVED else name
+
+
+def _gate_class(op_cls: type) -> str:
+    op = op_cls.op  # type: ignore[attr-defined]
+    slots = ["u0", "u1"][: op.arity]
+    args = ", ".join(slots)
+    values = ", ".join(f"{s}.value" for s in slots)
+    names = ", ".join("ab"[: op.arity])
+    lines = [
+        "",
+        "",
+        f"class {op_cls.__name__}:",
+        f'    """{op.name}: forward {op.formula}; local derivative(s) '
+        f'{"; ".join(op.local_formulas)}."""',
+        "",
+        f"    def forward(self, {args}):",
+        *(f"        self.{s} = {s}" for s in slots),
+        f"        {names}{',' if op.arity == 1 else ''} = {values}{',' if op.arity == 1 else ''}",
+        f"        self.utop = Unit({op.code}, 0.0)",
+        "        return self.utop",
+        "",
+        "    def backward(self):",
+        f"        {names}, out = "
+        + ", ".join([*(f"self.{s}.value" for s in slots), "self.utop.value"]),
+    ]
+    for slot, code in zip(slots, op.local_code, strict=True):
+        if "math.nan" in code:  # undefined here: skipped for a literal (SPEC §3)
+            lines += [
+                f"        local = {code}",
+                "        if local == local:",
+                f"            self.{slot}.grad += local * self.utop.grad",
+                f"        elif not any(self.{slot} is u for u in LITERALS):",
+                f'            raise ValueError("{op.name}: the {slot} derivative needs u0 > 0")',
+            ]
+        else:
+            lines.append(f"        self.{slot}.grad += ({code}) * self.utop.grad")
+    return "\n".join(lines) + "\n"
+
+
+def script(c: Circuit, source: str, version: str) -> str:
+    ident = _identifiers(c)
+    used = {type(g): None for g in c.gates}
+    out = [
+        "#!/usr/bin/env python3",
+        f'"""{source}{" — " + c.description if c.description else ""}',
+        "",
+        f"Exported by bpcli {version}. Run it, or step through it in a debugger:",
+        "it computes what `bpcli run` does, with the same Unit and gate objects.",
+        '"""',
+        "",
+        "import math",
+        "",
+        "",
+        "class Unit:",
+        "    def __init__(self, value, grad):",
+        "        self.value = value",
+        "        self.grad = grad",
+    ]
+    if any(cls.op.name == "sigmoid" for cls in used):  # type: ignore[attr-defined]
+        out.append(_SIGMOID.rstrip("\n"))
+    for cls in used:
+        out.append(_gate_class(cls).rstrip("\n"))
+    out += ["", "", "# The inputs (updated) and the literals (constant Units, never updated)."]
+    for i, kind in enumerate(c.kinds):
+        if kind in (INPUT, CONST):
+            note = "  # frozen" if i in c.frozen else ""
+            out.append(f"{ident[i]} = Unit({c.units[i].value!r}, 0.0){note}")
+    consts = [ident[i] for i, k in enumerate(c.kinds) if k == CONST]
+    out.append(f"LITERALS = [{', '.join(consts)}]")
+    out += ["", "# The gates."]
+    for g in c.gates:
+        out.append(f"{_gate_var(g.name)} = {type(g).__name__}()")
+    gate_outputs = [ident[i] for i, k in enumerate(c.kinds) if k == GATE]
+    out += ["", "", "def forward():", f"    global {', '.join(gate_outputs)}"]
+    for g in c.gates:
+        args = ", ".join(ident[i] for i in g.args)
+        out.append(f"    {ident[g.out]} = {_gate_var(g.name)}.forward({args})")
+    out += [f"    return {ident[c.output]}", "", ""]
+    out += [f"{ident[c.output]} = forward()",
+            f'print("forward 0:", repr({ident[c.output]}.value))', ""]  # fmt: skip
+    out.append("# The very same objects: each gate's utop is the next gate's input Unit.")
+    for g in c.gates:
+        for h in c.gates:
+            for slot, i in zip(("u0", "u1"), h.args, strict=False):
+                if i == g.out:
+                    pair = f"{_gate_var(g.name)}.utop is {_gate_var(h.name)}.{slot}"
+                    out.append(f'print("{pair}:", {pair})')
+    everything = [ident[i] for i in range(len(c.names))]
+    out += [
+        "",
+        "# backward: every grad set to 0, the output's to 1, then each gate in reverse order.",
+        f"for unit in [{', '.join(everything)}]:",
+        "    unit.grad = 0.0",
+        f"{ident[c.output]}.grad = 1.0",
+    ]
+    for g in reversed(c.gates):
+        writes = ", ".join(f"{c.names[i]}.grad ({g.name}.{slot})"
+                           for slot, i in zip(("u0", "u1"), g.args, strict=False))  # fmt: skip
+        out.append(f"{_gate_var(g.name)}.backward()  # reads {c.names[g.out]}.grad, "
+                   f"writes {writes}")  # fmt: skip
+    inputs = [i for i, k in enumerate(c.kinds) if k == INPUT]
+    for i in inputs:
+        out.append(f'print("grad {c.names[i]}:", repr({ident[i]}.grad))')
+    trained = [ident[i] for i in inputs if i not in c.frozen]
+    out += [
+        "",
+        "# update: each input that is not frozen moves along its gradient.",
+        f"step_size = {c.step_size!r}",
+        f"for unit in [{', '.join(trained)}]:",
+        "    unit.value += step_size * unit.grad",
+        "",
+        f"{ident[c.output]} = forward()",
+        f'print("forward 1:", repr({ident[c.output]}.value))',
+    ]
+    return "\n".join(out) + "\n"

@@ -1,0 +1,75 @@
+"""bpcli export: the script runs on its own, prints what `bpcli run` computes,
+and shows the same shared objects; the registry's code agrees with its functions."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bpcli.gates import OPS, Op, _sigmoid
+
+from conftest import CIRCUITS, invoke, run_json
+from test_gates import POINTS
+
+
+@pytest.mark.parametrize("op", list(OPS.values()), ids=list(OPS))
+def test_the_registrys_code_is_its_functions(op: Op) -> None:
+    for point in POINTS:
+        xs = point[: op.arity]
+        try:
+            out = op.forward(*xs)
+            local = op.local(*xs, out)
+        except (ArithmeticError, ValueError):
+            continue
+        env = {"a": xs[0], "b": xs[-1], "math": math, "sigmoid": _sigmoid}
+        assert eval(op.code, env) == out
+        env["out"] = out
+        got = tuple(eval(code, env) for code in op.local_code)
+        assert got == local or (math.isnan(got[-1]) and math.isnan(local[-1]))
+
+
+def run_script(path: Path, tmp_path: Path) -> dict[str, str]:
+    target = tmp_path / (path.stem + ".py")
+    result = invoke("export", path, "-o", target)
+    assert result.exit_code == 0, result.stderr
+    proc = subprocess.run([sys.executable, str(target)], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=60)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return dict(line.rsplit(": ", 1) for line in proc.stdout.splitlines())
+
+
+@pytest.mark.parametrize("path", CIRCUITS, ids=[p.name for p in CIRCUITS])
+def test_the_script_prints_what_run_computes(path: Path, tmp_path: Path) -> None:
+    printed = run_script(path, tmp_path)
+    passes = run_json(path)["passes"]
+    assert float(printed["forward 0"]) == passes[0]["output_value"]
+    for name, unit in passes[1]["units"].items():
+        if unit["kind"] == "input":
+            assert float(printed[f"grad {name}"]) == unit["grad"], name
+    assert float(printed["forward 1"]) == passes[3]["output_value"]
+    shared = {k: v for k, v in printed.items() if " is " in k}
+    assert shared and set(shared.values()) == {"True"}
+    for unit in passes[0]["units"].values():  # every shared pair run reports is checked
+        holders = unit["held_by"]
+        producer = next((h for h in holders if h.endswith(".utop")), None)
+        for h in holders:
+            if producer and h != producer:
+                assert f"{producer} is {h}" in shared
+
+
+def test_a_literal_exponent_is_skipped_as_in_run(write_circuit, tmp_path: Path) -> None:
+    path = write_circuit("units: {x: -2}\ngates:\n  p: pow(x, 3) -> f\n")
+    printed = run_script(path, tmp_path)
+    assert float(printed["grad x"]) == 12.0
+    assert float(printed["forward 0"]) == -8.0
+
+
+def test_names_that_are_python_keywords(write_circuit, tmp_path: Path) -> None:
+    path = write_circuit("units: {lambda: 2, print: 3}\ngates:\n  if: mul(lambda, print) -> for\n")
+    printed = run_script(path, tmp_path)
+    assert float(printed["forward 0"]) == 6.0
+    assert float(printed["grad lambda"]) == 3.0
