@@ -19,7 +19,7 @@ from typing import IO, Any, TypeVar
 
 import click
 
-from .engine import INPUT, Circuit, PassRecord, run_passes
+from .engine import INPUT, Circuit, run_passes
 from .errors import CircuitError, did_you_mean, format_error
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -199,7 +199,27 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def table_renderer(precision: int, color: str, trace: bool = False) -> Any:
+def save_options(f: F) -> F:
+    """--save-svg and --save-html: the tables drawn, kept as a picture or a page."""
+    f = click.option("--save-html", type=click.Path(dir_okay=False), metavar="FILE",
+                     help="Also save the tables drawn as an HTML page.")(f)  # fmt: skip
+    return click.option("--save-svg", type=click.Path(dir_okay=False), metavar="FILE",
+                        help="Also save the tables drawn as an SVG picture.")(f)  # fmt: skip
+
+
+def check_saving(fmt: str, save_svg: str | None, save_html: str | None) -> bool:
+    if (save_svg or save_html) and fmt != "table":
+        raise click.UsageError("--save-svg and --save-html keep the table view: drop --format")
+    return bool(save_svg or save_html)
+
+
+def save_recorded(renderer: Any, title: str, save_svg: str | None, save_html: str | None) -> None:
+    for kind, path in (("svg", save_svg), ("html", save_html)):
+        if path:
+            write_file_atomically(path, renderer.recorded(kind, title).encode())
+
+
+def table_renderer(precision: int, color: str, trace: bool = False, record: bool = False) -> Any:
     from .render.table import TableRenderer
     from .render.trace import TraceRenderer
 
@@ -210,7 +230,7 @@ def table_renderer(precision: int, color: str, trace: bool = False) -> Any:
     else:
         width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
     cls = TraceRenderer if trace else TableRenderer
-    return cls(precision=precision, width=width, color=use_color)
+    return cls(precision=precision, width=width, color=use_color, record=record)
 
 
 def write(text: str) -> None:
@@ -228,6 +248,7 @@ def write(text: str) -> None:
     help="Print only the output value of the last pass (Python repr of the float).",
 )  # fmt: skip
 @output_options
+@save_options
 def run(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -238,6 +259,8 @@ def run(
     fmt: str,
     precision: int,
     color: str,
+    save_svg: str | None,
+    save_html: str | None,
 ) -> None:
     """Forward, backward, update, forward: a table of every Unit after each pass.
 
@@ -258,10 +281,15 @@ def run(
     source = click.get_current_context().get_parameter_source("fmt")
     if quiet and source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("-q prints only the output value: drop --format")
+    saving = check_saving(fmt, save_svg, save_html)
     with gc_paused():
         name, circuit = load(file, sets, step_size)
         passes = run_passes(circuit, iterations, update=not no_update)
-        emit_run(name, circuit, passes, quiet, fmt, precision, color)
+        if saving and not quiet:
+            renderer = render_tables(name, circuit, passes, precision, color, record=True)
+            save_recorded(renderer, f"bpcli run {name}", save_svg, save_html)
+        else:
+            emit_run(name, circuit, passes, quiet, fmt, precision, color)
 
 
 def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], quiet: bool,
@@ -270,6 +298,9 @@ def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], qui
         for _ in passes:
             pass
         write(repr(circuit.output_value) + "\n")
+        return
+    if fmt == "table":
+        render_tables(name, circuit, passes, precision, color)
         return
     records = (circuit.snapshot(phase, it) for phase, it in passes)
     if fmt == "json":
@@ -287,13 +318,12 @@ def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], qui
         write(csv.header())
         for rec in records:
             write(csv.pass_rows(rec))
-    else:
-        render_tables(name, circuit, records, precision, color)
 
 
-def render_tables(name: str, circuit: Circuit, records: Iterator[PassRecord], precision: int,
-                  color: str) -> None:  # fmt: skip
-    tables = table_renderer(precision, color)
+def render_tables(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], precision: int,
+                  color: str, record: bool = False) -> Any:  # fmt: skip
+    records = (circuit.snapshot(phase, it) for phase, it in passes)
+    tables = table_renderer(precision, color, record=record)
     write(tables.header(name, circuit.description, circuit.output_name, circuit.step_size))
     first = last = prev = None
     updates = 0
@@ -304,6 +334,7 @@ def render_tables(name: str, circuit: Circuit, records: Iterator[PassRecord], pr
         updates += rec.phase == "update"
     assert first is not None and last is not None
     write("\n" + tables.summary(circuit.output_name, first, last, updates))
+    return tables
 
 
 @cli.command()
@@ -319,6 +350,7 @@ def render_tables(name: str, circuit: Circuit, records: Iterator[PassRecord], pr
     help="Show only the steps that touch this unit (repeatable).",
 )  # fmt: skip
 @functools.partial(output_options, formats=("table", "json", "jsonl"))
+@save_options
 def trace(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -331,6 +363,8 @@ def trace(
     fmt: str,
     precision: int,
     color: str,
+    save_svg: str | None,
+    save_html: str | None,
 ) -> None:
     """Every single gate call, forward and backward, with the chain rule written out.
 
@@ -358,6 +392,7 @@ def trace(
         raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
     if step and fmt != "table":
         raise click.UsageError("--step pages the table view; drop --format")
+    saving = check_saving(fmt, save_svg, save_html)
     name, circuit = load(file, sets, step_size)
     check_names(circuit, only_gates, only_units)
     tracer = Tracer(circuit)
@@ -376,12 +411,13 @@ def trace(
         else:
             write(dumps([step_dict(s, k) for k, s in steps]))
         return
-    renderer = table_renderer(precision, color, trace=True)
+    renderer = table_renderer(precision, color, trace=True, record=saving)
     write(renderer.header(name, circuit.description, circuit.output_name, circuit.step_size))
     pages = ("\n" + renderer.step_text(s, k, total) for k, s in steps)
     if not step:
         for text in pages:
             write(text)
+        save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
         return
     from .stepper import Keys, page
 
@@ -396,6 +432,7 @@ def trace(
             click.echo(text, err=True)
 
     page(pages, Keys(sys.stdin, tty), show, prompt)
+    save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
 
 
 def check_names(circuit: Circuit, gates: tuple[str, ...], units: tuple[str, ...]) -> None:

@@ -226,3 +226,26 @@ def test_every_circuit_file_runs() -> None:
         )
         result = invoke("run", path)
         assert result.exit_code == 0, (path, result.stderr)
+
+
+def test_save_svg_and_html_keep_the_tables(tmp_path) -> None:
+    svg, html = tmp_path / "run.svg", tmp_path / "run.html"
+    result = invoke("run", NEURON, "--save-svg", svg, "--save-html", html)
+    assert result.exit_code == 0
+    assert "forward 1" in result.stdout  # the normal output too
+    page = html.read_text()
+    assert page.lstrip().startswith("<!DOCTYPE html>")
+    assert "addg1.utop" in page and "backward&#160;0" in page.replace(" ", "&#160;")
+    picture = svg.read_text()
+    assert picture.lstrip().startswith("<svg") and "sg0.u0" in picture.replace("&#160;", " ")
+    trace_svg = tmp_path / "trace.svg"
+    assert invoke("trace", "--no-update", NEURON, "--save-svg", trace_svg).exit_code == 0
+    assert "sg0.backward()" in trace_svg.read_text().replace("&#160;", " ")
+
+
+def test_save_needs_the_table_view_and_a_failed_run_saves_nothing(tmp_path, write_circuit) -> None:
+    svg = tmp_path / "x.svg"
+    assert invoke("run", NEURON, "--format", "json", "--save-svg", svg).exit_code == 2
+    bad = write_circuit("units: {a: 0}\ngates:\n  l: log(a) -> f\n")
+    assert invoke("run", bad, "--save-svg", svg).exit_code == 1
+    assert not svg.exists()

@@ -62,8 +62,16 @@ def _table(title: Text | None, headers: list[str], rows: list[list[Text]], drop:
 class TableRenderer:
     """Renders records to text at a fixed width, with or without colour."""
 
-    def __init__(self, precision: int = 6, width: int = 120, color: bool = False) -> None:
+    def __init__(
+        self, precision: int = 6, width: int = 120, color: bool = False, record: bool = False
+    ) -> None:
         self.precision = precision
+        # With record, everything drawn is also kept, in colour, for SVG or HTML.
+        self._recorder = (
+            Console(file=io.StringIO(), width=width, record=True, force_terminal=True,
+                    color_system="truecolor", highlight=False, emoji=False)
+            if record else None
+        )  # fmt: skip
         self._console = Console(
             file=io.StringIO(),
             width=width,
@@ -90,9 +98,21 @@ class TableRenderer:
             with console.capture() as cap:
                 for r in renderables:
                     console.print(r)
+            if self._recorder is not None:
+                self._recorder.width = console.width
+                for r in renderables:
+                    self._recorder.print(r)
+                self._recorder.print()
         finally:
             console.width = width
         return "\n".join(line.rstrip() for line in cap.get().split("\n"))
+
+    def recorded(self, kind: str, title: str) -> str:
+        """Everything drawn so far, as an SVG picture or an HTML page."""
+        assert self._recorder is not None, "made without record=True"
+        if kind == "svg":
+            return self._recorder.export_svg(title=title, clear=False)
+        return self._recorder.export_html(inline_styles=True, clear=False)
 
     def header(self, file: str, description: str | None, output: str, step_size: float) -> str:
         t = Text(file, style="bold")
