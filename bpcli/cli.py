@@ -421,15 +421,16 @@ def trace(
         return
     from .stepper import Keys, page
 
-    tty = sys.stdin.isatty()
+    tty = sys.stdin is not None and sys.stdin.isatty()
 
     def show(text: str) -> None:
         write(text)
         sys.stdout.flush()
 
     def prompt(text: str) -> None:
+        """On a terminal: the keys, on one line that goes once a key is pressed."""
         if tty:
-            click.echo(text, err=True)
+            click.echo(text if text else "\r\x1b[2K", nl=False, err=True)
 
     page(pages, Keys(sys.stdin, tty), show, prompt)
     save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
@@ -26,6 +27,9 @@ NEXT, BACK, CONTINUE, QUIT = "n", "b", "c", "q"
 PROMPT = "[Enter/space/n] next  [b] back  [c] continue  [q] quit"
 _KEYS = {"": NEXT, " ": NEXT, "\r": NEXT, "\n": NEXT, "n": NEXT, "b": BACK, "c": CONTINUE,
          "q": QUIT, "\x04": QUIT}  # fmt: skip
+# What a terminal sends for arrow and page keys (ESC [ …): forward and back.
+_SEQUENCES = {"[C": NEXT, "[B": NEXT, "[6~": NEXT, "OC": NEXT, "OB": NEXT,
+              "[D": BACK, "[A": BACK, "[5~": BACK, "OD": BACK, "OA": BACK}  # fmt: skip
 
 
 class Keys:
@@ -36,9 +40,9 @@ class Keys:
     without flushing, so a key pressed while a step is being drawn is kept.
     """
 
-    def __init__(self, stdin: IO[str], tty: bool) -> None:
-        self.stdin = stdin
-        self.tty = tty
+    def __init__(self, stdin: IO[str] | None, tty: bool) -> None:
+        self.stdin = stdin  # None: closed (a daemon, `<&-`): the end of input
+        self.tty = tty and stdin is not None
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
@@ -55,11 +59,24 @@ class Keys:
 
     def read(self) -> str | None:
         """The next key (NEXT, BACK, CONTINUE, QUIT), or None at the end of input."""
+        if self.stdin is None:
+            return None
         while True:
             if self.tty and termios is not None:
-                data = os.read(self.stdin.fileno(), 1)
+                fd = self.stdin.fileno()
+                data = os.read(fd, 1)
                 if not data:
                     return None
+                if data == b"\x1b":  # an arrow or page key: the rest follows at once
+                    rest = b""
+                    while len(rest) < 8 and select.select([fd], [], [], 0.03)[0]:
+                        rest += os.read(fd, 1)
+                        if rest[-1:].isalpha() or rest[-1:] == b"~":
+                            break
+                    key = _SEQUENCES.get(rest.decode("latin-1"))
+                    if key is not None:
+                        return key
+                    continue
                 raw = data.decode("latin-1")
             elif self.tty:
                 raw = click.getchar()  # no termios (Windows): click's own
@@ -89,26 +106,28 @@ def page(
 def _page(
     source: Iterator[str], keys: Keys, show: Callable[[str], None], prompt: Callable[[str], None]
 ) -> None:
-    shown: list[str] = []
+    shown: list[str] = []  # the pages so far, for `b`
     at = -1
-    running = False
     while True:
         if at + 1 < len(shown):
             at += 1
         else:
-            page_text = next(source, None)
-            if page_text is None:
+            text = next(source, None)
+            if text is None:
                 return
-            shown.append(page_text)
+            shown.append(text)
             at = len(shown) - 1
         show(shown[at])
-        if running:
-            continue
         prompt(PROMPT)
         key = keys.read()
-        if key is None or key == CONTINUE:
-            running = True
-        elif key == QUIT:
+        prompt("")  # the prompt goes once a key is pressed
+        if key is None or key == CONTINUE:  # run on to the end, keeping nothing
+            for text in shown[at + 1 :]:
+                show(text)
+            for text in source:
+                show(text)
             return
-        elif key == BACK:
+        if key == QUIT:
+            return
+        if key == BACK:
             at = max(at - 2, -1)

@@ -31,11 +31,13 @@ class Write(NamedTuple):
     slot: str
     unit: str
     formula: str  # the local derivative, as text (σ(1−σ))
-    local: float | None  # None: not defined here, and skipped (pow's literal exponent)
+    local: float  # 0.0 where skipped
     upstream: float  # utop.grad
     grad_before: float
     grad_after: float
-    pulls: tuple[float, ...]  # what this unit received so far in this pass, this write last
+    pulls: tuple[float, ...]  # what this unit received so far in this pass (the seed
+    # 1.0 first, for the output), this write last: they add up to grad_after
+    skipped: bool = False  # undefined here, and the slot holds a literal (pow, SPEC §3)
 
 
 class Update(NamedTuple):
@@ -149,22 +151,26 @@ class Tracer:
         out = c.units[c.output]
         line, _ = c.locations.get(c.output_name, (0, 0))
         producer = next((g for g in c.gates if g.out == c.output), None)
+        also = self.holders.others(id(out), "", self.order)
         yield Step(
             "backward", it, f"{c.output_name}.grad = 1.0", None, None, None,
             producer.line if producer else line,
-            (SlotView("output", c.output_name, id(out), out.value, out.grad, ()),),
+            (SlotView("output", c.output_name, id(out), out.value, out.grad, also),),
         )  # fmt: skip
-        pulls: dict[int, list[float]] = {}
+        pulls: dict[int, list[float]] = {id(out): [1.0]}  # the seed is the first pull
         for g in reversed(c.gates):
             inputs = [(slot, u) for slot, u in g.held() if slot != "utop"]
             before = {id(u): u.grad for _, u in inputs}
             upstream = g.utop.grad
             locals_ = _locals(g)
             next(passes)  # g.backward(), the engine's own
+            writes = self._writes(g, inputs, before, upstream, locals_, pulls)
+            final = {id(u): w.grad_after for w, (_, u) in zip(writes, inputs)}
+            if any(final[id(u)] != u.grad for _, u in inputs):  # the engine has the last word
+                raise RuntimeError(f"the trace of {g.name}.backward() disagrees with the engine")
             yield Step(
                 "backward", it, f"{g.name}.backward()", g.name, g.op.name, type(g).__name__,
-                g.line, self._slot_views(g), self._writes(g, inputs, before, upstream,
-                                                          locals_, pulls),
+                g.line, self._slot_views(g), writes,
             )  # fmt: skip
 
     def _writes(
@@ -189,8 +195,9 @@ class Tracer:
                 pulls.setdefault(id(u), []).append(local * upstream)
             running[id(u)] = grad_after
             writes.append(
-                Write(slot, self._name(idx[slot]), g.op.local_formulas[k], local, upstream,
-                      grad_before, grad_after, tuple(pulls.get(id(u), ())))
+                Write(slot, self._name(idx[slot]), g.op.local_formulas[k],
+                      0.0 if local is None else local, upstream, grad_before, grad_after,
+                      tuple(pulls.get(id(u), ())), local is None)
             )  # fmt: skip
         return tuple(writes)
 
@@ -201,9 +208,10 @@ class Tracer:
             u = c.units[i]
             name = self._name(i)
             line, _ = c.locations.get(name, (0, 0))
+            also = self.holders.others(id(u), "", self.order)
             yield Step(
                 "update", it, f"{name}.value += {c.step_size!r} × {name}.grad", None, None, None,
-                line, (SlotView("unit", name, id(u), u.value, u.grad, ()),),
+                line, (SlotView("unit", name, id(u), u.value, u.grad, also),),
                 update=Update(name, c.step_size, u.grad, before[i], u.value),
             )  # fmt: skip
 

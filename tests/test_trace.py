@@ -83,7 +83,19 @@ gates:
 """
 
 
-@pytest.mark.parametrize("text", [GENERATED, NEURON.read_text(), FANOUT.read_text()])
+OUTPUT_FANS_OUT = """\
+units: {p: 1.5, q: -0.5}
+gates:
+  m: mul(p, q) -> mq
+  g1: sin(mq) -> s1
+  g2: add(mq, s1) -> s2
+output: mq
+"""
+
+
+@pytest.mark.parametrize(
+    "text", [GENERATED, NEURON.read_text(), FANOUT.read_text(), OUTPUT_FANS_OUT]
+)
 def test_every_write_is_local_times_upstream_and_ends_at_the_gradient(write_circuit, text) -> None:
     path = write_circuit(text)
     evs = events(path, "-n", "2")
@@ -94,12 +106,12 @@ def test_every_write_is_local_times_upstream_and_ends_at_the_gradient(write_circ
             assert set(slot) >= {"unit", "id", "value", "grad"}
         for w in e.get("writes", []):
             assert set(w) >= {"slot", "unit", "local", "upstream", "grad_before", "grad_after"}
-            if w["local"] is None:  # pow's derivative by a literal exponent: skipped
-                assert w["grad_after"] == w["grad_before"] and e["op"] == "pow"
-                continue
             assert w["grad_after"] - w["grad_before"] == pytest.approx(
                 w["local"] * w["upstream"], rel=1e-12, abs=1e-300
             )
+            if w["skipped"]:  # pow's derivative by a literal exponent
+                assert w["local"] == 0.0 and e["op"] == "pow"
+                continue
             assert w["pulls"][-1] == pytest.approx(w["local"] * w["upstream"], rel=1e-15)
             assert sum(w["pulls"]) == pytest.approx(w["grad_after"], rel=1e-12, abs=1e-15)
     # The last write to each input in a backward pass is its gradient in `run`.
@@ -124,7 +136,7 @@ def test_every_write_is_local_times_upstream_and_ends_at_the_gradient(write_circ
 def test_fan_out_shows_the_running_sum() -> None:
     out = invoke("trace", "--no-update", FANOUT).stdout
     assert "x.grad 10.000000 → 8.000000" in out
-    assert "(3.000000 + 3.000000 + 4.000000 + -2.000000 = 8.000000)" in out
+    assert "(3.000000 + 3.000000 + 4.000000 − 2.000000 = 8.000000)" in out
     assert "the same object as mulg1.u0, sqg0.u0, sqg0.u1" in out
 
 
@@ -252,3 +264,38 @@ def test_ctrl_c_in_a_real_terminal_ends_cleanly() -> None:
             proc.kill()
         os.close(slave)
         os.close(master)
+
+
+def test_arrow_keys_in_a_real_terminal() -> None:
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        env=dict(os.environ, COLUMNS="120"),
+    )  # fmt: skip
+    os.close(slave)
+    try:
+        _read_until(master, r"\[q\] quit")
+        os.write(master, b"\x1b[C")  # → : next, not `C` for continue
+        _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
+        os.write(master, b"\x1b[B")  # ↓ : next, not `b` for back
+        _read_until(master, r"step 3/21[\s\S]*\[q\] quit")
+        os.write(master, b"\x1b[D")  # ← : back
+        screen = _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
+        assert "step 4/21" not in screen
+        os.write(master, b"q")
+        assert proc.wait(timeout=20) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+
+
+def test_step_with_standard_input_closed_runs_on() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+        preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert step_numbers(proc.stdout) == list(range(1, 22))

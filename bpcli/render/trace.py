@@ -29,9 +29,9 @@ class TraceRenderer(TableRenderer):
         )
         parts: list[object] = [title]
         if step.phase == "backward" and step.gate is None:
-            parts.append(
-                Text(f"  every grad set to 0.0, then the output's: {step.slots[0].unit}.grad = 1.0")
-            )
+            out = step.slots[0]
+            parts.append(Text(f"  every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"))
+            parts.append(self._where(out.unit, out))
         if step.phase == "backward" and step.gate is not None:
             top = next(s for s in step.slots if s.slot == "utop")
             reads = Text(
@@ -50,6 +50,7 @@ class TraceRenderer(TableRenderer):
                     f"{fmt(u.grad, p)} → {fmt(u.value_after, p)}"
                 )
             )
+            parts.append(self._where(u.unit, step.slots[0]))
         if step.gate is not None:
             parts.append(self._slots_table(step))
         return self._text(*parts)
@@ -57,11 +58,11 @@ class TraceRenderer(TableRenderer):
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
         p = self.precision
         lines = []
-        if w.local is None:
+        if w.skipped:
             lines.append(
                 Text(
-                    f"  {step.gate}.{w.slot}.grad: {w.formula} is not defined here "
-                    f"(u0 ≤ 0) and {w.slot} holds a literal: skipped, {w.unit}.grad stays "
+                    f"  {step.gate}.{w.slot}.grad: {w.formula} is not defined here and "
+                    f"{w.slot} holds a literal: skipped, {w.unit}.grad stays "
                     f"{fmt(w.grad_after, p)}"
                 )
             )
@@ -75,15 +76,20 @@ class TraceRenderer(TableRenderer):
         line = Text(f"    {w.unit}.grad {fmt(w.grad_before, p)} → ")
         line.append(fmt(w.grad_after, p), style="bold")
         if len(w.pulls) > 1:
-            sum_text = " + ".join(fmt(x, p) for x in w.pulls)
+            sum_text = fmt(w.pulls[0], p) + "".join(
+                f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in w.pulls[1:]
+            )
             line.append(f"   ({sum_text} = {fmt(w.grad_after, p)})", style="magenta")
         lines.append(line)
-        slot = next(s for s in step.slots if s.slot == w.slot)
-        where = Text(f"    {w.unit} is {hex(slot.id)}", style="dim")
+        lines.append(self._where(w.unit, next(s for s in step.slots if s.slot == w.slot)))
+        return lines
+
+    def _where(self, unit: str, slot: SlotView) -> Text:
+        """Which object was written, and which gate slots hold it too."""
+        where = Text(f"    {unit} is {hex(slot.id)}", style="dim")
         if slot.also:
             where.append(", the same object as " + ", ".join(slot.also), style=SHARED_STYLE)
-        lines.append(where)
-        return lines
+        return where
 
     def _slots_table(self, step: Step) -> Table:
         p = self.precision
@@ -131,6 +137,7 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
                 "grad_before": w.grad_before,
                 "grad_after": w.grad_after,
                 "pulls": list(w.pulls),
+                "skipped": w.skipped,
             }
             for w in step.writes
         ]
