@@ -488,7 +488,7 @@ def check(
     Examples:
       bpcli check circuits/neuron.txt
       bpcli check --h 1e-6 --tol 1e-8 1e-5 circuits/relu_net.txt
-      bpcli check --set h1=0 circuits/relu_net.txt
+      bpcli check --set c=0.2 circuits/hinge.txt
       bpcli check --format json circuits/neuron.txt | jq '.inputs[] | select(.verdict != "ok")'
     """
     from .gradcheck import FAIL, Tolerances

@@ -73,3 +73,40 @@ def test_names_that_are_python_keywords(write_circuit, tmp_path: Path) -> None:
     printed = run_script(path, tmp_path)
     assert float(printed["forward 0"]) == 6.0
     assert float(printed["grad lambda"]) == 3.0
+
+
+ALL_OPS = """\
+units: {p: 0.7, q: -1.3, r: 2.1, s: 0.4}
+gates:
+  g0: mul(p, q) -> pq
+  g1: tanh(p) -> tp
+  g2: add(pq, tp) -> s1
+  g3: div(s1, r) -> s2
+  g4: sub(s2, p) -> s3
+  g5: pow(s3, 2) -> s4
+  g6: exp(q) -> eq
+  g7: log(r) -> lr
+  g8: sin(s) -> ss
+  g9: cos(p) -> cp
+  g10: max(ss, cp) -> m1
+  g11: min(lr, eq) -> m2
+  g12: relu(s3) -> rs
+  g13: abs(q) -> aq
+  g14: neg(aq) -> na
+  g15: sigmoid(s4) -> sg
+  g16: add(sg, m1) -> t1
+  g17: add(t1, m2) -> t2
+  g18: add(t2, rs) -> t3
+  g19: mul(t3, na) -> out
+"""
+
+
+def test_an_export_of_every_op_against_an_independent_reference(write_circuit, tmp_path) -> None:
+    from reference import Reference, close
+
+    ref = Reference(ALL_OPS)
+    printed = run_script(write_circuit(ALL_OPS), tmp_path)
+    assert close(float(printed["forward 0"]), ref.f(), rel=1e-12)
+    numeric = ref.grads()
+    for name in ref.inputs:
+        assert float(printed[f"grad {name}"]) == pytest.approx(numeric[name], rel=1e-6, abs=1e-9)
