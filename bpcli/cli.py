@@ -15,7 +15,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Iterator
-from typing import IO, Any, TypeVar
+from typing import IO, Any, NamedTuple, TypeVar
 
 import click
 
@@ -219,7 +219,7 @@ def save_recorded(renderer: Any, title: str, save_svg: str | None, save_html: st
             write_file_atomically(path, renderer.recorded(kind, title).encode())
 
 
-def table_renderer(precision: int, color: str, trace: bool = False, record: bool = False) -> Any:
+def table_renderer(precision: int, color: str, trace: bool = False, **options: Any) -> Any:
     from .render.table import TableRenderer
     from .render.trace import TraceRenderer
 
@@ -230,7 +230,7 @@ def table_renderer(precision: int, color: str, trace: bool = False, record: bool
     else:
         width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
     cls = TraceRenderer if trace else TableRenderer
-    return cls(precision=precision, width=width, color=use_color, record=record)
+    return cls(precision=precision, width=width, color=use_color, **options)
 
 
 def write(text: str) -> None:
@@ -238,6 +238,33 @@ def write(text: str) -> None:
 
 
 # -- commands ----------------------------------------------------------------------
+
+
+class TableView(NamedTuple):
+    """How run draws its tables."""
+
+    precision: int = 6
+    color: str = "auto"
+    every: int = 1  # draw the passes of every K-th iteration (and the first and last)
+    max_rows: int | None = 40  # None: every row
+    only: frozenset[str] = frozenset()  # --unit: only these rows
+    record: bool = False  # keep what is drawn, for --save-svg and --save-html
+
+
+def view_options(f: F) -> F:
+    """--every, --max-rows, --all and --unit: what run's tables show."""
+    f = click.option("--unit", "only_units", multiple=True, metavar="NAME",
+                     help="Show only this unit's row (repeatable).")(f)  # fmt: skip
+    f = click.option("--all", "all_rows", is_flag=True,
+                     help="Every row, however many units.")(f)  # fmt: skip
+    f = click.option(
+        "--max-rows", type=click.IntRange(min=2), default=40, show_default=True,
+        help="Past this many units, show the first and last rows and a count.",
+    )(f)  # fmt: skip
+    return click.option(
+        "--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="K",
+        help="Tables of every K-th iteration only (and of the first and last).",
+    )(f)  # fmt: skip
 
 
 @cli.command()
@@ -248,6 +275,7 @@ def write(text: str) -> None:
     help="Print only the output value of the last pass (Python repr of the float).",
 )  # fmt: skip
 @output_options
+@view_options
 @save_options
 def run(
     file: IO[bytes],
@@ -259,6 +287,10 @@ def run(
     fmt: str,
     precision: int,
     color: str,
+    every: int,
+    max_rows: int,
+    all_rows: bool,
+    only_units: tuple[str, ...],
     save_svg: str | None,
     save_html: str | None,
 ) -> None:
@@ -268,11 +300,16 @@ def run(
     that holds that very object. Slots joined by ≡ share one object: that is
     how a grad written by one gate's backward() is read by the next.
 
+    A long run shows a progress bar on standard error when that is a terminal
+    (and standard output is not, or with -q). Ctrl-C stops it after the
+    current pass, with a summary of the last one completed (status 130).
+
     \b
     Examples:
       bpcli run circuits/neuron.txt
       bpcli run circuits/neuron.txt --no-update
       bpcli run -n 50 --step-size -0.05 circuits/hinge.txt
+      bpcli run -n 300 --every 100 --unit loss circuits/hinge.txt
       bpcli run circuits/neuron.txt --set a=2 --set x=-0.5
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
@@ -282,26 +319,53 @@ def run(
     if quiet and source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("-q prints only the output value: drop --format")
     saving = check_saving(fmt, save_svg, save_html)
+    view = TableView(precision, color, every, None if all_rows else max_rows,
+                     frozenset(only_units), saving)  # fmt: skip
     with gc_paused():
         name, circuit = load(file, sets, step_size)
-        passes = run_passes(circuit, iterations, update=not no_update)
-        if saving and not quiet:
-            renderer = render_tables(name, circuit, passes, precision, color, record=True)
+        check_names(circuit, (), only_units)
+        last = iterations if not no_update else 0
+        passes = watched(circuit, run_passes(circuit, iterations, update=not no_update), last)
+        if quiet:
+            for _ in passes:
+                pass
+            write(repr(circuit.output_value) + "\n")
+        elif fmt == "table":
+            renderer = render_tables(name, circuit, passes, view, last)
             save_recorded(renderer, f"bpcli run {name}", save_svg, save_html)
         else:
-            emit_run(name, circuit, passes, quiet, fmt, precision, color)
+            emit_records(name, circuit, passes, fmt)
 
 
-def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], quiet: bool,
-             fmt: str, precision: int, color: str) -> None:  # fmt: skip
-    if quiet:
-        for _ in passes:
-            pass
-        write(repr(circuit.output_value) + "\n")
-        return
-    if fmt == "table":
-        render_tables(name, circuit, passes, precision, color)
-        return
+def watched(
+    circuit: Circuit, passes: Iterator[tuple[str, int]], last: int
+) -> Iterator[tuple[str, int]]:
+    """The passes, with a progress bar on a terminal, and Ctrl-C ending cleanly
+    after the pass under way: a one-line summary, status 130."""
+    done: tuple[str, int] | None = None
+    bar = None
+    if last >= 2 and sys.stderr.isatty() and not sys.stdout.isatty():
+        from .render.progress import ProgressBar
+
+        bar = ProgressBar(last, circuit.output_name)
+    try:
+        for done in passes:
+            if bar is not None and done[0] == "forward":
+                bar.update(done[1], circuit.output_value)
+            yield done
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        where = f"after {done[0]} pass {done[1]}" if done else "before the first pass ended"
+        value = f": {circuit.output_name} = {circuit.output_value!r}" if done else ""
+        click.echo(f"bpcli: interrupted {where}{value}", err=True)
+        raise click.exceptions.Exit(130) from None
+    if bar is not None:
+        bar.close()
+
+
+def emit_records(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], fmt: str) -> None:
+    """JSON, JSONL or CSV: every pass, at full precision."""
     records = (circuit.snapshot(phase, it) for phase, it in passes)
     if fmt == "json":
         from .render.json import run_document
@@ -310,9 +374,9 @@ def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], qui
     elif fmt == "jsonl":
         from .render.json import pass_line
 
-        for rec in records:
+        for rec in records:  # each pass is written, then let go: memory stays flat
             write(pass_line(rec))
-    elif fmt == "csv":
+    else:
         from .render import csv
 
         write(csv.header())
@@ -320,20 +384,23 @@ def emit_run(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], qui
             write(csv.pass_rows(rec))
 
 
-def render_tables(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], precision: int,
-                  color: str, record: bool = False) -> Any:  # fmt: skip
-    records = (circuit.snapshot(phase, it) for phase, it in passes)
-    tables = table_renderer(precision, color, record=record)
+def render_tables(
+    name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], view: TableView, last: int
+) -> Any:
+    tables = table_renderer(view.precision, view.color, record=view.record,
+                            max_rows=view.max_rows, only=view.only)  # fmt: skip
     write(tables.header(name, circuit.description, circuit.output_name, circuit.step_size))
-    first = last = prev = None
+    first = prev = None
     updates = 0
-    for rec in records:
-        write("\n" + tables.pass_table(rec, prev, circuit.output_name))
+    for phase, it in passes:
+        rec = circuit.snapshot(phase, it)
+        if it % view.every == 0 or it == last:
+            write("\n" + tables.pass_table(rec, prev, circuit.output_name))
         first = first or rec
-        last = prev = rec
+        prev = rec
         updates += rec.phase == "update"
-    assert first is not None and last is not None
-    write("\n" + tables.summary(circuit.output_name, first, last, updates))
+    assert first is not None and prev is not None
+    write("\n" + tables.summary(circuit.output_name, first, prev, updates))
     return tables
 
 

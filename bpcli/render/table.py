@@ -42,6 +42,18 @@ def signed(x: float, precision: int) -> str:
     return s if s.startswith("-") else "+" + s
 
 
+MAX_HOLDERS = 4  # slots listed per Unit; the rest are counted
+
+
+def _holders(held_by: tuple[str, ...]) -> str:
+    if not held_by:
+        return "—"
+    text = "\n≡ ".join(held_by[:MAX_HOLDERS])
+    if len(held_by) > MAX_HOLDERS:
+        text += f"\n≡ … {len(held_by) - MAX_HOLDERS} more slots"
+    return text
+
+
 def _table(title: Text | None, headers: list[str], rows: list[list[Text]], drop: int = -1) -> Table:
     """Nothing a reader needs is ever cut: every column keeps the width of its
     widest cell (a terminal too narrow wraps the line instead), and the holders
@@ -63,9 +75,17 @@ class TableRenderer:
     """Renders records to text at a fixed width, with or without colour."""
 
     def __init__(
-        self, precision: int = 6, width: int = 120, color: bool = False, record: bool = False
+        self,
+        precision: int = 6,
+        width: int = 120,
+        color: bool = False,
+        record: bool = False,
+        max_rows: int | None = None,
+        only: frozenset[str] = frozenset(),
     ) -> None:
         self.precision = precision
+        self.max_rows = max_rows  # None: every row
+        self.only = only  # names of the units to show; empty: all
         # With record, everything drawn is also kept, in colour, for SVG or HTML.
         self._recorder = (
             Console(file=io.StringIO(), width=width, record=True, force_terminal=True,
@@ -132,7 +152,13 @@ class TableRenderer:
         if prev is None:
             delta = None
         rows: list[list[Text]] = []
-        for i, u in enumerate(rec.units):
+        shown, hidden = self._pick(rec)
+        for i in shown:
+            if i is None:  # where rows were left out
+                rows.append([Text("…", style="dim"), *(Text("") for _ in range(5 + bool(delta)))])
+                rows[-1][-1] = Text(f"{hidden:,} more units (--all shows every one)", style="dim")
+                continue
+            u = rec.units[i]
             shared = len(u.held_by) > 1
             row = [
                 Text(u.name, style="bold" if shared else ""),
@@ -145,7 +171,7 @@ class TableRenderer:
                 change = u.grad - before.grad if rec.phase == "backward" else u.value - before.value
                 row.append(Text(signed(change, p), style=phase_style))
             row.append(Text(hex(u.id), style=SHARED_STYLE if shared else "dim"))
-            row.append(Text("\n≡ ".join(u.held_by) or "—", style=SHARED_STYLE if shared else ""))
+            row.append(Text(_holders(u.held_by), style=SHARED_STYLE if shared else ""))
             rows.append(row)
         headers = ["unit", "kind", "value", "grad", *([delta] if delta else []), "id", "held by"]
         table = _table(title, headers, rows)
@@ -159,6 +185,18 @@ class TableRenderer:
             table.caption_justify = "left"
             self._explained = True
         return self._text(table)
+
+    def _pick(self, rec: PassRecord) -> tuple[list[int | None], int]:
+        """The rows to draw (None marks a gap), and how many were left out."""
+        chosen: list[int] = (
+            [i for i, u in enumerate(rec.units) if u.name in self.only]
+            if self.only else list(range(len(rec.units)))
+        )  # fmt: skip
+        if self.max_rows is None or len(chosen) <= self.max_rows:
+            return list(chosen), 0
+        head = max(1, self.max_rows // 2)
+        tail = max(1, self.max_rows - head)
+        return [*chosen[:head], None, *chosen[-tail:]], len(chosen) - head - tail
 
     def summary(self, output: str, first: PassRecord, last: PassRecord, updates: int) -> str:
         p = self.precision

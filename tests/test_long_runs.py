@@ -1,0 +1,101 @@
+"""Long runs and big circuits: --every, --max-rows/--all, --unit, the progress
+bar on a terminal only, and Ctrl-C ending with a summary and status 130."""
+
+from __future__ import annotations
+
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import time
+
+from conftest import NEURON, ROOT, invoke
+
+HINGE = ROOT / "circuits" / "hinge.txt"
+
+
+def titles(out: str) -> list[str]:
+    return re.findall(r"^((?:forward|backward|update) \d+)", out, flags=re.M)
+
+
+def test_every_k_shows_every_kth_iteration_and_the_first_and_last() -> None:
+    out = invoke("run", "-n", "25", "--every", "10", HINGE).stdout
+    assert titles(out) == [
+        "forward 0", "backward 0", "update 0", "forward 10", "backward 10", "update 10",
+        "forward 20", "backward 20", "update 20", "forward 25",
+    ]  # fmt: skip
+    assert "after 25 updates" in out
+
+
+def chain(n: int) -> str:
+    return "units:\n  u0: 0.5\ngates:\n" + "".join(
+        f"  g{i}: mul(u{i}, 1.001) -> u{i + 1}\n" for i in range(n)
+    )
+
+
+def test_a_big_table_shows_its_first_and_last_rows_and_a_count(write_circuit) -> None:
+    path = write_circuit(chain(5000))
+    out = invoke("run", "--no-update", path).stdout
+    assert len(out.splitlines()) < 250  # two tables of 40 rows, two lines where shared
+    # 10,001 units (u0, 5,000 literals and 5,000 outputs): 40 rows and one gap
+    assert "9,961 more units (--all shows every one)" in out
+    assert re.search(r"^ u0 ", out, flags=re.M) and re.search(r"^ u5000 ", out, flags=re.M)
+    everything = invoke("run", "--no-update", "--all", path).stdout
+    assert re.search(r"^ u2500 ", everything, flags=re.M)
+    few = invoke("run", "--no-update", "--max-rows", "6", path).stdout
+    assert "9,995 more units" in few
+
+
+def test_unit_follows_chosen_units() -> None:
+    out = invoke("run", "--unit", "s", "--unit", "a", NEURON).stdout
+    rows = re.findall(r"^ (\w+) +(?:input|gate)", out, flags=re.M)
+    assert set(rows) == {"s", "a"} and len(rows) == 8
+    assert invoke("run", "--unit", "nosuch", NEURON).exit_code == 2
+
+
+def slow_circuit(write_circuit) -> str:
+    return str(write_circuit(chain(20000)))
+
+
+def test_ctrl_c_stops_after_the_pass_with_a_summary(write_circuit) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bpcli", "run", "-q", "-n", "100000", slow_circuit(write_circuit)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    time.sleep(3)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert out == ""  # nothing written
+    assert re.match(r"bpcli: interrupted after (forward|backward|update) pass \d+: u20000 = ", err)
+    assert "Traceback" not in err
+
+
+def test_a_progress_bar_only_on_a_terminal(write_circuit) -> None:
+    path = str(write_circuit(chain(3000)))
+    quiet = subprocess.run([sys.executable, "-m", "bpcli", "run", "-q", "-n", "30", path],
+                           capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert quiet.returncode == 0 and quiet.stderr == ""  # not a terminal: no bar
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bpcli", "run", "-q", "-n", "30", path],
+        stdout=subprocess.PIPE, stderr=slave, env=dict(os.environ, COLUMNS="100"),
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+    end = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < end:
+        if select.select([master], [], [], 0.2)[0]:
+            try:
+                seen += os.read(master, 65536)
+            except OSError:
+                break
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    proc.wait(timeout=60)
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    assert "iteration" in text and "/30" in text and "u3000 = " in text
+    assert float(out) > 0
