@@ -42,7 +42,9 @@ class BpcliGroup(click.Group):
                 click.echo(f"{len(err.problems)} errors", err=True)
             raise click.exceptions.Exit(1) from None
         except KeyboardInterrupt:
-            click.echo("bpcli: interrupted", err=True)
+            click.echo(
+                ("\r\x1b[2K" if sys.stderr.isatty() else "") + "bpcli: interrupted", err=True
+            )
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`| head`): say nothing more, as Unix tools do.
@@ -108,8 +110,10 @@ def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = 
     from .parser import parse
 
     name = display_name(file)
-    click.get_current_context().meta["bpcli.file"] = name  # for errors found later
-    circuit = parse(file.read(), all_errors=all_errors)
+    meta = click.get_current_context().meta
+    meta["bpcli.file"] = name  # for errors found later
+    meta["bpcli.data"] = data = file.read()  # for --write
+    circuit = parse(data, all_errors=all_errors)
     given = [item.partition("=")[0].strip() for item in sets]
     twice = sorted({n for n in given if given.count(n) > 1})
     if twice:
@@ -277,6 +281,14 @@ def view_options(f: F) -> F:
 @output_options
 @view_options
 @save_options
+@click.option(
+    "--write",
+    "write_back",
+    is_flag=True,
+    help="Save the trained input values back into FILE, changing nothing else.",
+)
+@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), metavar="NEW",
+              help="Write the circuit with the trained values to NEW instead.")  # fmt: skip
 def run(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -293,6 +305,8 @@ def run(
     only_units: tuple[str, ...],
     save_svg: str | None,
     save_html: str | None,
+    write_back: bool,
+    out_path: str | None,
 ) -> None:
     """Forward, backward, update, forward: a table of every Unit after each pass.
 
@@ -304,12 +318,17 @@ def run(
     (and standard output is not, or with -q). Ctrl-C stops it after the
     current pass, with a summary of the last one completed (status 130).
 
+    --write saves the trained input values into FILE (-o NEW: into a new
+    file), changing only those numbers; the file is replaced whole or not at
+    all, and not if it changed on disk meanwhile.
+
     \b
     Examples:
       bpcli run circuits/neuron.txt
       bpcli run circuits/neuron.txt --no-update
       bpcli run -n 50 --step-size -0.05 circuits/hinge.txt
       bpcli run -n 300 --every 100 --unit loss circuits/hinge.txt
+      bpcli run -q -n 300 circuits/hinge.txt -o trained.txt
       bpcli run circuits/neuron.txt --set a=2 --set x=-0.5
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
@@ -319,11 +338,20 @@ def run(
     if quiet and source is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("-q prints only the output value: drop --format")
     saving = check_saving(fmt, save_svg, save_html)
+    if saving and quiet:
+        raise click.UsageError("-q draws no tables to save: drop --save-svg/--save-html")
+    if write_back and out_path:
+        raise click.UsageError("--write saves into FILE, -o into NEW: choose one")
+    if (write_back or out_path) and no_update:
+        raise click.UsageError("--no-update trains nothing: drop --write or -o")
+    if write_back and display_name(file) == "<stdin>":
+        raise click.UsageError("--write needs FILE to be a file; use -o NEW with standard input")
     view = TableView(precision, color, every, None if all_rows else max_rows,
                      frozenset(only_units), saving)  # fmt: skip
     with gc_paused():
         name, circuit = load(file, sets, step_size)
         check_names(circuit, (), only_units)
+        started = {i: circuit.units[i].value for i in circuit.inputs}
         last = iterations if not no_update else 0
         passes = watched(circuit, run_passes(circuit, iterations, update=not no_update), last)
         if quiet:
@@ -335,6 +363,29 @@ def run(
             save_recorded(renderer, f"bpcli run {name}", save_svg, save_html)
         else:
             emit_records(name, circuit, passes, fmt)
+    if write_back or out_path:
+        save_trained(name, circuit, started, out_path)
+
+
+def save_trained(name: str, circuit: Circuit, started: dict[int, float], new: str | None) -> None:
+    """The trained values into FILE (or NEW): those numbers and nothing else change."""
+    from .rewrite import rewrite
+
+    data = click.get_current_context().meta["bpcli.data"]
+    changed = {circuit.names[i]: circuit.units[i].value for i, v in started.items()
+               if circuit.units[i].value != v}  # fmt: skip
+    target = new or name
+
+    def unchanged_on_disk() -> None:
+        if new is None:
+            with open(name, "rb") as f:
+                if f.read() != data:
+                    raise click.ClickException(
+                        f"{name} changed on disk while bpcli ran: nothing written"
+                    )
+
+    write_file_atomically(target, rewrite(data, changed), check=unchanged_on_disk)
+    click.echo(f"bpcli: wrote {len(changed)} trained values to {target}", err=True)
 
 
 def watched(
@@ -563,6 +614,11 @@ def check(
 
     if not (h > 0 and math.isfinite(h)):
         raise click.BadParameter("must be a positive number", param_hint="'--h'")
+    if not (0 <= tol[0] <= tol[1] < math.inf):
+        raise click.BadParameter("OK and FAIL must be numbers with 0 ≤ OK ≤ FAIL",
+                                 param_hint="'--tol'")  # fmt: skip
+    if not 0 <= abs_tol < math.inf:
+        raise click.BadParameter("must be a number ≥ 0", param_hint="'--abs-tol'")
     name, circuit = load(file, sets, step_size)
     rows = gradient_check(circuit, h, Tolerances(tol[0], tol[1], abs_tol))
     if fmt == "json":
@@ -621,6 +677,10 @@ def graph(
     """
     from . import graph as drawing
 
+    by_name = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
+    given = click.get_current_context().get_parameter_source("fmt")
+    if out_path and given is not click.core.ParameterSource.COMMANDLINE:
+        fmt = by_name.get(os.path.splitext(out_path)[1].lower(), fmt)  # -o x.svg: SVG
     if fmt == "png" and out_path is None and sys.stdout.isatty():
         raise click.UsageError("PNG is binary: give -o FILE, or redirect standard output")
     _, circuit = load(file, sets, step_size)
@@ -637,7 +697,7 @@ def graph(
         data = drawing.dot(circuit, values, precision, circuit.description).encode()
     if fmt in ("svg", "png"):
         data = run_graphviz(data, fmt)
-    if out_path is None:
+    if out_path in (None, "-"):
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
     else:
@@ -660,29 +720,36 @@ def run_graphviz(dot_text: bytes, fmt: str) -> bytes:
     return proc.stdout
 
 
-def write_file_atomically(path: str, data: bytes) -> None:
+def write_file_atomically(path: str, data: bytes, check: Callable[[], None] | None = None) -> None:
     """Write a new file whole or not at all: a temporary file in the same folder,
     flushed and synced, then renamed over the target."""
     import tempfile
 
-    folder = os.path.dirname(os.path.abspath(path))
+    path = os.path.realpath(path)  # through a symlink to the file it names
+    folder = os.path.dirname(path)
     try:
         mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
     except FileNotFoundError:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if check is not None:
+            check()  # the last word before the file is replaced: it may refuse
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
         raise
 
 
@@ -717,8 +784,10 @@ def export(
     from .export import script
 
     name, circuit = load(file, sets, step_size)
+    circuit.forward()  # a circuit that cannot be computed gets its error here, not in Python's
+    circuit.backward()
     text = script(circuit, name, __version__)
-    if out_path is None:
+    if out_path in (None, "-"):
         write(text)
     else:
         write_file_atomically(out_path, text.encode())

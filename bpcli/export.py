@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import keyword
 
-from .engine import CONST, GATE, INPUT, Circuit
+from .engine import CONST, GATE, GATE_CLASSES, INPUT, Circuit
 
 _RESERVED = {"math", "Unit", "sigmoid", "forward", "LITERALS", "step_size", "unit", "name",
-             "print", "repr", "abs", "range", "len"}  # fmt: skip
+             "print", "repr", "abs", "range", "len", "any", "ValueError",
+             *(cls.__name__ for cls in GATE_CLASSES.values())}  # fmt: skip
 
 _SIGMOID = '''
 
@@ -88,11 +89,11 @@ def script(c: Circuit, source: str, version: str) -> str:
     used = {type(g): None for g in c.gates}
     out = [
         "#!/usr/bin/env python3",
-        f'"""{source}{" — " + c.description if c.description else ""}',
-        "",
-        f"Exported by bpcli {version}. Run it, or step through it in a debugger:",
-        "it computes what `bpcli run` does, with the same Unit and gate objects.",
-        '"""',
+        # The file's own text goes into comments, as repr: one line, nothing it can run.
+        f"# circuit: {source!r}",
+        *([f"# description: {c.description!r}"] if c.description else []),
+        f"# Exported by bpcli {version}. Run it, or step through it in a debugger:",
+        "# it computes what `bpcli run` does, with the same Unit and gate objects.",
         "",
         "import math",
         "",

@@ -110,3 +110,19 @@ def test_an_export_of_every_op_against_an_independent_reference(write_circuit, t
     numeric = ref.grads()
     for name in ref.inputs:
         assert float(printed[f"grad {name}"]) == pytest.approx(numeric[name], rel=1e-6, abs=1e-9)
+
+
+def test_nothing_in_the_file_runs_in_the_exported_script(write_circuit, tmp_path) -> None:
+    text = (
+        'description: "ok\\n\\"\\"\\"\\nimport os; os.system(\\"touch PWNED\\")\\n\\"\\"\\""\n'
+        "units: {a: 1}\ngates:\n  MultGate: mul(a, a) -> p\n  g2: mul(p, a) -> q\n"
+        "  AddGate: add(q, 1) -> out\n"
+    )
+    printed = run_script(write_circuit(text), tmp_path)
+    assert not (tmp_path / "PWNED").exists()
+    assert float(printed["forward 0"]) == 2.0 and float(printed["grad a"]) == 3.0
+
+
+def test_a_circuit_that_cannot_be_computed_is_not_exported(write_circuit) -> None:
+    result = invoke("export", write_circuit("units: {a: 0}\ngates:\n  l: log(a) -> f\n"))
+    assert result.exit_code == 1 and "log(0.0)" in result.stderr
