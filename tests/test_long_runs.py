@@ -100,3 +100,18 @@ def test_a_progress_bar_only_on_a_terminal(write_circuit) -> None:
     text = seen.decode("utf-8", "replace")
     assert "iteration" in text and "/30" in text and "u3000 = " in text
     assert float(out) > 0
+
+
+def peak_rss_kb(args: list[str]) -> int:
+    with open(os.devnull, "wb") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "bpcli", *args], stdout=sink)
+        _, status, usage = os.wait4(proc.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return usage.ru_maxrss
+
+
+def test_jsonl_memory_does_not_grow_with_iterations(write_circuit) -> None:
+    path = str(write_circuit(chain(200)))
+    short = peak_rss_kb(["run", "--format", "jsonl", "-n", "50", path])
+    long = peak_rss_kb(["run", "--format", "jsonl", "-n", "500", path])
+    assert long < short * 1.1, (short, long)  # ten times the passes, the same memory
