@@ -114,6 +114,7 @@ def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = 
     meta["bpcli.file"] = name  # for errors found later
     meta["bpcli.data"] = data = file.read()  # for --write
     circuit = parse(data, all_errors=all_errors)
+    meta["bpcli.values"] = {i: circuit.units[i].value for i in circuit.inputs}  # as in FILE
     given = [item.partition("=")[0].strip() for item in sets]
     twice = sorted({n for n in given if given.count(n) > 1})
     if twice:
@@ -351,7 +352,6 @@ def run(
     with gc_paused():
         name, circuit = load(file, sets, step_size)
         check_names(circuit, (), only_units)
-        started = {i: circuit.units[i].value for i in circuit.inputs}
         last = iterations if not no_update else 0
         passes = watched(circuit, run_passes(circuit, iterations, update=not no_update), last)
         if quiet:
@@ -364,15 +364,16 @@ def run(
         else:
             emit_records(name, circuit, passes, fmt)
     if write_back or out_path:
-        save_trained(name, circuit, started, out_path)
+        save_trained(name, circuit, out_path)
 
 
-def save_trained(name: str, circuit: Circuit, started: dict[int, float], new: str | None) -> None:
-    """The trained values into FILE (or NEW): those numbers and nothing else change."""
+def save_trained(name: str, circuit: Circuit, new: str | None) -> None:
+    """The final input values into FILE (or NEW): those numbers and nothing else change."""
     from .rewrite import rewrite
 
-    data = click.get_current_context().meta["bpcli.data"]
-    changed = {circuit.names[i]: circuit.units[i].value for i, v in started.items()
+    meta = click.get_current_context().meta
+    data, in_file = meta["bpcli.data"], meta["bpcli.values"]
+    changed = {circuit.names[i]: circuit.units[i].value for i, v in in_file.items()
                if circuit.units[i].value != v}  # fmt: skip
     target = new or name
 

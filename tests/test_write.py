@@ -143,3 +143,10 @@ def test_write_usage(training: Path, args: list[str]) -> None:
 
 def test_write_needs_a_file_not_stdin() -> None:
     assert invoke("run", "--write", "-", input=TRAINING).exit_code == 2
+
+
+def test_set_values_are_final_values_too(training: Path, tmp_path: Path) -> None:
+    new = tmp_path / "set.txt"
+    assert invoke("run", "-q", "-n", "2", "--set", "x1=3", "-o", new, training).exit_code == 0
+    c = parse(new.read_bytes())
+    assert c.units[c.index["x1"]].value == 3.0  # frozen, but set: its final value is 3
