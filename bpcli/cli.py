@@ -204,6 +204,12 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+def output_file_option(help: str) -> Callable[[F], F]:
+    """-o/--output FILE: where graph and export write (`-` or none: stdout)."""
+    return click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
+                        default=None, metavar="FILE", help=help)  # fmt: skip
+
+
 def save_options(f: F) -> F:
     """--save-svg and --save-html: the tables drawn, kept as a picture or a page."""
     f = click.option("--save-html", type=click.Path(dir_okay=False), metavar="FILE",
@@ -640,14 +646,7 @@ def check(
     "--format", "fmt", type=click.Choice(["dot", "mermaid", "svg", "png"]), default="dot",
     show_default=True, help="DOT and Mermaid are text; SVG and PNG need Graphviz's `dot`.",
 )  # fmt: skip
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write to this file (whole or not at all) instead of stdout.",
-)
+@output_file_option("Write to this file (whole or not at all) instead of stdout; - is stdout.")
 @click.option(
     "--values",
     is_flag=True,
@@ -756,14 +755,7 @@ def write_file_atomically(path: str, data: bytes, check: Callable[[], None] | No
 
 @cli.command()
 @circuit_options
-@click.option(
-    "-o",
-    "--output",
-    "out_path",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the script to this file (whole or not at all) instead of stdout.",
-)
+@output_file_option("Write the script to this file (whole or not at all); - is stdout.")
 def export(
     file: IO[bytes], sets: tuple[str, ...], step_size: float | None, out_path: str | None
 ) -> None:
