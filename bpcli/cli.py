@@ -787,6 +787,25 @@ def export(
 
 
 @cli.command()
+@circuit_options
+def expand(file: IO[bytes], sets: tuple[str, ...], step_size: float | None) -> None:
+    """The circuit as a `gates:` file: how `expr:` formulas become gates.
+
+    `s = sigmoid(a*x + b*y + c)` becomes the guide's neuron, gate for gate:
+    mulg0, mulg1, addg0, addg1, sg0. Its output is itself a circuit file.
+
+    \b
+    Examples:
+      bpcli expand circuits/neuron_expr.txt
+      bpcli expand circuits/neuron_expr.txt > neuron_gates.txt
+    """
+    from .render.circuit import gates_file
+
+    name, circuit = load(file, sets, step_size)
+    write(gates_file(circuit, name))
+
+
+@cli.command()
 @click.argument("file", type=click.File("rb"), metavar="FILE")
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
 def validate(file: IO[bytes], all_errors: bool) -> None:

@@ -174,6 +174,7 @@ class _Reader:
         self.description: str | None = None
         self.seen_keys: dict[str, _Pos] = {}
         self.builder: _Builder | None = None
+        self.expr: tuple[yaml.ScalarEvent, _Pos] | None = None
         self.misspelt: dict[str, _Pos] = {}  # a required key, given under a near-miss name
         # What was reported, so that its uses are not reported again:
         self.broken: set[str] = set()  # names whose definition was wrong
@@ -590,12 +591,14 @@ class _Reader:
         )
 
     def read_expr(self, pos: _Pos, ev: yaml.Event) -> None:
-        self.report(
-            pos,
-            "'expr:' formulas are not supported by this version of bpcli",
-            "write the circuit as `gates:`, one `NAME: OP(ARG, ARG) -> OUT` a line",
-        )
-        self.skip(ev)
+        if not isinstance(ev, yaml.ScalarEvent) or _is_empty(ev):
+            self.broken_keys.add("expr")
+            self.report(self.at(ev.start_mark), f"'expr' must be formulas, found {_kind_of(ev)}",
+                        "for example `expr: s = sigmoid(a*x + b*y + c)`, or a `|` block of "
+                        "lines")  # fmt: skip
+            self.skip(ev)
+            return
+        self.expr = (ev, pos)
 
     def read_output(self, pos: _Pos, ev: yaml.Event) -> None:
         name = self.name(ev, "'output'")
@@ -768,6 +771,39 @@ class _Builder:
                 found.setdefault(out, k)
         return found
 
+    def expr_gates(self, ev: yaml.ScalarEvent, key: _Pos) -> None:
+        """The formulas of `expr:`, compiled into gates as if written under `gates:`."""
+        from .formulas import FormulaError, compile_formulas
+
+        r = self.r
+        if "gates" in r.seen_keys:
+            self.report(key, "give `gates:` or `expr:`, not both",
+                        "`bpcli expand` turns formulas into gates")  # fmt: skip
+            return
+        inputs = [n for n, k in zip(self.names, self.kinds) if k == INPUT]
+        try:
+            compiled = compile_formulas(ev.value, inputs)
+        except FormulaError as err:
+            self.report(self._formula_pos(ev, err.line, err.col), err.message, err.hint)
+            return
+        start = ev.start_mark.index
+        for g in compiled:
+            pos = self._formula_pos(ev, g.line, g.col)
+            r.gates.append(_RawGate(g.name, pos, g.text, start, start, "=", pos.line, pos.col))
+
+    def _formula_pos(self, ev: yaml.ScalarEvent, line: int, col: int) -> _Pos:
+        """Where column ``col`` (0-based) of formula line ``line`` (1-based) is in the file."""
+        mark = ev.start_mark
+        if ev.style in ("|", ">"):  # a block: its lines follow the indicator's line
+            raw = self.r.text[mark.index : ev.end_mark.index].split("\n")
+            if line < len(raw):
+                text = raw[line]
+                return _Pos(mark.line + 1 + line, len(text) - len(text.lstrip()) + col + 1)
+            return _Pos(mark.line + 1, mark.column + 1)
+        if line == 1:
+            return _Pos(mark.line + 1, mark.column + 1 + col + (1 if ev.style else 0))
+        return _Pos(mark.line + 1, mark.column + 1)
+
     def known(self) -> list[str]:
         """The units a gate may use at this point (for did-you-mean)."""
         return [n for n, k in zip(self.names, self.kinds) if k != CONST]
@@ -804,6 +840,8 @@ class _Builder:
             self.report(
                 r.top, "missing required key 'gates'", "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"
             )
+        if r.expr is not None:
+            self.expr_gates(*r.expr)
         for k, raw in enumerate(r.gates):
             n_gates = len(self.gates)
             self.gate(k, raw)

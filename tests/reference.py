@@ -36,10 +36,13 @@ class Reference:
         doc = yaml.load(text, Loader=yaml.BaseLoader)  # every scalar a string
         self.inputs = {k: float(v) for k, v in doc["units"].items()}
         self.gates = []
-        for value in doc["gates"].values():
+        for value in doc.get("gates", {}).values():
             op, args, out = GATE.match(value).groups()
             self.gates.append((op, [a.strip() for a in args.split(",")], out))
-        self.output = doc.get("output", self.gates[-1][2])
+        # expr: the formulas, evaluated by Python itself (with this file's ops)
+        self.formulas = [line.split("=", 1) for line in doc.get("expr", "").splitlines() if line]
+        last = self.formulas[-1][0].strip() if self.formulas else self.gates[-1][2]
+        self.output = doc.get("output", last)
         self.step_size = float(doc.get("step_size", 0.01))
         self.frozen = set(doc.get("frozen", []))
 
@@ -52,6 +55,8 @@ class Reference:
         for op, args, out in self.gates:
             xs = [env[a] if a in env else float(a) for a in args]
             env[out] = float(OPS[op](*xs))
+        for target, formula in self.formulas:
+            env[target.strip()] = float(eval(formula, {**OPS, "__builtins__": {}}, env))
         return env
 
     def f(self, inputs: dict[str, float] | None = None) -> float:

@@ -69,8 +69,8 @@ CASES = [
      "add `units:`"),
     ("missing gates", c("# inputs only", "units:", "  a: 1"), "2:1", "missing required key 'gates'",
      "add `gates:`"),
-    ("expr is not supported", c("units:", "  a: 1", "expr: s = neg(a)"), "3:1",
-     "'expr:' formulas are not supported", "`gates:`"),
+    ("expr as a list", c("units:", "  a: 1", "expr: [s = neg(a)]"), "3:7",
+     "'expr' must be formulas, found a list", "`expr: s = sigmoid(a*x + b*y + c)`"),
     ("description not text", NEURON_LIKE + "description: [a, b]\n", "6:14",
      "'description' must be text, found a list", None),
     # -- units ------------------------------------------------------------------------
