@@ -25,6 +25,7 @@ from .errors import CircuitError, did_you_mean, format_error
 F = TypeVar("F", bound=Callable[..., Any])
 
 FORMATS = ("table", "json", "jsonl", "csv")
+MISTAKE_NAMES = ("assign", "copy", "no-zero-grad", "forward-order", "swap")  # bpcli/mistakes.py
 
 
 class BpcliGroup(click.Group):
@@ -296,6 +297,12 @@ def view_options(f: F) -> F:
 )
 @click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), metavar="NEW",
               help="Write the circuit with the trained values to NEW instead.")  # fmt: skip
+@click.option(
+    "--mistake",
+    type=click.Choice(MISTAKE_NAMES),
+    metavar="NAME",
+    help="Replay the run with a classic mistake in the gate code (bpcli mistakes).",
+)
 def run(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -314,6 +321,7 @@ def run(
     save_html: str | None,
     write_back: bool,
     out_path: str | None,
+    mistake: str | None,
 ) -> None:
     """Forward, backward, update, forward: a table of every Unit after each pass.
 
@@ -359,16 +367,22 @@ def run(
         name, circuit = load(file, sets, step_size)
         check_names(circuit, (), only_units)
         last = iterations if not no_update else 0
-        passes = watched(circuit, run_passes(circuit, iterations, update=not no_update), last)
+        lesson = Lesson(circuit, mistake, iterations, not no_update) if mistake else None
+        source = (
+            lesson.passes() if lesson else run_passes(circuit, iterations, update=not no_update)
+        )
+        passes = watched(circuit, source, last)
         if quiet:
             for _ in passes:
                 pass
             write(repr(circuit.output_value) + "\n")
         elif fmt == "table":
             renderer = render_tables(name, circuit, passes, view, last)
+            if lesson:
+                write("\n" + renderer.mistake_table(mistake, lesson.comparison()))
             save_recorded(renderer, f"bpcli run {name}", save_svg, save_html)
         else:
-            emit_records(name, circuit, passes, fmt)
+            emit_records(name, circuit, passes, fmt, lesson.json if lesson else None)
     if write_back or out_path:
         save_trained(name, circuit, out_path)
 
@@ -422,18 +436,77 @@ def watched(
         bar.close()
 
 
-def emit_records(name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], fmt: str) -> None:
+class Lesson:
+    """A run with a mistake, and the correct run beside it, for the comparison."""
+
+    def __init__(self, circuit: Circuit, mistake: str, iterations: int, update: bool) -> None:
+        import copy
+
+        self.circuit, self.mistake = circuit, mistake
+        self.iterations, self.update = iterations, update
+        self.correct = copy.deepcopy(circuit)  # before any pass: its own fresh Units
+        self.grads: dict[str, list[dict[str, float]]] = {"correct": [], "mistaken": []}
+        self._record(self.correct, run_passes(self.correct, iterations, update), "correct")
+
+    def _inputs(self, c: Circuit) -> dict[str, float]:
+        return {c.names[i]: c.units[i].grad for i in c.inputs}
+
+    def _record(self, c: Circuit, passes: Iterator[tuple[str, int]], key: str) -> None:
+        for phase, _ in passes:
+            if phase == "backward":
+                self.grads[key].append(self._inputs(c))
+
+    def passes(self) -> Iterator[tuple[str, int]]:
+        from .mistakes import mistaken_passes
+
+        for phase, it in mistaken_passes(self.circuit, self.mistake, self.iterations, self.update):
+            if phase == "backward":
+                self.grads["mistaken"].append(self._inputs(self.circuit))
+            yield phase, it
+
+    def comparison(self) -> list[Any]:
+        from .mistakes import compare
+
+        c = self.circuit
+        holders = {c.names[i]: 0 for i in c.inputs}
+        for g in c.gates:
+            for i in g.args:
+                if c.names[i] in holders:
+                    holders[c.names[i]] += 1
+        right, wrong = self.grads["correct"], self.grads["mistaken"]
+        names = [c.names[i] for i in c.inputs]
+        return compare(names, (right[0], wrong[0]), (right[-1], wrong[-1]), holders, self.mistake)
+
+    def json(self) -> dict[str, Any]:
+        rows = self.comparison()
+        return {"mistake": {
+            "name": self.mistake,
+            "inputs": {r.unit: {"correct": r.correct, "mistaken": r.mistaken,
+                                "correct_last": r.correct_last, "mistaken_last": r.mistaken_last,
+                                "verdict": r.verdict, "why": r.why} for r in rows},
+        }}  # fmt: skip
+
+
+def emit_records(
+    name: str,
+    circuit: Circuit,
+    passes: Iterator[tuple[str, int]],
+    fmt: str,
+    extra: Callable[[], dict[str, Any]] | None = None,
+) -> None:
     """JSON, JSONL or CSV: every pass, at full precision."""
     records = (circuit.snapshot(phase, it) for phase, it in passes)
     if fmt == "json":
         from .render.json import run_document
 
-        write(run_document(name, circuit.output_name, circuit.step_size, records))
+        write(run_document(name, circuit.output_name, circuit.step_size, records, extra))
     elif fmt == "jsonl":
-        from .render.json import pass_line
+        from .render.json import line, pass_line
 
         for rec in records:  # each pass is written, then let go: memory stays flat
             write(pass_line(rec))
+        if extra is not None:
+            write(line(extra()))
     else:
         from .render import csv
 
@@ -784,6 +857,24 @@ def export(
         write(text)
     else:
         write_file_atomically(out_path, text.encode())
+
+
+@cli.command()
+def mistakes() -> None:
+    """The classic mistakes `run --mistake NAME` replays, with what each one breaks.
+
+    \b
+    Examples:
+      bpcli mistakes
+      bpcli run --mistake assign circuits/fanout.txt
+      bpcli run -n 5 --mistake no-zero-grad --format json circuits/neuron.txt | jq .mistake
+    """
+    from .mistakes import MISTAKES
+
+    for m in MISTAKES.values():
+        click.echo(f"{m.name}\n    {m.slip}")
+        click.echo(click.wrap_text(m.explanation, width=88, initial_indent="    ",
+                                   subsequent_indent="    ") + "\n")  # fmt: skip
 
 
 @cli.command()

@@ -7,7 +7,7 @@ full precision, as Python's ``repr`` writes them.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..engine import PassRecord
@@ -31,13 +31,21 @@ def pass_dict(rec: PassRecord) -> dict[str, Any]:
     }
 
 
-def run_document(file: str, output: str, step_size: float, records: Iterable[PassRecord]) -> str:
+def run_document(
+    file: str,
+    output: str,
+    step_size: float,
+    records: Iterable[PassRecord],
+    extra: Callable[[], dict[str, Any]] | None = None,
+) -> str:
     doc = {
         "file": file,
         "output": output,
         "step_size": step_size,
         "passes": [pass_dict(r) for r in records],
     }
+    if extra is not None:  # asked for after the passes: e.g. the mistake's comparison
+        doc.update(extra())
     return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from rich import box
 from rich.console import Console
@@ -21,7 +22,20 @@ from ..engine import PassRecord
 from ..gates import Op
 from ..gradcheck import CheckRow
 
-RIGHT = ("value", "grad", "Δgrad", "Δvalue", "x", "analytic", "numeric", "rel. error")
+RIGHT = (
+    "value",
+    "grad",
+    "Δgrad",
+    "Δvalue",
+    "x",
+    "analytic",
+    "numeric",
+    "rel. error",
+    "correct",
+    "mistaken",
+    "correct, last",
+    "mistaken, last",
+)
 SHARED_STYLE = "bold cyan"
 PHASE_STYLE = {"forward": "green", "backward": "magenta", "update": "yellow"}
 
@@ -224,6 +238,23 @@ class TableRenderer:
             if op.domain:
                 notes.append(f"\n  {op.name}: {op.domain}", style="")
         return self._text(table, notes)
+
+    def mistake_table(self, mistake: str, rows: Sequence[Any]) -> str:
+        p = self.precision
+        styles = {"right": "green", "wrong": "bold red", "lost": "bold red", "piled up": "yellow"}
+        cells = [
+            [Text(r.unit), Text(fmt(r.correct, p)), Text(fmt(r.mistaken, p)),
+             Text(fmt(r.correct_last, p)), Text(fmt(r.mistaken_last, p)),
+             Text(r.verdict, style=styles.get(r.verdict, "")), Text(r.why, style="dim")]
+            for r in rows
+        ]  # fmt: skip
+        title = Text(f"mistake '{mistake}': each input's gradient, correct against mistaken",
+                     style="bold")  # fmt: skip
+        headers = ["input", "correct", "mistaken", "correct, last", "mistaken, last", "verdict",
+                   "why"]  # fmt: skip
+        wrong = sum(r.verdict != "right" for r in rows)
+        summary = Text(f"{wrong} of {len(rows)} inputs get a wrong gradient", style="bold")
+        return self._text(_table(title, headers, cells), summary)
 
     def check_table(self, file: str, output: str, h: float, rows: Sequence[CheckRow]) -> str:
         p = self.precision
