@@ -549,6 +549,12 @@ def render_tables(
 )  # fmt: skip
 @functools.partial(output_options, formats=("table", "json", "jsonl"))
 @save_options
+@click.option(
+    "--mistake",
+    type=click.Choice(MISTAKE_NAMES),
+    metavar="NAME",
+    help="Mark the step where a run with this mistake parts from this one.",
+)
 def trace(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -563,6 +569,7 @@ def trace(
     color: str,
     save_svg: str | None,
     save_html: str | None,
+    mistake: str | None,
 ) -> None:
     """Every single gate call, forward and backward, with the chain rule written out.
 
@@ -595,10 +602,20 @@ def trace(
     check_names(circuit, only_gates, only_units)
     tracer = Tracer(circuit)
     total = tracer.count(iterations, update=not no_update)
-    steps = enumerate(tracer.steps(iterations, update=not no_update), 1)
+    traced = tracer.steps(iterations, update=not no_update)
+    if mistake:
+        import copy
+
+        from .mistakes import mistaken_steps
+        from .tracer import with_mistake
+
+        other = copy.deepcopy(circuit)  # before any pass: its own Units
+        shadow = mistaken_steps(other, mistake, iterations, update=not no_update)
+        traced = with_mistake(traced, circuit, other, shadow)
+    steps = enumerate(traced, 1)
     if only_gates or only_units:
         gates_, units_ = set(only_gates), set(only_units)
-        steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
+        steps = ((k, s) for k, s in steps if s.parts or s.touches(gates_, units_))
     if fmt in ("json", "jsonl"):
         from .render.json import dumps, line
         from .render.trace import step_dict

@@ -72,25 +72,28 @@ def _finite(x: float, where: str) -> float:
     return x
 
 
-def _forward_with_copies(c: Circuit) -> None:
+def _forward_with_copies(c: Circuit) -> Iterator[None]:
     units = c.units
     for g in c.gates:
         copies = [Unit(units[i].value, units[i].grad) for i in g.args]
         units[g.out] = g.forward(*copies)
+        yield
 
 
-def _mistaken_backward(c: Circuit, name: str) -> None:
+def _mistaken_backward(c: Circuit, name: str) -> Iterator[None]:
+    """Yields after the seed, then after each gate's (mistaken) backward()."""
     if name != "no-zero-grad":
         for u in c.units:
             u.grad = 0.0
     c.units[c.output].grad = 1.0
+    yield
     gates = c.gates if name == "forward-order" else list(reversed(c.gates))
     for g in gates:
         if name not in ("assign", "swap") or (name == "swap" and g.op.name != "mul"):
             g.backward()
+            yield
             continue
-        held = g.held()
-        slots = [(s, u) for s, u in held if s != "utop"]
+        slots = [(s, u) for s, u in g.held() if s != "utop"]
         top = g.utop
         values = [u.value for _, u in slots]
         local = list(g.op.local(*values, top.value))
@@ -99,20 +102,39 @@ def _mistaken_backward(c: Circuit, name: str) -> None:
         for (slot, u), d in zip(slots, local, strict=True):
             pull = _finite(d * top.grad, f"{g.name}.{slot}")
             u.grad = pull if name == "assign" else _finite(u.grad + pull, f"{g.name}.{slot}")
+        yield
+
+
+def _calls(c: Circuit, name: str, phase: str) -> Iterator[object]:
+    """One pass with the mistake in the code, yielding after each call."""
+    if phase == "forward":
+        return _forward_with_copies(c) if name == "copy" else c.forward_steps()
+    if phase == "backward":
+        return _mistaken_backward(c, name)
+    return c.update_steps()
+
+
+def mistaken_steps(
+    c: Circuit, name: str, iterations: int = 1, update: bool = True
+) -> Iterator[tuple[str, int]]:
+    """Yields after each call (each gate, the seed, each update), in the order
+    `trace` shows them."""
+    for phase, it in plan(iterations, update):
+        try:
+            for _ in _calls(c, name, phase):
+                yield phase, it
+        except CircuitError as err:
+            raise err.during(f"{phase} pass {it}, with the mistake '{name}'") from None
 
 
 def mistaken_passes(
     c: Circuit, name: str, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
-    """Like run_passes, with the mistake in the code."""
+    """Like run_passes, with the mistake in the code: yields after each pass."""
     for phase, it in plan(iterations, update):
         try:
-            if phase == "forward":
-                _forward_with_copies(c) if name == "copy" else c.forward()
-            elif phase == "backward":
-                _mistaken_backward(c, name)
-            else:
-                c.update()
+            for _ in _calls(c, name, phase):
+                pass
         except CircuitError as err:
             raise err.during(f"{phase} pass {it}, with the mistake '{name}'") from None
         yield phase, it

@@ -60,6 +60,9 @@ class Step(NamedTuple):
     writes: tuple[Write, ...] = ()
     update: Update | None = None
     new: str | None = None  # forward: the name of the Unit the call created
+    # trace --mistake: at the step where the mistaken run first parts from this
+    # one, (unit, (value, grad) here, (value, grad) with the mistake) for each unit
+    parts: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = ()
 
     def touches(self, gates: set[str], units: set[str]) -> bool:
         """Whether this step involves one of these gates or units."""
@@ -68,6 +71,26 @@ class Step(NamedTuple):
         if any(s.unit in units for s in self.slots):
             return True
         return self.update is not None and self.update.unit in units
+
+
+def with_mistake(
+    steps: Iterator[Step], c: Circuit, other: Circuit, shadow: Iterator[object]
+) -> Iterator[Step]:
+    """The steps of the correct run, the first one where the mistaken run (``other``,
+    advanced by ``shadow`` call for call) holds different numbers marked."""
+    parted = False
+    for step in steps:
+        next(shadow, None)
+        if not parted:
+            found = tuple(
+                (name, (u.value, u.grad), (v.value, v.grad))
+                for name, u, v in zip(c.names, c.units, other.units)
+                if (u.value, u.grad) != (v.value, v.grad)
+            )
+            if found:
+                parted = True
+                step = step._replace(parts=found)
+        yield step
 
 
 class _Holders:

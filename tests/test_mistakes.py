@@ -118,3 +118,38 @@ def test_mistakes_lists_them_and_a_wrong_name_is_usage() -> None:
         assert f"{name}\n    " in out
     result = invoke("run", "--mistake", "nosuch", NEURON)
     assert result.exit_code == 2 and "assign" in result.stderr and "swap" in result.stderr
+
+
+def trace_events(*args: str) -> list[dict]:
+    result = invoke("trace", "--format", "jsonl", *args)
+    assert result.exit_code == 0, result.stderr
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("mistake", "path", "call", "unit", "correct", "mistaken"),
+    [
+        ("assign", FANOUT, "sqg0.backward()", "x", 6.0, 3.0),
+        ("copy", NEURON, "sg0.backward()", "ax_p_by_p_c", 0.10499358540350662, 0.0),
+        ("forward-order", NEURON, "sg0.backward()", "ax_p_by_p_c", 0.10499358540350662, 0.0),
+        ("swap", NEURON, "mulg1.backward()", "b", 0.31498075621051985, 0.20998717080701323),
+    ],
+)
+def test_trace_marks_the_step_where_the_runs_part(mistake, path, call, unit, correct, mistaken):
+    events = trace_events("--no-update", "--mistake", mistake, path)
+    marked = [e for e in events if "diverges" in e]
+    assert len(marked) == 1
+    (event,) = marked
+    assert event["call"] == call
+    assert event["diverges"][unit]["correct"]["grad"] == correct
+    assert event["diverges"][unit]["mistaken"]["grad"] == mistaken
+    # before the marked step, the two runs held the very same numbers
+    assert all("diverges" not in e for e in events[: event["step"] - 1])
+
+
+def test_no_zero_grad_parts_only_in_the_second_iteration() -> None:
+    events = trace_events("-n", "2", "--mistake", "no-zero-grad", NEURON)
+    (event,) = [e for e in events if "diverges" in e]
+    assert (event["phase"], event["iteration"]) == ("backward", 1)
+    out = invoke("trace", "-n", "2", "--mistake", "no-zero-grad", NEURON).stdout
+    assert "◆ here the run with the mistake parts from the correct one:" in out

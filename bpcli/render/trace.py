@@ -53,6 +53,15 @@ class TraceRenderer(TableRenderer):
             parts.append(self._where(u.unit, step.slots[0]))
         if step.gate is not None:
             parts.append(self._slots_table(step))
+        if step.parts:
+            parts.append(Text("◆ here the run with the mistake parts from the correct one:",
+                              style="bold red"))  # fmt: skip
+            for unit, here, there in step.parts[:12]:
+                parts.append(Text(
+                    f"    {unit}: value {fmt(here[0], p)}, grad {fmt(here[1], p)} here; "
+                    f"value {fmt(there[0], p)}, grad {fmt(there[1], p)} with the mistake",
+                    style="red",
+                ))  # fmt: skip
         return self._text(*parts)
 
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
@@ -152,4 +161,10 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         }
     if step.new is not None:
         event["new"] = step.new
+    if step.parts:
+        event["diverges"] = {
+            unit: {"correct": {"value": here[0], "grad": here[1]},
+                   "mistaken": {"value": there[0], "grad": there[1]}}
+            for unit, here, there in step.parts
+        }  # fmt: skip
     return event
