@@ -3,6 +3,7 @@ driven as scripts and people drive it (CliRunner, a pipe, /dev/null, a pty)."""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import termios
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -217,15 +219,28 @@ def _read_until(fd: int, pattern: str, timeout: float = 20.0) -> str:
     raise AssertionError(f"never saw {pattern!r}; got:\n{seen[-2000:]}")
 
 
-def test_step_in_a_real_terminal_enter_back_quit() -> None:
+@contextlib.contextmanager
+def stepper_in_a_terminal() -> Iterator[tuple[int, int, subprocess.Popen]]:
+    """`bpcli trace --step` on a pseudo-terminal that is its controlling terminal,
+    as a person's would be: yields (master, slave, process)."""
     master, slave = pty.openpty()
-    env = dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm")
     proc = subprocess.Popen(
         [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
-        stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True,
+        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
+        env=dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm"), start_new_session=True,
+        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
     )  # fmt: skip
-    os.close(slave)
     try:
+        yield master, slave, proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(slave)
+        os.close(master)
+
+
+def test_step_in_a_real_terminal_enter_back_quit() -> None:
+    with stepper_in_a_terminal() as (master, _, proc):
         screen = _read_until(master, r"\[q\] quit")
         assert "step 1/21" in screen and "mulg0.forward(a, x)" in screen
         os.write(master, b"\r")  # Enter: a single keypress, no line needed
@@ -236,21 +251,10 @@ def test_step_in_a_real_terminal_enter_back_quit() -> None:
         assert "mulg0.forward(a, x)" in screen
         os.write(master, b"q")
         assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
 
 
 def test_ctrl_c_in_a_real_terminal_ends_cleanly() -> None:
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
-        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-        env=dict(os.environ, COLUMNS="120"), start_new_session=True,
-        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),  # its controlling terminal
-    )  # fmt: skip
-    try:
+    with stepper_in_a_terminal() as (master, slave, proc):
         _read_until(master, r"\[q\] quit")
         os.write(master, b"\x03")  # the terminal turns Ctrl-C into SIGINT
         screen = _read_until(master, r"interrupted")
@@ -259,22 +263,10 @@ def test_ctrl_c_in_a_real_terminal_ends_cleanly() -> None:
         # The terminal is left as it was found: canonical mode and echo on.
         lflag = termios.tcgetattr(slave)[3]
         assert lflag & termios.ICANON and lflag & termios.ECHO
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(slave)
-        os.close(master)
 
 
 def test_arrow_keys_in_a_real_terminal() -> None:
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
-        stdin=slave, stdout=slave, stderr=slave, close_fds=True,
-        env=dict(os.environ, COLUMNS="120"),
-    )  # fmt: skip
-    os.close(slave)
-    try:
+    with stepper_in_a_terminal() as (master, _, proc):
         _read_until(master, r"\[q\] quit")
         os.write(master, b"\x1b[C")  # → : next, not `C` for continue
         _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
@@ -285,10 +277,6 @@ def test_arrow_keys_in_a_real_terminal() -> None:
         assert "step 4/21" not in screen
         os.write(master, b"q")
         assert proc.wait(timeout=20) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
 
 
 def test_step_with_standard_input_closed_runs_on() -> None:
