@@ -555,6 +555,28 @@ def render_tables(
     metavar="NAME",
     help="Mark the step where a run with this mistake parts from this one.",
 )
+@click.option(
+    "--python",
+    "as_python",
+    is_flag=True,
+    help="FILE is a Python script, whatever its name (.py files always are).",
+)
+@click.option(
+    "--methods",
+    default="forward,backward",
+    show_default=True,
+    help="Script: the method names to watch, comma-separated.",
+)
+@click.option(
+    "--value-attr",
+    default="value",
+    show_default=True,
+    help="Script: a Unit's value attribute (micrograd: data).",
+)
+@click.option(
+    "--grad-attr", default="grad", show_default=True, help="Script: a Unit's gradient attribute."
+)
+@click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]")
 def trace(
     file: IO[bytes],
     sets: tuple[str, ...],
@@ -570,6 +592,11 @@ def trace(
     save_svg: str | None,
     save_html: str | None,
     mistake: str | None,
+    as_python: bool,
+    methods: str,
+    value_attr: str,
+    grad_attr: str,
+    script_args: tuple[str, ...],
 ) -> None:
     """Every single gate call, forward and backward, with the chain rule written out.
 
@@ -577,6 +604,14 @@ def trace(
     backward step shows each write, e.g. sg0.u0.grad += σ(1−σ) × utop.grad,
     with its numbers, and every other gate slot that holds the very object
     written, which is where the next gate will read it.
+
+    FILE may also be your own Python script (FILE.py, or --python): bpcli RUNS
+    IT, with your rights, exactly as `python FILE.py ARGS` would (arguments
+    after --), and shows every call of a method named forward or backward:
+    the gate (named by its variable), each attribute that holds a Unit (any
+    object with numeric value and grad), before and after, and which other
+    gate attributes hold the very same object. In JSON formats the script's
+    own output goes to standard error; bpcli exits with the script's status.
 
     With --step, bpcli waits after each step: Enter, space or n for the next,
     b to go back one step, c to run to the end, q to quit. From a pipe or a
@@ -589,10 +624,17 @@ def trace(
       bpcli trace --gate sg0 --gate addg1 circuits/neuron.txt
       bpcli trace --unit x circuits/fanout.txt
       bpcli trace --format jsonl circuits/neuron.txt | jq -c 'select(.phase=="backward") | .writes'
+      bpcli trace examples/neuron_gates.py
+      bpcli trace --value-attr data my_micrograd_script.py -- --epochs 3
     """
     from .tracer import Tracer
 
     check_iterations(iterations, no_update)
+    if as_python or display_name(file).endswith(".py"):
+        return trace_script_command(file, script_args, step, only_gates, only_units, fmt,
+                                    precision, color, methods, value_attr, grad_attr)  # fmt: skip
+    if script_args:
+        raise click.UsageError(f"unexpected argument {script_args[0]!r}: only a script takes ARGS")
     if step and display_name(file) == "<stdin>":
         raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
     if step and fmt != "table":
@@ -649,6 +691,59 @@ def trace(
 
     page(pages, Keys(sys.stdin, tty), show, prompt)
     save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
+
+
+def trace_script_command(
+    file: IO[bytes], script_args: tuple[str, ...], step: bool, only_gates: tuple[str, ...],
+    only_units: tuple[str, ...], fmt: str, precision: int, color: str, methods: str,
+    value_attr: str, grad_attr: str,
+) -> None:  # fmt: skip
+    """trace SCRIPT.py: run the learner's script, watching its gates."""
+    from .script_trace import trace_script
+
+    path = display_name(file)
+    if path == "<stdin>":
+        raise click.UsageError("a script is run from its file: give its path, not -")
+    file.close()
+    names = tuple(m.strip() for m in methods.split(",") if m.strip())
+    sink = sys.stderr if fmt != "table" else sys.stdout  # JSON stays pure on stdout
+    steps_list, status = trace_script(path, list(script_args), sink, names, value_attr,
+                                      grad_attr)  # fmt: skip
+    steps: Iterator[tuple[int, Any]] = enumerate(steps_list, 1)
+    if only_gates or only_units:
+        gates_, units_ = set(only_gates), set(only_units)
+        steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
+    if fmt in ("json", "jsonl"):
+        from .render.json import dumps, line
+        from .render.trace import step_dict
+
+        if fmt == "jsonl":
+            for k, s in steps:
+                write(line(step_dict(s, k)))
+        else:
+            write(dumps([step_dict(s, k) for k, s in steps]))
+    else:
+        renderer = table_renderer(precision, color, trace=True)
+        pages = ("\n" + renderer.step_text(s, k, len(steps_list)) for k, s in steps)
+        if step:
+            from .stepper import Keys, page
+
+            tty = sys.stdin is not None and sys.stdin.isatty()
+
+            def show(text: str) -> None:
+                write(text)
+                sys.stdout.flush()
+
+            def prompt(text: str) -> None:
+                if tty:
+                    click.echo(text if text else "\r\x1b[2K", nl=False, err=True)
+
+            page(pages, Keys(sys.stdin, tty), show, prompt)
+        else:
+            for text in pages:
+                write(text)
+    if status:
+        raise click.exceptions.Exit(status)
 
 
 def check_names(circuit: Circuit, gates: tuple[str, ...], units: tuple[str, ...]) -> None:

@@ -30,9 +30,9 @@ class SlotView(NamedTuple):
 class Write(NamedTuple):
     slot: str
     unit: str
-    formula: str  # the local derivative, as text (σ(1−σ))
-    local: float  # 0.0 where skipped
-    upstream: float  # utop.grad
+    formula: str  # the local derivative, as text (σ(1−σ)); "" for a script's gate
+    local: float | None  # 0.0 where skipped; None for a script's gate (unknown)
+    upstream: float | None  # utop.grad; None for a script's gate
     grad_before: float
     grad_after: float
     pulls: tuple[float, ...]  # what this unit received so far in this pass (the seed

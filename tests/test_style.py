@@ -13,7 +13,7 @@ from conftest import ROOT
 @pytest.mark.parametrize("args", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(args: list[str]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "ruff", *args, "bpcli", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", *args, "bpcli", "tests", "benchmarks", "examples"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -32,8 +32,8 @@ class TraceRenderer(TableRenderer):
             out = step.slots[0]
             parts.append(Text(f"  every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"))
             parts.append(self._where(out.unit, out))
-        if step.phase == "backward" and step.gate is not None:
-            top = next(s for s in step.slots if s.slot == "utop")
+        top = next((s for s in step.slots if s.slot == "utop"), None)
+        if step.phase == "backward" and step.gate is not None and top is not None:
             reads = Text(
                 f"  reads {step.gate}.utop.grad = {fmt(top.grad, self.precision)}: {top.unit}"
             )
@@ -67,6 +67,13 @@ class TraceRenderer(TableRenderer):
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
         p = self.precision
         lines = []
+        if w.local is None or w.upstream is None:  # a script's gate: what changed, and by how much
+            line = Text(f"  {step.gate}.{w.slot}.grad: {w.unit}.grad {fmt(w.grad_before, p)} → ")
+            line.append(fmt(w.grad_after, p), style="bold")
+            if len(w.pulls) > 1:
+                terms = " + ".join(fmt(x, p) for x in w.pulls)
+                line.append(f"   ({terms} = {fmt(sum(w.pulls), p)})", style="magenta")
+            return [line, self._where(w.unit, next(s for s in step.slots if s.slot == w.slot))]
         if w.skipped:
             lines.append(
                 Text(
@@ -135,21 +142,20 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         "line": step.line,
         "slots": {s.slot: _slot(s) for s in step.slots},
     }
-    if step.phase == "backward":
+    if step.phase == "backward" or step.writes:
         event["writes"] = [
             {
-                "slot": w.slot,
-                "unit": w.unit,
-                "formula": w.formula,
-                "local": w.local,
-                "upstream": w.upstream,
-                "grad_before": w.grad_before,
-                "grad_after": w.grad_after,
-                "pulls": list(w.pulls),
-                "skipped": w.skipped,
+                key: value
+                for key, value in (
+                    ("slot", w.slot), ("unit", w.unit), ("formula", w.formula),
+                    ("local", w.local), ("upstream", w.upstream),
+                    ("grad_before", w.grad_before), ("grad_after", w.grad_after),
+                    ("pulls", list(w.pulls)), ("skipped", w.skipped),
+                )
+                if value is not None and (key != "formula" or value)
             }
             for w in step.writes
-        ]
+        ]  # fmt: skip
     if step.update is not None:
         u = step.update
         event["update"] = {

@@ -1,0 +1,173 @@
+"""bpcli trace SCRIPT.py: the learner's own gate code, run unchanged and watched."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from conftest import ROOT
+from test_reference_figures import FORWARD_0, FORWARD_1, GRADS
+
+SCRIPT = ROOT / "examples" / "neuron_gates.py"
+
+
+def trace(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bpcli", "trace", "--format", "jsonl", *args],
+                          capture_output=True, text=True, timeout=60, cwd=cwd)  # fmt: skip
+
+
+def events(proc: subprocess.CompletedProcess) -> list[dict]:
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def test_the_guides_neuron_script_with_the_spec_figures() -> None:
+    proc = trace(str(SCRIPT))
+    assert proc.returncode == 0, proc.stderr
+    assert "circuit output: 0.8807970779778823" in proc.stderr  # its own output, on stderr
+    evs = events(proc)
+    assert [e["phase"] for e in evs] == ["forward"] * 5 + ["backward"] * 5 + ["forward"] * 5
+    assert [e["call"] for e in evs[5:10]] == [
+        "sg0.backward()", "addg1.backward()", "addg0.backward()", "mulg1.backward()",
+        "mulg0.backward()",
+    ]  # fmt: skip
+    assert evs[0]["call"] == "mulg0.forward(a, x)" and evs[0]["op"] == "MultGate"
+    assert evs[4]["slots"]["utop"]["value"] == FORWARD_0
+    assert evs[14]["slots"]["utop"]["value"] == FORWARD_1
+    last = {}
+    for e in evs[5:10]:
+        for w in e["writes"]:
+            last[w["unit"]] = w["grad_after"]
+    assert {n: last[n] for n in GRADS} == GRADS
+
+
+def test_sg0s_write_lands_on_the_object_addg1_holds_as_utop() -> None:
+    evs = events(trace(str(SCRIPT)))
+    addg1 = next(e for e in evs if e["call"] == "addg1.forward(axpby, c)")
+    sg0 = next(e for e in evs if e["call"] == "sg0.backward()")
+    assert sg0["slots"]["u0"]["id"] == addg1["slots"]["utop"]["id"]
+    assert "addg1.utop" in sg0["slots"]["u0"]["same_object_as"]
+    (write,) = sg0["writes"]
+    assert (write["slot"], write["grad_before"], write["grad_after"]) == (
+        "u0", 0.0, GRADS["c"]
+    )  # fmt: skip
+
+
+OTHER_NAMES = """
+import sys
+
+class Num:
+    def __init__(self, value):
+        self.value, self.grad = value, 0.0
+
+class Times:
+    def forward(self, left, right):
+        self.left, self.right = left, right
+        self.result = Num(left.value * right.value)
+        return self.result
+    def backward(self):
+        self.left.grad += self.right.value * self.result.grad
+        self.right.grad += self.left.value * self.result.grad
+
+class Plus:
+    def forward(self, left, right):
+        self.left, self.right = left, right
+        self.result = Num(left.value + right.value)
+        return self.result
+    def backward(self):
+        self.left.grad += self.result.grad
+        self.right.grad += self.result.grad
+
+scale = float(sys.argv[1])
+w = Num(3.0 * scale)
+u = Num(-2.0)
+v = Num(4.0)
+first, second, joint = Times(), Times(), Plus()
+wu = first.forward(w, u)
+wv = second.forward(w, v)
+total = joint.forward(wu, wv)
+total.grad = 1.0
+joint.backward()
+second.backward()
+first.backward()
+print("dw", w.grad)
+"""
+
+
+def test_other_names_a_shared_unit_and_the_scripts_arguments(tmp_path: Path) -> None:
+    path = tmp_path / "mine.py"
+    path.write_text(OTHER_NAMES)
+    proc = trace(str(path), "--", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "dw 2.0" in proc.stderr  # the script read its argument: w = 6, dw = u + v
+    evs = events(proc)
+    assert [e["call"] for e in evs] == [
+        "first.forward(w, u)", "second.forward(w, v)", "joint.forward(wu, wv)",
+        "joint.backward()", "second.backward()", "first.backward()",
+    ]  # fmt: skip
+    assert evs[0]["op"] == "Times" and set(evs[0]["slots"]) == {"left", "right", "result"}
+    assert evs[1]["slots"]["left"]["same_object_as"] == ["first.left"]
+    w_writes = [w for e in evs for w in e.get("writes", []) if w["unit"] == "w"]
+    assert [w["grad_after"] for w in w_writes] == [4.0, 2.0]
+    assert w_writes[-1]["pulls"] == [4.0, -2.0]  # the running sum: 4 + (-2) = 2
+
+
+MICROGRAD_STYLE = """
+class V:
+    def __init__(self, data):
+        self.data, self.grad = data, 0.0
+
+class Mul:
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = V(a.data * b.data)
+        return self.out
+    def backward(self):
+        self.a.grad += self.b.data * self.out.grad
+        self.b.grad += self.a.data * self.out.grad
+
+p, q = V(1.5), V(-4.0)
+m = Mul()
+r = m.forward(p, q)
+r.grad = 1.0
+m.backward()
+"""
+
+
+def test_a_micrograd_style_data_attribute(tmp_path: Path) -> None:
+    path = tmp_path / "mg.py"
+    path.write_text(MICROGRAD_STYLE)
+    evs = events(trace("--value-attr", "data", str(path)))
+    assert [e["call"] for e in evs] == ["m.forward(p, q)", "m.backward()"]
+    assert evs[0]["slots"]["out"]["value"] == -6.0
+    grads = {w["unit"]: w["grad_after"] for w in evs[1]["writes"]}
+    assert grads == {"p": -4.0, "q": 1.5}
+    plain = events(trace(str(path)))  # without --value-attr: the calls, but no Unit in them
+    assert [e["call"] for e in plain] == ["m.forward(p, q)", "m.backward()"]
+    assert all(e["slots"] == {} for e in plain)
+
+
+def test_a_script_that_raises_shows_its_own_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "boom.py"
+    path.write_text(MICROGRAD_STYLE + "raise RuntimeError('my own bug')\n")
+    proc = trace("--value-attr", "data", str(path))
+    assert proc.returncode == 1
+    assert "Traceback (most recent call last)" in proc.stderr
+    assert "RuntimeError: my own bug" in proc.stderr and str(path) in proc.stderr
+    assert "bpcli" not in proc.stderr.split("Traceback", 1)[1]  # its frames, not ours
+    assert len(events(proc)) == 2  # what ran before the error was traced
+
+
+def test_exit_status_of_the_script(tmp_path: Path) -> None:
+    path = tmp_path / "exit.py"
+    path.write_text("import sys\nsys.exit(3)\n")
+    assert trace(str(path)).returncode == 3
+
+
+def test_the_table_view_of_a_script() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bpcli", "trace", str(SCRIPT)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 0
+    assert "sg0.u0.grad: axpbypc.grad 0.000000 → 0.104994" in proc.stdout
+    assert "the same object as addg1.utop" in proc.stdout
