@@ -631,6 +631,12 @@ def trace(
 
     check_iterations(iterations, no_update)
     if as_python or display_name(file).endswith(".py"):
+        circuit_only = {"--set": sets, "--step-size": step_size, "--mistake": mistake,
+                        "--save-svg": save_svg, "--save-html": save_html,
+                        "--no-update": no_update, "-n": iterations != 1}  # fmt: skip
+        given = [option for option, value in circuit_only.items() if value]
+        if given:
+            raise click.UsageError(f"{given[0]} is for circuit files; a script runs as it is")
         return trace_script_command(file, script_args, step, only_gates, only_units, fmt,
                                     precision, color, methods, value_attr, grad_attr)  # fmt: skip
     if script_args:

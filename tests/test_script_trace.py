@@ -171,3 +171,10 @@ def test_the_table_view_of_a_script() -> None:
     assert proc.returncode == 0
     assert "sg0.u0.grad: axpbypc.grad 0.000000 → 0.104994" in proc.stdout
     assert "the same object as addg1.utop" in proc.stdout
+
+
+def test_circuit_options_are_refused_for_a_script() -> None:
+    proc = subprocess.run([sys.executable, "-m", "bpcli", "trace", "--set", "a=2", str(SCRIPT)],
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "--set is for circuit files" in proc.stderr
+    assert "circuit output" not in proc.stdout + proc.stderr  # the script did not run
