@@ -664,6 +664,19 @@ def trace(
     if only_gates or only_units:
         gates_, units_ = set(only_gates), set(only_units)
         steps = ((k, s) for k, s in steps if s.parts or s.touches(gates_, units_))
+    if fmt != "table":
+        emit_steps(steps, fmt, None, total, step)
+        return
+    renderer = table_renderer(precision, color, trace=True, record=saving)
+    write(renderer.header(name, circuit.description, circuit.output_name, circuit.step_size))
+    emit_steps(steps, fmt, renderer, total, step)
+    save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
+
+
+def emit_steps(
+    steps: Iterator[tuple[int, Any]], fmt: str, renderer: Any, total: int, step: bool
+) -> None:
+    """Trace steps as JSON or JSONL events, or as text, paged with --step."""
     if fmt in ("json", "jsonl"):
         from .render.json import dumps, line
         from .render.trace import step_dict
@@ -674,13 +687,10 @@ def trace(
         else:
             write(dumps([step_dict(s, k) for k, s in steps]))
         return
-    renderer = table_renderer(precision, color, trace=True, record=saving)
-    write(renderer.header(name, circuit.description, circuit.output_name, circuit.step_size))
     pages = ("\n" + renderer.step_text(s, k, total) for k, s in steps)
     if not step:
         for text in pages:
             write(text)
-        save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
         return
     from .stepper import Keys, page
 
@@ -696,7 +706,6 @@ def trace(
             click.echo(text if text else "\r\x1b[2K", nl=False, err=True)
 
     page(pages, Keys(sys.stdin, tty), show, prompt)
-    save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
 
 
 def trace_script_command(
@@ -719,35 +728,8 @@ def trace_script_command(
     if only_gates or only_units:
         gates_, units_ = set(only_gates), set(only_units)
         steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
-    if fmt in ("json", "jsonl"):
-        from .render.json import dumps, line
-        from .render.trace import step_dict
-
-        if fmt == "jsonl":
-            for k, s in steps:
-                write(line(step_dict(s, k)))
-        else:
-            write(dumps([step_dict(s, k) for k, s in steps]))
-    else:
-        renderer = table_renderer(precision, color, trace=True)
-        pages = ("\n" + renderer.step_text(s, k, len(steps_list)) for k, s in steps)
-        if step:
-            from .stepper import Keys, page
-
-            tty = sys.stdin is not None and sys.stdin.isatty()
-
-            def show(text: str) -> None:
-                write(text)
-                sys.stdout.flush()
-
-            def prompt(text: str) -> None:
-                if tty:
-                    click.echo(text if text else "\r\x1b[2K", nl=False, err=True)
-
-            page(pages, Keys(sys.stdin, tty), show, prompt)
-        else:
-            for text in pages:
-                write(text)
+    renderer = table_renderer(precision, color, trace=True) if fmt == "table" else None
+    emit_steps(steps, fmt, renderer, len(steps_list), step)
     if status:
         raise click.exceptions.Exit(status)
 
