@@ -728,6 +728,18 @@ def trace_script_command(
     if only_gates or only_units:
         gates_, units_ = set(only_gates), set(only_units)
         steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
+        seen_gates = {s.gate for s in steps_list}
+        seen_units = {v.unit for s in steps_list for v in s.slots}
+        for option, wanted, seen in (("--gate", gates_, seen_gates), ("--unit", units_,
+                                                                      seen_units)):  # fmt: skip
+            for missing in sorted(wanted - seen):
+                hint = did_you_mean(missing, seen) or ""
+                click.echo(f"bpcli: warning: {option} {missing}: the script has none by that "
+                           f"name. {hint}".rstrip(), err=True)  # fmt: skip
+    if steps_list and not any(s.slots for s in steps_list):
+        click.echo(f"bpcli: warning: the gates held no Unit (an object with numeric "
+                   f"{value_attr} and {grad_attr}); micrograd-style code: --value-attr data",
+                   err=True)  # fmt: skip
     renderer = table_renderer(precision, color, trace=True) if fmt == "table" else None
     emit_steps(steps, fmt, renderer, len(steps_list), step)
     if status:

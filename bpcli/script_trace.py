@@ -33,18 +33,28 @@ class _Names:
         self.by_id: dict[int, str] = {}
         self.keep: list[object] = []
         self.counts: dict[str, int] = {}
+        self.placeholders: dict[str, int] = {}  # Class#n -> id, to rename it later
+        self.unique: dict[str, int] = {}  # gate names: one object each
 
-    def name(self, obj: object, frame: FrameType | None, script: dict[str, Any]) -> str:
+    def name(
+        self, obj: object, frame: FrameType | None, script: dict[str, Any], unique: bool = False
+    ) -> str:
         found = self.by_id.get(id(obj))
         if found is not None and "#" not in found:
             return found
         variable = _bound_name(obj, frame, script)
+        if variable is not None and unique and self.unique.setdefault(variable, id(obj)) != id(obj):
+            k = 2  # two gates bound to one variable, in turn: gate, gate#2, …
+            while self.unique.setdefault(f"{variable}#{k}", id(obj)) != id(obj):
+                k += 1
+            variable = f"{variable}#{k}"
         if variable is not None:
             self.by_id[id(obj)] = variable
         elif found is None:
             cls = type(obj).__name__
             self.counts[cls] = self.counts.get(cls, 0) + 1
             self.by_id[id(obj)] = variable = f"{cls}#{self.counts[cls]}"
+            self.placeholders[variable] = id(obj)
         else:
             return found
         self.keep.append(obj)
@@ -79,7 +89,8 @@ class ScriptWatcher:
         self.gates: list[object] = []  # every gate seen, for "same object as"
         self.gate_ids: set[int] = set()
         self.steps: list[Step] = []
-        self.calls: list[tuple[FrameType, object, str, dict, list[object]]] = []
+        self.calls: list[tuple[FrameType, object, str, dict, list[object], int]] = []
+        self.out_slot: dict[int, str] = {}  # gate id -> the attribute its forward() creates
         self.pulls: dict[int, list[float]] = {}
         self.iteration = 0
         self.last_phase = ""
@@ -125,10 +136,11 @@ class ScriptWatcher:
                 self.gates.append(gate)
             code = frame.f_code
             args = [frame.f_locals.get(n) for n in code.co_varnames[1 : code.co_argcount]]
-            self.calls.append((frame, gate, code.co_name, self.state(gate), args))
+            self.calls.append((frame, gate, code.co_name, self.state(gate), args, len(self.steps)))
         elif event == "return" and self.calls and self.calls[-1][0] is frame:
-            _, gate, method, before, args = self.calls.pop()
-            self.record(frame, gate, method, before, args)
+            _, gate, method, before, args, steps_before = self.calls.pop()
+            if len(self.steps) == steps_before:  # a call that held others is a container
+                self.record(frame, gate, method, before, args)
 
     def record(
         self, frame: FrameType, gate: object, method: str, before: dict, call_args: list[object]
@@ -140,22 +152,30 @@ class ScriptWatcher:
         if method == "forward":
             self.pulls.clear()
         self.last_phase = method
-        gate_name = self.names.name(gate, caller, self.script)
+        gate_name = self.names.name(gate, caller, self.script, unique=True)
         units = self.slots(gate)
         views = []
         writes = []
+        written: set[int] = set()
         for attr, u in units.items():
             uid = id(u)
             unit_name = self.names.name(u, caller, self.script)
             value = float(getattr(u, self.value_attr))
             grad = float(getattr(u, self.grad_attr))
-            views.append(SlotView(attr, unit_name, uid, value, grad, self.also(gate, u)))
+            views.append(SlotView(attr, unit_name, uid, value, grad, self.also(gate, attr, u)))
             old = before.get(attr)
-            if old is not None and old[0] == uid and old[2] != grad:
+            if old is not None and old[0] == uid and old[2] != grad and uid not in written:
+                # One write per object: a Unit in two attributes (x * x) changed once, by
+                # both pulls together, which the script never shows apart.
+                written.add(uid)
+                slots = "+".join(a for a, w in units.items() if w is u)
                 pulls = self.pulls.setdefault(uid, [])
                 pulls.append(grad - old[2])
-                writes.append(Write(attr, unit_name, "", None, None, old[2], grad, tuple(pulls)))
-        new = [v.unit for v in views if v.slot not in before or before[v.slot][0] != v.id]
+                writes.append(Write(slots, unit_name, "", None, None, old[2], grad, tuple(pulls)))
+        created = [v for v in views if v.slot not in before or before[v.slot][0] != v.id]
+        if method == "forward" and created:
+            self.out_slot[id(gate)] = created[-1].slot
+        new = [v.unit for v in created]
         plain = (int, float, str, bool, type(None))
         args = ", ".join(
             repr(a) if isinstance(a, plain) else self.names.name(a, caller, self.script)
@@ -166,14 +186,16 @@ class ScriptWatcher:
             method, self.iteration, f"{gate_name}.{method}({args})", gate_name,
             type(gate).__name__, type(gate).__name__, line, tuple(views), tuple(writes),
             new=new[-1] if new and method == "forward" else None,
+            out_slot=self.out_slot.get(id(gate), "utop"),
         ))  # fmt: skip
 
-    def also(self, gate: object, unit: object) -> tuple[str, ...]:
+    def also(self, gate: object, slot: str, unit: object) -> tuple[str, ...]:
+        """Every other gate attribute holding this very object (this gate's too)."""
         found = []
         for other in self.gates:
             for attr, u in self.slots(other).items():
-                if u is unit and other is not gate:
-                    found.append(f"{self.names.name(other, None, self.script)}.{attr}")
+                if u is unit and not (other is gate and attr == slot):
+                    found.append(f"{self.names.name(other, None, self.script, True)}.{attr}")
         return tuple(found)
 
     def run(self, path: str, argv: list[str], stdout: Any) -> int:
@@ -192,7 +214,7 @@ class ScriptWatcher:
             with contextlib.redirect_stdout(stdout):
                 sys.setprofile(self.profile)
                 try:
-                    self.script = runpy.run_path(path, init_globals=None, run_name="__main__")
+                    self.script = runpy.run_path(self.script_file, run_name="__main__")
                 finally:
                     sys.setprofile(None)
         except SystemExit as done:
@@ -201,13 +223,13 @@ class ScriptWatcher:
             if not isinstance(code, int) and code is not None:
                 print(code, file=sys.stderr)
         except BaseException as exc:  # the script's own error: shown as Python shows it
+            status = 130 if isinstance(exc, KeyboardInterrupt) else 1
             tb = exc.__traceback__
             while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != (
                 self.script_file
             ):
                 tb = tb.tb_next
             traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
-            status = 1
         finally:
             sys.argv = saved_argv
             sys.path[0] = saved_path0
@@ -226,17 +248,15 @@ def trace_script(
             bound = _bound_name(obj, None, watcher.script)
             if bound is not None:
                 names.by_id[id(obj)] = bound
-    return _named(watcher.steps, names.by_id), status
+    return _named(watcher.steps, names.by_id, names.placeholders), status
 
 
-def _named(steps: list[Step], by_id: dict[int, str]) -> list[Step]:
+def _named(steps: list[Step], by_id: dict[int, str], placeholders: dict[str, int]) -> list[Step]:
     """A Unit met before the script named it (a new utop: `ax = mulg0.forward(a, x)`
     binds `ax` only after the call) gets, everywhere, the name it got later."""
-    placeholder = {}
-    for step in steps:
-        for v in step.slots:
-            if "#" in v.unit and "#" not in by_id.get(v.id, "#"):
-                placeholder[v.unit] = by_id[v.id]
+    placeholder = {
+        old: by_id[uid] for old, uid in placeholders.items() if "#" not in by_id.get(uid, "#")
+    }
 
     def fix(name: str | None) -> str | None:
         return placeholder.get(name, name) if name is not None else None
@@ -248,6 +268,7 @@ def _named(steps: list[Step], by_id: dict[int, str]) -> list[Step]:
             call = call.replace(old, new)
         out.append(step._replace(
             call=call,
+            gate=fix(step.gate),
             new=fix(step.new),
             slots=tuple(v._replace(unit=fix(v.unit)) for v in step.slots),
             writes=tuple(w._replace(unit=fix(w.unit)) for w in step.writes),

@@ -63,6 +63,7 @@ class Step(NamedTuple):
     # trace --mistake: at the step where the mistaken run first parts from this
     # one, (unit, (value, grad) here, (value, grad) with the mistake) for each unit
     parts: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = ()
+    out_slot: str = "utop"  # the slot holding what forward() created (a script's may differ)
 
     def touches(self, gates: set[str], units: set[str]) -> bool:
         """Whether this step involves one of these gates or units."""

@@ -178,3 +178,68 @@ def test_circuit_options_are_refused_for_a_script() -> None:
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "--set is for circuit files" in proc.stderr
     assert "circuit output" not in proc.stdout + proc.stderr  # the script did not run
+
+
+EDGES = """
+class U:
+    def __init__(self, value):
+        self.value, self.grad = value, 0.0
+
+class Sq:
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = U(a.value * b.value)
+        return self.out
+    def backward(self):
+        self.a.grad += self.b.value * self.out.grad
+        self.b.grad += self.a.value * self.out.grad
+
+class Net:  # a container: its own forward() calls the gates'
+    def __init__(self):
+        self.first, self.second = Sq(), Sq()
+    def forward(self, w):
+        return self.second.forward(self.first.forward(w, w), w)
+    def backward(self):
+        self.second.backward()
+        self.first.backward()
+
+w = U(1.5)
+net = Net()
+top = net.forward(w)
+top.grad = 1.0
+net.backward()
+print("dw", w.grad)
+"""
+
+
+def test_one_unit_in_two_slots_and_a_container(tmp_path: Path) -> None:
+    path = tmp_path / "edges.py"
+    path.write_text(EDGES)
+    proc = trace(str(path))
+    assert "dw 6.75" in proc.stderr  # d(w^3)/dw = 3 w^2
+    evs = events(proc)
+    # the container's own calls hold the gates' calls: only the gates' are steps
+    assert [e["op"] for e in evs] == ["Sq"] * 4
+    first_forward = evs[0]
+    assert first_forward["call"] == "Sq#1.forward(w, w)"
+    assert first_forward["slots"]["a"]["same_object_as"] == ["Sq#1.b"]  # its own other slot
+    last = evs[-1]  # first.backward(): w is in both a and b: one write, both pulls
+    (write,) = last["writes"]
+    assert write["slot"] == "a+b" and write["unit"] == "w"
+    assert write["grad_after"] - write["grad_before"] == 2 * 1.5 * 1.5  # 2 w · upstream (w²)
+    assert write["grad_after"] == 6.75
+
+
+def test_keyboard_interrupt_in_a_script_exits_130(tmp_path: Path) -> None:
+    path = tmp_path / "ki.py"
+    path.write_text("raise KeyboardInterrupt\n")
+    assert trace(str(path)).returncode == 130
+
+
+def test_names_the_script_lacks_get_a_warning(tmp_path: Path) -> None:
+    proc = trace("--gate", "sg00", str(SCRIPT))
+    assert "bpcli: warning: --gate sg00: the script has none by that name" in proc.stderr
+    assert "did you mean 'sg0'?" in proc.stderr
+    path = tmp_path / "mg.py"
+    path.write_text(MICROGRAD_STYLE)
+    assert "--value-attr data" in trace(str(path)).stderr

@@ -32,10 +32,10 @@ class TraceRenderer(TableRenderer):
             out = step.slots[0]
             parts.append(Text(f"  every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"))
             parts.append(self._where(out.unit, out))
-        top = next((s for s in step.slots if s.slot == "utop"), None)
-        if step.phase == "backward" and step.gate is not None and top is not None:
+        top = next((s for s in step.slots if s.slot == step.out_slot), None)
+        if step.phase != "forward" and step.gate is not None and top is not None:
             reads = Text(
-                f"  reads {step.gate}.utop.grad = {fmt(top.grad, self.precision)}: {top.unit}"
+                f"  reads {step.gate}.{top.slot}.grad = {fmt(top.grad, self.precision)}: {top.unit}"
             )
             if top.also:
                 reads.append(", the same object as " + ", ".join(top.also), style=SHARED_STYLE)
@@ -71,9 +71,9 @@ class TraceRenderer(TableRenderer):
             line = Text(f"  {step.gate}.{w.slot}.grad: {w.unit}.grad {fmt(w.grad_before, p)} → ")
             line.append(fmt(w.grad_after, p), style="bold")
             if len(w.pulls) > 1:
-                terms = " + ".join(fmt(x, p) for x in w.pulls)
-                line.append(f"   ({terms} = {fmt(sum(w.pulls), p)})", style="magenta")
-            return [line, self._where(w.unit, next(s for s in step.slots if s.slot == w.slot))]
+                line.append(f"   ({_sum(w.pulls, p)} = {fmt(w.grad_after, p)})", style="magenta")
+            first = w.slot.split("+")[0]  # one object in several attributes: x * x
+            return [line, self._where(w.unit, next(s for s in step.slots if s.slot == first))]
         if w.skipped:
             lines.append(
                 Text(
@@ -92,10 +92,7 @@ class TraceRenderer(TableRenderer):
         line = Text(f"    {w.unit}.grad {fmt(w.grad_before, p)} → ")
         line.append(fmt(w.grad_after, p), style="bold")
         if len(w.pulls) > 1:
-            sum_text = fmt(w.pulls[0], p) + "".join(
-                f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in w.pulls[1:]
-            )
-            line.append(f"   ({sum_text} = {fmt(w.grad_after, p)})", style="magenta")
+            line.append(f"   ({_sum(w.pulls, p)} = {fmt(w.grad_after, p)})", style="magenta")
         lines.append(line)
         lines.append(self._where(w.unit, next(s for s in step.slots if s.slot == w.slot)))
         return lines
@@ -111,7 +108,7 @@ class TraceRenderer(TableRenderer):
         p = self.precision
         rows = []
         for s in step.slots:
-            new = step.phase == "forward" and s.slot == "utop"
+            new = step.phase == "forward" and s.slot == step.out_slot
             style = SHARED_STYLE if s.also else ""
             rows.append([
                 Text(s.slot),
@@ -122,6 +119,13 @@ class TraceRenderer(TableRenderer):
                 Text("\n".join(s.also) or "—", style=style),
             ])  # fmt: skip
         return _table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
+
+
+def _sum(pulls: tuple[float, ...], p: int) -> str:
+    """1.000000 + 2.000000 − 0.500000: a running sum, as a person writes it."""
+    return fmt(pulls[0], p) + "".join(
+        f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in pulls[1:]
+    )
 
 
 def _slot(s: SlotView) -> dict[str, Any]:
