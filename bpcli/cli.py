@@ -367,7 +367,11 @@ def run(
         name, circuit = load(file, sets, step_size)
         check_names(circuit, (), only_units)
         last = iterations if not no_update else 0
-        lesson = Lesson(circuit, mistake, iterations, not no_update) if mistake else None
+        lesson = None
+        if mistake:
+            from .mistakes import Lesson
+
+            lesson = Lesson(circuit, mistake, iterations, not no_update)
         source = (
             lesson.passes() if lesson else run_passes(circuit, iterations, update=not no_update)
         )
@@ -434,57 +438,6 @@ def watched(
         raise click.exceptions.Exit(130) from None
     if bar is not None:
         bar.close()
-
-
-class Lesson:
-    """A run with a mistake, and the correct run beside it, for the comparison."""
-
-    def __init__(self, circuit: Circuit, mistake: str, iterations: int, update: bool) -> None:
-        import copy
-
-        self.circuit, self.mistake = circuit, mistake
-        self.iterations, self.update = iterations, update
-        self.correct = copy.deepcopy(circuit)  # before any pass: its own fresh Units
-        self.grads: dict[str, list[dict[str, float]]] = {"correct": [], "mistaken": []}
-        self._record(self.correct, run_passes(self.correct, iterations, update), "correct")
-
-    def _inputs(self, c: Circuit) -> dict[str, float]:
-        return {c.names[i]: c.units[i].grad for i in c.inputs}
-
-    def _record(self, c: Circuit, passes: Iterator[tuple[str, int]], key: str) -> None:
-        for phase, _ in passes:
-            if phase == "backward":
-                self.grads[key].append(self._inputs(c))
-
-    def passes(self) -> Iterator[tuple[str, int]]:
-        from .mistakes import mistaken_passes
-
-        for phase, it in mistaken_passes(self.circuit, self.mistake, self.iterations, self.update):
-            if phase == "backward":
-                self.grads["mistaken"].append(self._inputs(self.circuit))
-            yield phase, it
-
-    def comparison(self) -> list[Any]:
-        from .mistakes import compare
-
-        c = self.circuit
-        holders = {c.names[i]: 0 for i in c.inputs}
-        for g in c.gates:
-            for i in g.args:
-                if c.names[i] in holders:
-                    holders[c.names[i]] += 1
-        right, wrong = self.grads["correct"], self.grads["mistaken"]
-        names = [c.names[i] for i in c.inputs]
-        return compare(names, (right[0], wrong[0]), (right[-1], wrong[-1]), holders, self.mistake)
-
-    def json(self) -> dict[str, Any]:
-        rows = self.comparison()
-        return {"mistake": {
-            "name": self.mistake,
-            "inputs": {r.unit: {"correct": r.correct, "mistaken": r.mistaken,
-                                "correct_last": r.correct_last, "mistaken_last": r.mistaken_last,
-                                "verdict": r.verdict, "why": r.why} for r in rows},
-        }}  # fmt: skip
 
 
 def emit_records(

@@ -7,10 +7,11 @@ would in the guide's code, on the same Unit and gate objects. `bpcli run
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .engine import INF, Circuit, Unit, plan
+from .engine import INF, Circuit, Unit, plan, run_passes
 from .errors import CircuitError
 
 
@@ -182,3 +183,48 @@ def compare(
             why = "its gate ran backward before anyone wrote its utop.grad"
         rows.append(Comparison(name, a, b, a_last, b_last, verdict, why))
     return rows
+
+
+class Lesson:
+    """A run with a mistake, and the correct run beside it, for the comparison."""
+
+    def __init__(self, circuit: Circuit, mistake: str, iterations: int, update: bool) -> None:
+        self.circuit, self.mistake = circuit, mistake
+        self.iterations, self.update = iterations, update
+        self.correct = copy.deepcopy(circuit)  # before any pass: its own fresh Units
+        self.grads: dict[str, list[dict[str, float]]] = {"correct": [], "mistaken": []}
+        self._record(self.correct, run_passes(self.correct, iterations, update), "correct")
+
+    def _inputs(self, c: Circuit) -> dict[str, float]:
+        return {c.names[i]: c.units[i].grad for i in c.inputs}
+
+    def _record(self, c: Circuit, passes: Iterator[tuple[str, int]], key: str) -> None:
+        for phase, _ in passes:
+            if phase == "backward":
+                self.grads[key].append(self._inputs(c))
+
+    def passes(self) -> Iterator[tuple[str, int]]:
+        for phase, it in mistaken_passes(self.circuit, self.mistake, self.iterations, self.update):
+            if phase == "backward":
+                self.grads["mistaken"].append(self._inputs(self.circuit))
+            yield phase, it
+
+    def comparison(self) -> list[Any]:
+        c = self.circuit
+        holders = {c.names[i]: 0 for i in c.inputs}
+        for g in c.gates:
+            for i in g.args:
+                if c.names[i] in holders:
+                    holders[c.names[i]] += 1
+        right, wrong = self.grads["correct"], self.grads["mistaken"]
+        names = [c.names[i] for i in c.inputs]
+        return compare(names, (right[0], wrong[0]), (right[-1], wrong[-1]), holders, self.mistake)
+
+    def json(self) -> dict[str, Any]:
+        rows = self.comparison()
+        return {"mistake": {
+            "name": self.mistake,
+            "inputs": {r.unit: {"correct": r.correct, "mistaken": r.mistaken,
+                                "correct_last": r.correct_last, "mistaken_last": r.mistaken_last,
+                                "verdict": r.verdict, "why": r.why} for r in rows},
+        }}  # fmt: skip

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import runpy
 import sys
-from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
@@ -274,6 +273,3 @@ def _named(steps: list[Step], by_id: dict[int, str], placeholders: dict[str, int
             writes=tuple(w._replace(unit=fix(w.unit)) for w in step.writes),
         ))  # fmt: skip
     return out
-
-
-Runner = Callable[..., tuple[list[Step], int]]
