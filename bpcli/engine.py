@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Callable, Iterator
-from typing import ClassVar, NamedTuple
+from collections.abc import Callable, Iterable, Iterator
+from typing import ClassVar, NamedTuple, TypeVar
 
 from .errors import CircuitError
 from .gates import OPS, Op
 
+T = TypeVar("T")
 INF = math.inf
-_drain = deque(maxlen=0).extend  # runs a generator to its end, keeping nothing
+drain = deque(maxlen=0).extend  # runs a generator to its end, keeping nothing
 NAN = math.nan
 INPUT, GATE, CONST = "input", "gate", "const"
 
@@ -85,7 +86,7 @@ class Gate:
 
     @property
     def args(self) -> tuple[int, ...]:
-        return (self.i0, self.i1)[: self.op.arity]
+        return (self.i0, self.i1)[: self.arity]
 
     def held(self) -> list[tuple[str, Unit]]:
         """(slot, Unit) for every slot that holds a Unit now."""
@@ -258,6 +259,7 @@ class Circuit:
         self.locations = locations or {}
         self.index = index if index is not None else {n: i for i, n in enumerate(names)}
         self.inputs = [i for i, k in enumerate(kinds) if k == INPUT]
+        self.trainable = [i for i in self.inputs if i not in self.frozen]  # what update moves
 
     # -- the passes -------------------------------------------------------
 
@@ -289,9 +291,7 @@ class Circuit:
         """value += step_size × grad for each input not frozen; yields its index."""
         step = self.step_size
         units = self.units
-        for i in self.inputs:
-            if i in self.frozen:
-                continue
+        for i in self.trainable:
             u = units[i]
             v = u.value + step * u.grad
             if not -INF < v < INF:
@@ -308,13 +308,13 @@ class Circuit:
             yield i
 
     def forward(self) -> None:
-        _drain(self.forward_steps())
+        drain(self.forward_steps())
 
     def backward(self) -> None:
-        _drain(self.backward_steps())
+        drain(self.backward_steps())
 
     def update(self) -> None:
-        _drain(self.update_steps())
+        drain(self.update_steps())
 
     @property
     def output_name(self) -> str:
@@ -348,12 +348,25 @@ def run_passes(
 ) -> Iterator[tuple[str, int]]:
     """Perform the passes of SPEC §4, yielding (phase, iteration) after each."""
     do = {"forward": circuit.forward, "backward": circuit.backward, "update": circuit.update}
+    for phase, it, _ in in_passes(iterations, update, lambda phase, it: (do[phase](),)):
+        yield phase, it
+
+
+def in_passes(
+    iterations: int,
+    update: bool,
+    calls: Callable[[str, int], Iterable[T]],
+    note: str = "",
+) -> Iterator[tuple[str, int, T]]:
+    """Every call of every pass of ``plan``, ``calls(phase, iteration)`` giving one
+    pass's calls; an error says in which pass it happened. `run`, `trace` and the
+    mistakes all drive their passes through here."""
     for phase, it in plan(iterations, update):
         try:
-            do[phase]()
+            for call in calls(phase, it):
+                yield phase, it, call
         except CircuitError as err:
-            raise err.during(f"{phase} pass {it}") from None
-        yield phase, it
+            raise err.during(f"{phase} pass {it}{note}") from None
 
 
 def plan(iterations: int = 1, update: bool = True) -> Iterator[tuple[str, int]]:

@@ -148,7 +148,7 @@ def script(c: Circuit, source: str, version: str) -> str:
     inputs = [i for i, k in enumerate(c.kinds) if k == INPUT]
     for i in inputs:
         out.append(f'print("grad {c.names[i]}:", repr({ident[i]}.grad))')
-    trained = [ident[i] for i in inputs if i not in c.frozen]
+    trained = [ident[i] for i in c.trainable]
     out += [
         "",
         "# update: each input that is not frozen moves along its gradient.",

@@ -11,7 +11,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-from .engine import INF, Circuit, Unit, plan, run_passes
+from .engine import INF, Circuit, Unit, drain, in_passes, run_passes
 from .errors import CircuitError
 
 
@@ -120,24 +120,22 @@ def mistaken_steps(
 ) -> Iterator[tuple[str, int]]:
     """Yields after each call (each gate, the seed, each update), in the order
     `trace` shows them."""
-    for phase, it in plan(iterations, update):
-        try:
-            for _ in _calls(c, name, phase):
-                yield phase, it
-        except CircuitError as err:
-            raise err.during(f"{phase} pass {it}, with the mistake '{name}'") from None
+    note = f", with the mistake '{name}'"
+    for phase, it, _ in in_passes(iterations, update, lambda p, _: _calls(c, name, p), note):
+        yield phase, it
 
 
 def mistaken_passes(
     c: Circuit, name: str, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
     """Like run_passes, with the mistake in the code: yields after each pass."""
-    for phase, it in plan(iterations, update):
-        try:
-            for _ in _calls(c, name, phase):
-                pass
-        except CircuitError as err:
-            raise err.during(f"{phase} pass {it}, with the mistake '{name}'") from None
+    note = f", with the mistake '{name}'"
+    for phase, it, _ in in_passes(
+        iterations,
+        update,
+        lambda p, _: [drain(_calls(c, name, p))],
+        note,  # a pass, one call
+    ):
         yield phase, it
 
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .engine import Circuit, Gate, Unit, plan
-from .errors import CircuitError
+from .engine import Circuit, Gate, Unit, in_passes, plan
 
 
 class SlotView(NamedTuple):
@@ -146,23 +145,20 @@ class Tracer:
         per_pass = {
             "forward": len(c.gates),
             "backward": len(c.gates) + 1,  # the seed, then each gate
-            "update": sum(1 for i in c.inputs if i not in c.frozen),
+            "update": len(c.trainable),
         }
         return sum(per_pass[phase] for phase, _ in plan(iterations, update))
 
     def steps(self, iterations: int = 1, update: bool = True) -> Iterator[Step]:
         passes = {"forward": self.forward, "backward": self.backward, "update": self.updates}
-        for phase, it in plan(iterations, update):
-            try:
-                yield from passes[phase](it)
-            except CircuitError as err:
-                raise err.during(f"{phase} pass {it}") from None
+        for _, _, step in in_passes(iterations, update, lambda phase, it: passes[phase](it)):
+            yield step
 
     def forward(self, it: int) -> Iterator[Step]:
         c = self.c
         for g in c.forward_steps():
             self.holders.refresh(g)
-            args = ", ".join(self._name(i) for i in (g.i0, g.i1)[: g.arity])
+            args = ", ".join(self._name(i) for i in g.args)
             yield Step(
                 "forward", it, f"{g.name}.forward({args})", g.name, g.op.name,
                 type(g).__name__, g.line, self._slot_views(g), new=self._name(g.out),
