@@ -118,4 +118,5 @@ _OPS = [
 
 OPS: dict[str, Op] = {op.name: op for op in _OPS}
 
-SLOT_NAMES = ("u0", "u1")
+IN_SLOTS = ("u0", "u1")  # a gate's input slots, in argument order
+OUT_SLOT = "utop"  # the slot holding the Unit a gate's forward() creates
