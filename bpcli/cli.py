@@ -1,8 +1,10 @@
-"""The command line: parse options, call the library, write what renderers return.
+"""The command line: parse options, call the library, write what it returns.
 
-No arithmetic and no table layout live here. Data goes to stdout, messages to
+No arithmetic, no table layout and no file handling live here: the options
+are defined in ``options.py``, the views and their formats in ``views.py``,
+files are read and written by ``files.py``. Data goes to stdout, messages to
 stderr. Exit status: 0 success, 1 the circuit is wrong or could not be
-computed, 2 wrong command-line usage.
+computed, 2 wrong command-line usage, 130 interrupted.
 """
 
 from __future__ import annotations
@@ -12,24 +14,46 @@ import functools
 import gc
 import math
 import os
-import shutil
 import sys
-from collections.abc import Callable, Iterator
-from typing import IO, Any, NamedTuple, TypeVar
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from .engine import INPUT, Circuit, run_passes
-from .errors import CircuitError, did_you_mean, format_error
+from . import views
+from .errors import CircuitError, Failure, Interrupted, format_error
+from .files import display_name, read_input, write_output, write_stdout
+from .options import (
+    CIRCUIT,
+    SCRIPT,
+    BpcliCommand,
+    KindOption,
+    TraceCommand,
+    check_iterations,
+    check_saving,
+    drawing_options,
+    file_argument,
+    file_kind,
+    format_option,
+    iteration_options,
+    mistake_option,
+    output_option,
+    precision_option,
+    save_options,
+    set_option,
+    step_size_option,
+    view_options,
+)
 
-F = TypeVar("F", bound=Callable[..., Any])
-
-FORMATS = ("table", "json", "jsonl", "csv")
-MISTAKE_NAMES = ("assign", "copy", "no-zero-grad", "forward-order", "swap")  # bpcli/mistakes.py
+if TYPE_CHECKING:
+    from .engine import Circuit
+    from .render.console import Page
 
 
 class BpcliGroup(click.Group):
     """Turns library errors into one clear message and an exit status, never a traceback."""
+
+    command_class = BpcliCommand
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -42,10 +66,17 @@ class BpcliGroup(click.Group):
             if len(err.problems) > 1:
                 click.echo(f"{len(err.problems)} errors", err=True)
             raise click.exceptions.Exit(1) from None
+        except Failure as exc:
+            click.echo(f"bpcli: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            raise click.exceptions.Exit(1) from None
+        except Interrupted as exc:
+            click.echo(str(exc), err=True)
+            raise click.exceptions.Exit(130) from None
         except KeyboardInterrupt:
-            click.echo(
-                ("\r\x1b[2K" if sys.stderr.isatty() else "") + "bpcli: interrupted", err=True
-            )
+            erase = "\r\x1b[2K" if sys.stderr.isatty() else ""
+            click.echo(erase + "bpcli: interrupted", err=True)
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`| head`): say nothing more, as Unix tools do.
@@ -79,114 +110,27 @@ def cli() -> None:
     """
 
 
-# -- shared options and loading ------------------------------------------------
+# -- loading ------------------------------------------------------------------------
 
 
-def circuit_options(f: F) -> F:
-    """FILE, --set and --step-size: how a command gets its circuit."""
-    f = click.option(
-        "--step-size",
-        type=float,
-        default=None,
-        help="Override the file's step_size (a negative step descends).",
-    )(f)
-    f = click.option(
-        "--set",
-        "sets",
-        metavar="NAME=VALUE",
-        multiple=True,
-        help="Override an input's starting value (repeatable).",
-    )(f)
-    return click.argument("file", type=click.File("rb"), metavar="FILE")(f)
-
-
-def display_name(file: IO[bytes]) -> str:
-    name = getattr(file, "name", None)
-    return name if isinstance(name, str) else "<stdin>"
-
-
-def load(file: IO[bytes], sets: tuple[str, ...] = (), step_size: float | None = None,
-         all_errors: bool = False) -> tuple[str, Circuit]:  # fmt: skip
+def load(
+    path: str,
+    sets: tuple[str, ...] = (),
+    step_size: float | None = None,
+    all_errors: bool = False,
+) -> tuple[str, Circuit]:
     """Read and parse FILE, then apply --set and --step-size (bad ones exit 2)."""
+    from . import choices
     from .parser import parse
 
-    name = display_name(file)
+    name = display_name(path)
     meta = click.get_current_context().meta
     meta["bpcli.file"] = name  # for errors found later
-    meta["bpcli.data"] = data = file.read()  # for --write
+    meta["bpcli.data"] = data = read_input(path)  # for --write
     circuit = parse(data, all_errors=all_errors)
     meta["bpcli.values"] = {i: circuit.units[i].value for i in circuit.inputs}  # as in FILE
-    given = [item.partition("=")[0].strip() for item in sets]
-    twice = sorted({n for n in given if given.count(n) > 1})
-    if twice:
-        raise click.BadParameter(f"{twice[0]!r} is set more than once", param_hint="'--set'")
-    for item in sets:
-        set_input(circuit, item)
-    if step_size is not None:
-        if not -float("inf") < step_size < float("inf"):
-            raise click.BadParameter("must be a finite number", param_hint="'--step-size'")
-        circuit.step_size = step_size
+    choices.apply(circuit, sets, step_size)
     return name, circuit
-
-
-def set_input(circuit: Circuit, item: str) -> None:
-    from .parser import parse_number
-
-    hint = "'--set'"
-    name, eq, text = item.partition("=")
-    name = name.strip()
-    if not eq or not name:
-        raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint=hint)
-    i = circuit.index.get(name)
-    if i is None or circuit.kinds[i] != INPUT:
-        inputs = [n for n, k in zip(circuit.names, circuit.kinds) if k == INPUT]
-        what = "is not an input unit" if i is not None else "is not a unit of this circuit"
-        extra = did_you_mean(name, inputs) or f"the inputs are: {', '.join(inputs[:20])}"
-        raise click.BadParameter(f"{name!r} {what}; {extra}", param_hint=hint)
-    value = parse_number(text)
-    if isinstance(value, str):
-        raise click.BadParameter(f"{name}: {value}", param_hint=hint)
-    circuit.units[i].value = value
-
-
-def output_options(f: F, formats: tuple[str, ...] = FORMATS) -> F:
-    f = click.option(
-        "--color",
-        type=click.Choice(["auto", "always", "never"]),
-        default="auto",
-        show_default=True,
-        help="Colour in tables (auto: only on a terminal, and not when NO_COLOR is set).",
-    )(f)
-    f = click.option(
-        "--precision",
-        type=click.IntRange(0, 17),
-        default=6,
-        show_default=True,
-        help="Digits after the point in tables (JSON and CSV are always full precision).",
-    )(f)
-    f = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(formats),
-        default="table",
-        show_default=True,
-        help=f"table for people; {', '.join(formats[1:])} for programs.",
-    )(f)
-    return f
-
-
-def iteration_options(f: F) -> F:
-    """-n and --no-update: which passes run (SPEC §4)."""
-    f = click.option("--no-update", is_flag=True, help="Only forward and backward: no update.")(f)
-    return click.option(
-        "-n", "--iterations", type=click.IntRange(min=0), default=1, show_default=True,
-        help="Iterations of backward, update, forward after the first forward pass.",
-    )(f)  # fmt: skip
-
-
-def check_iterations(iterations: int, no_update: bool) -> None:
-    if no_update and iterations != 1:
-        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
 
 
 @contextlib.contextmanager
@@ -205,88 +149,31 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def output_file_option(help: str) -> Callable[[F], F]:
-    """-o/--output FILE: where graph and export write (`-` or none: stdout)."""
-    return click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False),
-                        default=None, metavar="FILE", help=help)  # fmt: skip
+def save_recorded(page: Page | None, title: str, svg: str | None, html: str | None) -> None:
+    """--save-svg and --save-html: what the page drew, as a picture or a page."""
+    from .files import write_atomically
+
+    for kind, path in (("svg", svg), ("html", html)):
+        if path and page is not None:
+            write_atomically(path, page.recorded(kind, title).encode())
 
 
-def save_options(f: F) -> F:
-    """--save-svg and --save-html: the tables drawn, kept as a picture or a page."""
-    f = click.option("--save-html", type=click.Path(dir_okay=False), metavar="FILE",
-                     help="Also save the tables drawn as an HTML page.")(f)  # fmt: skip
-    return click.option("--save-svg", type=click.Path(dir_okay=False), metavar="FILE",
-                        help="Also save the tables drawn as an SVG picture.")(f)  # fmt: skip
-
-
-def check_saving(fmt: str, save_svg: str | None, save_html: str | None) -> bool:
-    if (save_svg or save_html) and fmt != "table":
-        raise click.UsageError("--save-svg and --save-html keep the table view: drop --format")
-    return bool(save_svg or save_html)
-
-
-def save_recorded(renderer: Any, title: str, save_svg: str | None, save_html: str | None) -> None:
-    for kind, path in (("svg", save_svg), ("html", save_html)):
-        if path:
-            write_file_atomically(path, renderer.recorded(kind, title).encode())
-
-
-def table_renderer(precision: int, color: str, trace: bool = False, **options: Any) -> Any:
-    from .render.table import TableRenderer
-    from .render.trace import TraceRenderer
-
-    tty = sys.stdout.isatty()
-    use_color = color == "always" or (color == "auto" and tty and not os.environ.get("NO_COLOR"))
-    if tty:
-        width = shutil.get_terminal_size().columns
-    else:
-        width = int(os.environ["COLUMNS"]) if os.environ.get("COLUMNS", "").isdigit() else 120
-    cls = TraceRenderer if trace else TableRenderer
-    return cls(precision=precision, width=width, color=use_color, **options)
-
-
-def write(text: str) -> None:
-    sys.stdout.write(text)
-
-
-# -- commands ----------------------------------------------------------------------
-
-
-class TableView(NamedTuple):
-    """How run draws its tables."""
-
-    precision: int = 6
-    color: str = "auto"
-    every: int = 1  # draw the passes of every K-th iteration (and the first and last)
-    max_rows: int | None = 40  # None: every row
-    only: frozenset[str] = frozenset()  # --unit: only these rows
-    record: bool = False  # keep what is drawn, for --save-svg and --save-html
-
-
-def view_options(f: F) -> F:
-    """--every, --max-rows, --all and --unit: what run's tables show."""
-    f = click.option("--unit", "only_units", multiple=True, metavar="NAME",
-                     help="Show only this unit's row (repeatable).")(f)  # fmt: skip
-    f = click.option("--all", "all_rows", is_flag=True,
-                     help="Every row, however many units.")(f)  # fmt: skip
-    f = click.option(
-        "--max-rows", type=click.IntRange(min=2), default=40, show_default=True,
-        help="Past this many units, show the first and last rows and a count.",
-    )(f)  # fmt: skip
-    return click.option(
-        "--every", type=click.IntRange(min=1), default=1, show_default=True, metavar="K",
-        help="Tables of every K-th iteration only (and of the first and last).",
-    )(f)  # fmt: skip
+# -- commands -------------------------------------------------------------------------
 
 
 @cli.command()
-@circuit_options
+@file_argument
+@set_option
+@step_size_option
 @iteration_options
 @click.option(
-    "-q", "--quiet", is_flag=True,
+    "-q",
+    "--quiet",
+    is_flag=True,
     help="Print only the output value of the last pass (Python repr of the float).",
-)  # fmt: skip
-@output_options
+)
+@format_option(views.RUN)
+@drawing_options
 @view_options
 @save_options
 @click.option(
@@ -295,16 +182,10 @@ def view_options(f: F) -> F:
     is_flag=True,
     help="Save the trained input values back into FILE, changing nothing else.",
 )
-@click.option("-o", "--output", "out_path", type=click.Path(dir_okay=False), metavar="NEW",
-              help="Write the circuit with the trained values to NEW instead.")  # fmt: skip
-@click.option(
-    "--mistake",
-    type=click.Choice(MISTAKE_NAMES),
-    metavar="NAME",
-    help="Replay the run with a classic mistake in the gate code (bpcli mistakes).",
-)
+@output_option("Write the circuit with the trained values to NEW instead.", metavar="NEW")
+@mistake_option("Replay the run with a classic mistake in the gate code (bpcli mistakes).")
 def run(
-    file: IO[bytes],
+    file: str,
     sets: tuple[str, ...],
     step_size: float | None,
     iterations: int,
@@ -348,9 +229,13 @@ def run(
       bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
       s=$(bpcli run -q circuits/neuron.txt)
     """
+    from . import choices
+    from .engine import run_passes
+    from .render.progress import with_progress
+
     check_iterations(iterations, no_update)
-    source = click.get_current_context().get_parameter_source("fmt")
-    if quiet and source is click.core.ParameterSource.COMMANDLINE:
+    ctx = click.get_current_context()
+    if quiet and ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE:
         raise click.UsageError("-q prints only the output value: drop --format")
     saving = check_saving(fmt, save_svg, save_html)
     if saving and quiet:
@@ -359,155 +244,72 @@ def run(
         raise click.UsageError("--write saves into FILE, -o into NEW: choose one")
     if (write_back or out_path) and no_update:
         raise click.UsageError("--no-update trains nothing: drop --write or -o")
-    if write_back and display_name(file) == "<stdin>":
+    if write_back and file == "-":
         raise click.UsageError("--write needs FILE to be a file; use -o NEW with standard input")
-    view = TableView(precision, color, every, None if all_rows else max_rows,
-                     frozenset(only_units), saving)  # fmt: skip
+    if mistake and not no_update and iterations == 0:
+        raise click.UsageError("-n 0 runs no backward pass: nothing for --mistake to compare")
     with gc_paused():
         name, circuit = load(file, sets, step_size)
-        check_names(circuit, (), only_units)
+        choices.check_names(circuit, (), only_units)
         last = iterations if not no_update else 0
         lesson = None
         if mistake:
-            from .mistakes import Lesson
+            from .mistakes import MISTAKES, Lesson
 
-            lesson = Lesson(circuit, mistake, iterations, not no_update)
-        source = (
-            lesson.passes() if lesson else run_passes(circuit, iterations, update=not no_update)
-        )
-        passes = watched(circuit, source, last)
+            lesson = Lesson(circuit, MISTAKES[mistake], iterations, not no_update)
+        source = lesson.passes() if lesson else run_passes(circuit, iterations, not no_update)
+        passes = with_progress(source, last, circuit.output_name, lambda: circuit.output_value)
         if quiet:
             for _ in passes:
                 pass
-            write(repr(circuit.output_value) + "\n")
-        elif fmt == "table":
-            renderer = render_tables(name, circuit, passes, view, last)
-            if lesson:
-                write("\n" + renderer.mistake_table(mistake, lesson.comparison()))
-            save_recorded(renderer, f"bpcli run {name}", save_svg, save_html)
+            write_stdout(repr(circuit.output_value) + "\n")
         else:
-            emit_records(name, circuit, passes, fmt, lesson.json if lesson else None)
+            job = views.RunJob(name, circuit, passes, last, lesson, every,
+                               None if all_rows else max_rows, frozenset(only_units))  # fmt: skip
+            drawn = views.RUN[fmt](job, views.Drawing(precision, color, saving), write_stdout)
+            save_recorded(drawn, f"bpcli run {name}", save_svg, save_html)
     if write_back or out_path:
         save_trained(name, circuit, out_path)
 
 
 def save_trained(name: str, circuit: Circuit, new: str | None) -> None:
     """The final input values into FILE (or NEW): those numbers and nothing else change."""
-    from .rewrite import rewrite
+    from .files import unchanged_on_disk, write_atomically
+    from .rewrite import moved_inputs, rewrite
 
     meta = click.get_current_context().meta
-    data, in_file = meta["bpcli.data"], meta["bpcli.values"]
-    changed = {circuit.names[i]: circuit.units[i].value for i, v in in_file.items()
-               if circuit.units[i].value != v}  # fmt: skip
+    data = meta["bpcli.data"]
+    changed = moved_inputs(circuit, meta["bpcli.values"])
     target = new or name
-
-    def unchanged_on_disk() -> None:
-        if new is None:
-            with open(name, "rb") as f:
-                if f.read() != data:
-                    raise click.ClickException(
-                        f"{name} changed on disk while bpcli ran: nothing written"
-                    )
-
-    write_file_atomically(target, rewrite(data, changed), check=unchanged_on_disk)
+    check = None if new else unchanged_on_disk(name, data)
+    write_atomically(target, rewrite(data, changed), check=check)
     click.echo(f"bpcli: wrote {len(changed)} trained values to {target}", err=True)
 
 
-def watched(
-    circuit: Circuit, passes: Iterator[tuple[str, int]], last: int
-) -> Iterator[tuple[str, int]]:
-    """The passes, with a progress bar on a terminal, and Ctrl-C ending cleanly
-    after the pass under way: a one-line summary, status 130."""
-    done: tuple[str, int] | None = None
-    bar = None
-    if last >= 2 and sys.stderr.isatty() and not sys.stdout.isatty():
-        from .render.progress import ProgressBar
-
-        bar = ProgressBar(last, circuit.output_name)
-    try:
-        for done in passes:
-            if bar is not None and done[0] == "forward":
-                bar.update(done[1], circuit.output_value)
-            yield done
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        where = f"after {done[0]} pass {done[1]}" if done else "before the first pass ended"
-        value = f": {circuit.output_name} = {circuit.output_value!r}" if done else ""
-        click.echo(f"bpcli: interrupted {where}{value}", err=True)
-        raise click.exceptions.Exit(130) from None
-    if bar is not None:
-        bar.close()
-
-
-def emit_records(
-    name: str,
-    circuit: Circuit,
-    passes: Iterator[tuple[str, int]],
-    fmt: str,
-    extra: Callable[[], dict[str, Any]] | None = None,
-) -> None:
-    """JSON, JSONL or CSV: every pass, at full precision."""
-    records = (circuit.snapshot(phase, it) for phase, it in passes)
-    if fmt == "json":
-        from .render.json import run_document
-
-        write(run_document(name, circuit.output_name, circuit.step_size, records, extra))
-    elif fmt == "jsonl":
-        from .render.json import line, pass_line
-
-        for rec in records:  # each pass is written, then let go: memory stays flat
-            write(pass_line(rec))
-        if extra is not None:
-            write(line(extra()))
-    else:
-        from .render import csv
-
-        write(csv.header())
-        for rec in records:
-            write(csv.pass_rows(rec))
-
-
-def render_tables(
-    name: str, circuit: Circuit, passes: Iterator[tuple[str, int]], view: TableView, last: int
-) -> Any:
-    tables = table_renderer(view.precision, view.color, record=view.record,
-                            max_rows=view.max_rows, only=view.only)  # fmt: skip
-    write(tables.header(name, circuit.description, circuit.output_name, circuit.step_size))
-    first = prev = None
-    updates = 0
-    for phase, it in passes:
-        rec = circuit.snapshot(phase, it)
-        if it % view.every == 0 or it == last:
-            write("\n" + tables.pass_table(rec, prev, circuit.output_name))
-        first = first or rec
-        prev = rec
-        updates += rec.phase == "update"
-    assert first is not None and prev is not None
-    write("\n" + tables.summary(circuit.output_name, first, prev, updates))
-    return tables
-
-
-@cli.command()
-@circuit_options
-@iteration_options
+@cli.command(cls=TraceCommand)
+@file_argument
+@functools.partial(set_option, kind=CIRCUIT)
+@functools.partial(step_size_option, kind=CIRCUIT)
+@functools.partial(iteration_options, kind=CIRCUIT)
 @click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back, q quit.")
 @click.option(
-    "--gate", "only_gates", multiple=True, metavar="NAME",
-    help="Show only the calls of this gate (repeatable).",
-)  # fmt: skip
-@click.option(
-    "--unit", "only_units", multiple=True, metavar="NAME",
-    help="Show only the steps that touch this unit (repeatable).",
-)  # fmt: skip
-@functools.partial(output_options, formats=("table", "json", "jsonl"))
-@save_options
-@click.option(
-    "--mistake",
-    type=click.Choice(MISTAKE_NAMES),
+    "--gate",
+    "only_gates",
+    multiple=True,
     metavar="NAME",
-    help="Mark the step where a run with this mistake parts from this one.",
+    help="Show only the calls of this gate (repeatable).",
 )
+@click.option(
+    "--unit",
+    "only_units",
+    multiple=True,
+    metavar="NAME",
+    help="Show only the steps that touch this unit (repeatable).",
+)
+@format_option(views.TRACE)
+@drawing_options
+@save_options
+@mistake_option("Mark the step where a run with this mistake parts from this one.", CIRCUIT)
 @click.option(
     "--python",
     "as_python",
@@ -518,24 +320,29 @@ def render_tables(
     "--methods",
     default="forward,backward",
     show_default=True,
-    help="Script: the method names to watch, comma-separated.",
+    help="The method names to watch, comma-separated.",
+    cls=KindOption,
+    kind=SCRIPT,
 )
 @click.option(
     "--value-attr",
     default="value",
     show_default=True,
-    help="Script: a Unit's value attribute (micrograd: data).",
+    help="A Unit's value attribute (micrograd: data).",
+    cls=KindOption,
+    kind=SCRIPT,
 )
 @click.option(
-    "--grad-attr", default="grad", show_default=True, help="Script: a Unit's gradient attribute."
+    "--grad-attr",
+    default="grad",
+    show_default=True,
+    help="A Unit's gradient attribute.",
+    cls=KindOption,
+    kind=SCRIPT,
 )
 @click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]")
 def trace(
-    file: IO[bytes],
-    sets: tuple[str, ...],
-    step_size: float | None,
-    iterations: int,
-    no_update: bool,
+    file: str,
     step: bool,
     only_gates: tuple[str, ...],
     only_units: tuple[str, ...],
@@ -544,12 +351,8 @@ def trace(
     color: str,
     save_svg: str | None,
     save_html: str | None,
-    mistake: str | None,
     as_python: bool,
-    methods: str,
-    value_attr: str,
-    grad_attr: str,
-    script_args: tuple[str, ...],
+    **kinds: Any,
 ) -> None:
     """Every single gate call, forward and backward, with the chain rule written out.
 
@@ -580,145 +383,55 @@ def trace(
       bpcli trace examples/neuron_gates.py
       bpcli trace --value-attr data my_micrograd_script.py -- --epochs 3
     """
-    from .tracer import Tracer
+    from .trace_jobs import Selection, trace_circuit, trace_script
 
-    check_iterations(iterations, no_update)
-    if as_python or display_name(file).endswith(".py"):
-        circuit_only = {"--set": sets, "--step-size": step_size, "--mistake": mistake,
-                        "--save-svg": save_svg, "--save-html": save_html,
-                        "--no-update": no_update, "-n": iterations != 1}  # fmt: skip
-        given = [option for option, value in circuit_only.items() if value]
-        if given:
-            raise click.UsageError(f"{given[0]} is for circuit files; a script runs as it is")
-        return trace_script_command(file, script_args, step, only_gates, only_units, fmt,
-                                    precision, color, methods, value_attr, grad_attr)  # fmt: skip
-    if script_args:
-        raise click.UsageError(f"unexpected argument {script_args[0]!r}: only a script takes ARGS")
-    if step and display_name(file) == "<stdin>":
-        raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
     if step and fmt != "table":
         raise click.UsageError("--step pages the table view; drop --format")
-    saving = check_saving(fmt, save_svg, save_html)
-    name, circuit = load(file, sets, step_size)
-    check_names(circuit, only_gates, only_units)
-    tracer = Tracer(circuit)
-    total = tracer.count(iterations, update=not no_update)
-    traced = tracer.steps(iterations, update=not no_update)
-    if mistake:
-        import copy
-
-        from .mistakes import mistaken_steps
-        from .tracer import with_mistake
-
-        other = copy.deepcopy(circuit)  # before any pass: its own Units
-        shadow = mistaken_steps(other, mistake, iterations, update=not no_update)
-        traced = with_mistake(traced, circuit, other, shadow)
-    steps = enumerate(traced, 1)
-    if only_gates or only_units:
-        gates_, units_ = set(only_gates), set(only_units)
-        steps = ((k, s) for k, s in steps if s.parts or s.touches(gates_, units_))
-    if fmt != "table":
-        emit_steps(steps, fmt, None, total, step)
-        return
-    renderer = table_renderer(precision, color, trace=True, record=saving)
-    write(renderer.header(name, circuit.description, circuit.output_name, circuit.step_size))
-    emit_steps(steps, fmt, renderer, total, step)
-    save_recorded(renderer, f"bpcli trace {name}", save_svg, save_html)
-
-
-def emit_steps(
-    steps: Iterator[tuple[int, Any]], fmt: str, renderer: Any, total: int, step: bool
-) -> None:
-    """Trace steps as JSON or JSONL events, or as text, paged with --step."""
-    if fmt in ("json", "jsonl"):
-        from .render.json import dumps, line
-        from .render.trace import step_dict
-
-        if fmt == "jsonl":
-            for k, s in steps:
-                write(line(step_dict(s, k)))
-        else:
-            write(dumps([step_dict(s, k) for k, s in steps]))
-        return
-    pages = ("\n" + renderer.step_text(s, k, total) for k, s in steps)
-    if not step:
-        for text in pages:
-            write(text)
-        return
-    from .stepper import Keys, page
-
-    tty = sys.stdin is not None and sys.stdin.isatty()
-
-    def show(text: str) -> None:
-        write(text)
-        sys.stdout.flush()
-
-    def prompt(text: str) -> None:
-        """On a terminal: the keys, on one line that goes once a key is pressed."""
-        if tty:
-            click.echo(text if text else "\r\x1b[2K", nl=False, err=True)
-
-    page(pages, Keys(sys.stdin, tty), show, prompt)
-
-
-def trace_script_command(
-    file: IO[bytes], script_args: tuple[str, ...], step: bool, only_gates: tuple[str, ...],
-    only_units: tuple[str, ...], fmt: str, precision: int, color: str, methods: str,
-    value_attr: str, grad_attr: str,
-) -> None:  # fmt: skip
-    """trace SCRIPT.py: run the learner's script, watching its gates."""
-    from .script_trace import trace_script
-
-    path = display_name(file)
-    if path == "<stdin>":
-        raise click.UsageError("a script is run from its file: give its path, not -")
-    file.close()
-    names = tuple(m.strip() for m in methods.split(",") if m.strip())
-    sink = sys.stderr if fmt != "table" else sys.stdout  # JSON stays pure on stdout
-    steps_list, status = trace_script(path, list(script_args), sink, names, value_attr,
-                                      grad_attr)  # fmt: skip
-    steps: Iterator[tuple[int, Any]] = enumerate(steps_list, 1)
-    if only_gates or only_units:
-        gates_, units_ = set(only_gates), set(only_units)
-        steps = ((k, s) for k, s in steps if s.touches(gates_, units_))
-        seen_gates = {s.gate for s in steps_list}
-        seen_units = {v.unit for s in steps_list for v in s.slots}
-        for option, wanted, seen in (("--gate", gates_, seen_gates), ("--unit", units_,
-                                                                      seen_units)):  # fmt: skip
-            for missing in sorted(wanted - seen):
-                hint = did_you_mean(missing, seen) or ""
-                click.echo(f"bpcli: warning: {option} {missing}: the script has none by that "
-                           f"name. {hint}".rstrip(), err=True)  # fmt: skip
-    if steps_list and not any(s.slots for s in steps_list):
-        click.echo(f"bpcli: warning: the gates held no Unit (an object with numeric "
-                   f"{value_attr} and {grad_attr}); micrograd-style code: --value-attr data",
-                   err=True)  # fmt: skip
-    renderer = table_renderer(precision, color, trace=True) if fmt == "table" else None
-    emit_steps(steps, fmt, renderer, len(steps_list), step)
-    if status:
-        raise click.exceptions.Exit(status)
-
-
-def check_names(circuit: Circuit, gates: tuple[str, ...], units: tuple[str, ...]) -> None:
-    """--gate and --unit must name what the circuit has (else exit 2, with a hint)."""
-    gate_names = [g.name for g in circuit.gates]
-    for option, wanted, known in (("'--gate'", gates, gate_names), ("'--unit'", units,
-                                                                      circuit.names)):  # fmt: skip
-        for name in wanted:
-            if name not in known:
-                hint = did_you_mean(name, known) or ""
-                raise click.BadParameter(f"no {option[3:-1]} named {name!r}. {hint}".strip(),
-                                         param_hint=option)  # fmt: skip
+    drawing = views.Drawing(precision, color, check_saving(fmt, save_svg, save_html))
+    selection = Selection(frozenset(only_gates), frozenset(only_units))
+    if file_kind(file, as_python) == SCRIPT:
+        job, warnings = trace_script(
+            file, list(kinds["script_args"]), kinds["methods"], kinds["value_attr"],
+            kinds["grad_attr"], selection, step, json=fmt != "table",
+        )  # fmt: skip
+        for warning in warnings:
+            click.echo(warning, err=True)
+    else:
+        check_iterations(kinds["iterations"], kinds["no_update"])
+        if step and file == "-":
+            raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
+        with gc_paused():
+            name, circuit = load(file, kinds["sets"], kinds["step_size"])
+        update = not kinds["no_update"]
+        job = trace_circuit(
+            name, circuit, kinds["iterations"], update, kinds["mistake"], selection, step
+        )
+    drawn = views.TRACE[fmt](job, drawing, write_stdout)
+    save_recorded(drawn, f"bpcli trace {display_name(file)}", save_svg, save_html)
+    if job.status:
+        raise click.exceptions.Exit(job.status)
 
 
 @cli.command()
-@circuit_options
-@click.option("--h", "h", type=float, default=1e-5, show_default=True,
-              help="The step of the central difference (f(x+h) − f(x−h)) / 2h.")  # fmt: skip
+@file_argument
+@set_option
 @click.option(
-    "--tol", nargs=2, type=float, default=(1e-7, 1e-4), show_default=True, metavar="OK FAIL",
+    "--h",
+    "h",
+    type=float,
+    default=1e-5,
+    show_default=True,
+    help="The step of the central difference (f(x+h) − f(x−h)) / 2h.",
+)
+@click.option(
+    "--tol",
+    nargs=2,
+    type=float,
+    default=(1e-7, 1e-4),
+    show_default=True,
+    metavar="OK FAIL",
     help="Relative error below OK is ok, above FAIL fails, between warns.",
-)  # fmt: skip
+)
 @click.option(
     "--abs-tol",
     type=float,
@@ -726,11 +439,11 @@ def check_names(circuit: Circuit, gates: tuple[str, ...], units: tuple[str, ...]
     show_default=True,
     help="An absolute difference at most this is ok, whatever its relative error.",
 )
-@functools.partial(output_options, formats=("table", "json"))
+@format_option(views.CHECK)
+@drawing_options
 def check(
-    file: IO[bytes],
+    file: str,
     sets: tuple[str, ...],
-    step_size: float | None,
     h: float,
     tol: tuple[float, float],
     abs_tol: float,
@@ -760,42 +473,34 @@ def check(
     if not (h > 0 and math.isfinite(h)):
         raise click.BadParameter("must be a positive number", param_hint="'--h'")
     if not (0 <= tol[0] <= tol[1] < math.inf):
-        raise click.BadParameter("OK and FAIL must be numbers with 0 ≤ OK ≤ FAIL",
-                                 param_hint="'--tol'")  # fmt: skip
+        raise click.BadParameter(
+            "OK and FAIL must be numbers with 0 ≤ OK ≤ FAIL", param_hint="'--tol'"
+        )
     if not 0 <= abs_tol < math.inf:
         raise click.BadParameter("must be a number ≥ 0", param_hint="'--abs-tol'")
-    name, circuit = load(file, sets, step_size)
-    rows = gradient_check(circuit, h, Tolerances(tol[0], tol[1], abs_tol))
-    if fmt == "json":
-        from .render.json import dumps
-
-        write(dumps({"file": name, "output": circuit.output_name, "h": h,
-                     "tolerances": {"ok": tol[0], "fail": tol[1], "absolute": abs_tol},
-                     "inputs": [row._asdict() for row in rows]}))  # fmt: skip
-    else:
-        write(table_renderer(precision, color).check_table(name, circuit.output_name, h, rows))
+    name, circuit = load(file, sets)
+    tolerances = Tolerances(tol[0], tol[1], abs_tol)
+    rows = gradient_check(circuit, h, tolerances)
+    job = views.CheckJob(name, circuit.output_name, h, tolerances, rows)
+    views.CHECK[fmt](job, views.Drawing(precision, color), write_stdout)
     if any(row.verdict == FAIL for row in rows):
         raise click.exceptions.Exit(1)
 
 
 @cli.command()
-@circuit_options
-@click.option(
-    "--format", "fmt", type=click.Choice(["dot", "mermaid", "svg", "png"]), default="dot",
-    show_default=True, help="DOT and Mermaid are text; SVG and PNG need Graphviz's `dot`.",
-)  # fmt: skip
-@output_file_option("Write to this file (whole or not at all) instead of stdout; - is stdout.")
+@file_argument
+@set_option
+@format_option(views.GRAPH, default="dot")
+@output_option("Write to this file (whole or not at all) instead of stdout; - is stdout.")
 @click.option(
     "--values",
     is_flag=True,
     help="After a forward and a backward pass: each Unit's value, grad, id.",
 )
-@click.option("--precision", type=click.IntRange(1, 17), default=6, show_default=True,
-              help="Significant digits of --values.")  # fmt: skip
+@precision_option
 def graph(
-    file: IO[bytes],
+    file: str,
     sets: tuple[str, ...],
-    step_size: float | None,
     fmt: str,
     out_path: str | None,
     values: bool,
@@ -813,90 +518,33 @@ def graph(
       bpcli graph --format svg --values -o neuron.svg circuits/neuron.txt
       bpcli graph --format mermaid circuits/fanout.txt
     """
-    from . import graph as drawing
+    from .graphviz import SLOW_LAYOUT
 
-    by_name = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
     given = click.get_current_context().get_parameter_source("fmt")
     if out_path and given is not click.core.ParameterSource.COMMANDLINE:
-        fmt = by_name.get(os.path.splitext(out_path)[1].lower(), fmt)  # -o x.svg: SVG
-    if fmt == "png" and out_path is None and sys.stdout.isatty():
-        raise click.UsageError("PNG is binary: give -o FILE, or redirect standard output")
-    _, circuit = load(file, sets, step_size)
+        extension = os.path.splitext(out_path)[1].lower()
+        fmt = views.GRAPH_EXTENSIONS.get(extension, fmt)  # -o x.svg: SVG
+    if fmt in views.BINARY and out_path in (None, "-") and sys.stdout.isatty():
+        raise click.UsageError(f"{fmt.upper()} is binary: give -o FILE, or redirect the output")
+    _, circuit = load(file, sets)
     if values:
         circuit.forward()
         circuit.backward()
-    nodes = drawing.node_count(circuit)
-    if fmt != "mermaid" and nodes > drawing.SLOW_LAYOUT:
-        click.echo(f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few "
-                   "thousand", err=True)  # fmt: skip
-    if fmt == "mermaid":
-        data = drawing.mermaid(circuit, values, precision).encode()
-    else:
-        data = drawing.dot(circuit, values, precision, circuit.description).encode()
-    if fmt in ("svg", "png"):
-        data = run_graphviz(data, fmt)
-    if out_path in (None, "-"):
-        sys.stdout.flush()
-        sys.stdout.buffer.write(data)
-    else:
-        write_file_atomically(out_path, data)
-
-
-def run_graphviz(dot_text: bytes, fmt: str) -> bytes:
-    import subprocess
-
-    program = shutil.which("dot")
-    if program is None:
-        raise click.ClickException(
-            "--format svg and png need Graphviz's `dot` program, which is not installed.\n"
-            "hint: install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew "
-            "install graphviz), or use --format dot or mermaid"
+    nodes = len(circuit.units) + len(circuit.gates)
+    if fmt in views.GRAPHVIZ and nodes > SLOW_LAYOUT:
+        click.echo(
+            f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand",
+            err=True,
         )
-    proc = subprocess.run([program, f"-T{fmt}"], input=dot_text, capture_output=True)
-    if proc.returncode != 0:
-        raise click.ClickException(f"Graphviz failed: {proc.stderr.decode(errors='replace')}")
-    return proc.stdout
-
-
-def write_file_atomically(path: str, data: bytes, check: Callable[[], None] | None = None) -> None:
-    """Write a new file whole or not at all: a temporary file in the same folder,
-    flushed and synced, then renamed over the target."""
-    import tempfile
-
-    path = os.path.realpath(path)  # through a symlink to the file it names
-    folder = os.path.dirname(path)
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    tmp = None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if check is not None:
-            check()  # the last word before the file is replaced: it may refuse
-        os.replace(tmp, path)
-    except BaseException as exc:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise click.ClickException(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+    write_output(out_path, views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
 
 
 @cli.command()
-@circuit_options
-@output_file_option("Write the script to this file (whole or not at all); - is stdout.")
-def export(
-    file: IO[bytes], sets: tuple[str, ...], step_size: float | None, out_path: str | None
-) -> None:
+@file_argument
+@set_option
+@step_size_option
+@output_option("Write the script to this file (whole or not at all); - is stdout.")
+def export(file: str, sets: tuple[str, ...], step_size: float | None, out_path: str | None) -> None:
     """A standalone Python script, in the guide's style, that computes the same.
 
     A Unit class, one class per gate type with forward() and backward(), the
@@ -917,11 +565,7 @@ def export(
     name, circuit = load(file, sets, step_size)
     circuit.forward()  # a circuit that cannot be computed gets its error here, not in Python's
     circuit.backward()
-    text = script(circuit, name, __version__)
-    if out_path in (None, "-"):
-        write(text)
-    else:
-        write_file_atomically(out_path, text.encode())
+    write_output(out_path, script(circuit, name, __version__))
 
 
 @cli.command()
@@ -938,13 +582,18 @@ def mistakes() -> None:
 
     for m in MISTAKES.values():
         click.echo(f"{m.name}\n    {m.slip}")
-        click.echo(click.wrap_text(m.explanation, width=88, initial_indent="    ",
-                                   subsequent_indent="    ") + "\n")  # fmt: skip
+        indent = "    "
+        wrapped = click.wrap_text(
+            m.explanation, width=88, initial_indent=indent, subsequent_indent=indent
+        )
+        click.echo(wrapped + "\n")
 
 
 @cli.command()
-@circuit_options
-def expand(file: IO[bytes], sets: tuple[str, ...], step_size: float | None) -> None:
+@file_argument
+@set_option
+@step_size_option
+def expand(file: str, sets: tuple[str, ...], step_size: float | None) -> None:
     """The circuit as a `gates:` file: how `expr:` formulas become gates.
 
     `s = sigmoid(a*x + b*y + c)` becomes the guide's neuron, gate for gate:
@@ -958,13 +607,13 @@ def expand(file: IO[bytes], sets: tuple[str, ...], step_size: float | None) -> N
     from .render.circuit import gates_file
 
     name, circuit = load(file, sets, step_size)
-    write(gates_file(circuit, name))
+    write_stdout(gates_file(circuit, name))
 
 
 @cli.command()
-@click.argument("file", type=click.File("rb"), metavar="FILE")
+@file_argument
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
-def validate(file: IO[bytes], all_errors: bool) -> None:
+def validate(file: str, all_errors: bool) -> None:
     """Parse and check FILE without running it: exit 0, or 1 with the error(s).
 
     \b
@@ -973,17 +622,14 @@ def validate(file: IO[bytes], all_errors: bool) -> None:
       bpcli validate --all-errors my_circuit.txt
     """
     name, circuit = load(file, all_errors=all_errors)
-    n_inputs = sum(k == INPUT for k in circuit.kinds)
     click.echo(
-        f"{name}: ok: {n_inputs} inputs, {len(circuit.gates)} gates, output {circuit.output_name}"
+        f"{name}: ok: {len(circuit.inputs)} inputs, {len(circuit.gates)} gates, "
+        f"output {circuit.output_name}"
     )
 
 
 @cli.command()
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-    help="table for people, json for programs.",
-)  # fmt: skip
+@format_option(views.GATES)
 def gates(fmt: str) -> None:
     """The gates a circuit may use, with their local derivatives.
 
@@ -996,23 +642,7 @@ def gates(fmt: str) -> None:
     """
     from .gates import OPS
 
-    if fmt == "json":
-        from .render.json import dumps
-
-        rows = [
-            {
-                "op": op.name,
-                "arity": op.arity,
-                "slots": ["u0", "u1"][: op.arity],
-                "forward": op.formula,
-                "local": list(op.local_formulas),
-                "domain": op.domain,
-            }
-            for op in OPS.values()
-        ]
-        write(dumps(rows))
-        return
-    write(table_renderer(6, "auto").gates_table(list(OPS.values())))
+    views.GATES[fmt](list(OPS.values()), views.Drawing(), write_stdout)
 
 
 def main() -> None:

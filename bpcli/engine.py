@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple, TypeVar
 
 from .errors import CircuitError
-from .gates import OPS, Op
+from .gates import OPS, OUT_SLOT, Op, slots_of
 
 T = TypeVar("T")
 INF = math.inf
@@ -48,9 +48,6 @@ class Const(Unit):
     __slots__ = ()
 
 
-_NOT_YET = Unit(NAN)  # stands for every gate output before the first forward pass
-
-
 def _why(exc: Exception | None, op: Op) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "divides by zero"
@@ -67,14 +64,19 @@ class Gate:
     Each op of the registry gets its own subclass (``MultGate``, ``AddGate``,
     ``SigmoidGate``, …, see ``GATE_CLASSES``) whose ``op``, ``_f`` (forward) and
     ``_local`` (local derivatives) are class attributes, read from the registry.
+    ``forward`` and ``backward`` are the guide's; the rest serves the tracer,
+    the mistakes and the error messages, off the hot path.
     """
 
     __slots__ = ("col", "i0", "i1", "line", "name", "out", "utop")
     op: ClassVar[Op]
     arity: ClassVar[int]
-    slots: ClassVar[tuple[str, ...]] = ()
-    _f: Callable[..., float]
-    _local: Callable[..., tuple[float, ...]]
+    slots: ClassVar[tuple[str, ...]] = ()  # the input slots, then the output's
+    _f: ClassVar[Callable[..., float]]
+    _local: ClassVar[Callable[..., tuple[float, ...]]]
+    utop: Unit
+    forward: Callable[..., Unit]  # (u0[, u1]) -> the new utop
+    backward: Callable[[], None]
 
     def __init__(self, name: str, args: tuple[int, ...], out: int, line: int, col: int) -> None:
         self.name = name
@@ -86,11 +88,35 @@ class Gate:
 
     @property
     def args(self) -> tuple[int, ...]:
+        """The unit indices of the inputs, one per input slot."""
         return (self.i0, self.i1)[: self.arity]
 
     def held(self) -> list[tuple[str, Unit]]:
         """(slot, Unit) for every slot that holds a Unit now."""
         return [(s, getattr(self, s)) for s in self.slots if hasattr(self, s)]
+
+    def inputs(self) -> list[tuple[str, Unit]]:
+        """(slot, Unit) for the input slots (after a forward call)."""
+        return [(s, getattr(self, s)) for s in self.slots[: self.arity]]
+
+    def locals_now(self) -> tuple[float, ...]:
+        """The local derivatives at the Units held now; NaN where undefined."""
+        try:
+            return self._local(*(u.value for _, u in self.inputs()), self.utop.value)
+        except (ArithmeticError, ValueError):
+            return (NAN,) * self.arity
+
+    def pull(self, slot: str, unit: Unit, local: float, upstream: float, add: bool = True) -> bool:
+        """One write of backward(), as the hot path does it: ``unit.grad += local ×
+        upstream`` (``=`` with ``add=False``). An undefined derivative into a literal
+        u1 is skipped (SPEC §3): False. Anything else non-finite is an error."""
+        x = local * upstream + (unit.grad if add else 0.0)
+        if not -INF < x < INF:
+            if local != local and type(unit) is Const and slot != self.slots[0]:
+                return False
+            raise self._backward_error(slot, local, upstream)
+        unit.grad = x
+        return True
 
     def _error(self, message: str, hint: str | None = None) -> CircuitError:
         return CircuitError.at(self.line, self.col, f"gate '{self.name}': {message}", hint)
@@ -105,9 +131,9 @@ class Gate:
     def _backward_error(self, slot: str, local: float, upstream: float) -> CircuitError:
         k = self.slots.index(slot)
         formula = self.op.local_formulas[k]
-        values = ", ".join(repr(getattr(self, s).value) for s in self.slots[:-1])
+        values = ", ".join(repr(u.value) for _, u in self.inputs())
         return self._error(
-            f"backward: {slot}.grad += {formula} × utop.grad = {local!r} × {upstream!r} "
+            f"backward: {slot}.grad += {formula} × {OUT_SLOT}.grad = {local!r} × {upstream!r} "
             f"is not a finite real number ({self.op.name}({values}))",
             _domain_hint(self.op) if local != local else "the numbers grow too large",
         )
@@ -122,7 +148,7 @@ class Gate1(Gate):
 
     __slots__ = ("u0",)
     arity = 1
-    slots = ("u0", "utop")
+    slots = (*slots_of(1), OUT_SLOT)
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -136,6 +162,7 @@ class Gate1(Gate):
         return utop
 
     def backward(self) -> None:
+        # The hot path: Gate.pull's rule, inlined.
         u0 = self.u0
         top = self.utop
         g = top.grad
@@ -145,7 +172,7 @@ class Gate1(Gate):
             d0 = NAN
         x = u0.grad + d0 * g
         if not -INF < x < INF:
-            raise self._backward_error("u0", d0, g)
+            raise self._backward_error(self.slots[0], d0, g)
         u0.grad = x
 
 
@@ -154,7 +181,7 @@ class Gate2(Gate):
 
     __slots__ = ("u0", "u1")
     arity = 2
-    slots = ("u0", "u1", "utop")
+    slots = (*slots_of(2), OUT_SLOT)
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0
@@ -169,6 +196,7 @@ class Gate2(Gate):
         return utop
 
     def backward(self) -> None:
+        # The hot path: Gate.pull's rule, inlined.
         u0 = self.u0
         u1 = self.u1
         top = self.utop
@@ -180,13 +208,13 @@ class Gate2(Gate):
         # One write after the other: u0 and u1 may be the same Unit (mul(a, a)).
         x = u0.grad + d0 * g
         if not -INF < x < INF:
-            raise self._backward_error("u0", d0, g)
+            raise self._backward_error(self.slots[0], d0, g)
         u0.grad = x
         x = u1.grad + d1 * g
         if not -INF < x < INF:
             if d1 != d1 and type(u1) is Const:  # undefined (pow's, for u0 ≤ 0) for a
                 return  # literal u1: skipped, its grad stays 0 (SPEC §3)
-            raise self._backward_error("u1", d1, g)
+            raise self._backward_error(self.slots[1], d1, g)
         u1.grad = x
 
 
@@ -246,11 +274,14 @@ class Circuit:
     ) -> None:
         self.names = names
         self.kinds = kinds
-        # A gate's output has no Unit until its gate's first forward() makes one.
+        # A gate's output has no Unit until its gate's first forward() makes one:
+        # until then it is this circuit's own placeholder, which nothing writes to.
+        not_yet = Unit(NAN)
         self.units = [
-            _NOT_YET if k == GATE else Const(v) if k == CONST else Unit(v)
+            not_yet if k == GATE else Const(v) if k == CONST else Unit(v)
             for v, k in zip(values, kinds)
         ]
+        self.computed = False  # whether a forward pass has run to its end
         self.gates = gates
         self.output = output
         self.step_size = step_size
@@ -275,10 +306,13 @@ class Circuit:
             else:
                 units[g.out] = g.forward(units[g.i0])
             yield g
+        self.computed = True
 
     def backward_steps(self) -> Iterator[Gate | None]:
         """Zero every grad and seed the output's with 1.0 (yields None), then each
         gate's backward() in reverse file order (yields the gate after its call)."""
+        if not self.computed:
+            raise RuntimeError("Circuit.backward() needs a complete forward pass first")
         for u in self.units:
             u.grad = 0.0
         self.units[self.output].grad = 1.0

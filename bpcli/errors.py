@@ -4,11 +4,11 @@ A ``Problem`` is one thing wrong with a circuit: a 1-based line and column, a
 message and an optional hint. ``CircuitError`` carries one or more of them (more
 than one only for ``validate --all-errors``). The CLI formats them with
 ``format_problem`` as ``FILE:LINE:COL: error: MESSAGE`` plus ``hint: …``.
+``UsageProblem`` is a command line that asks for what the circuit lacks.
 """
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -41,6 +41,29 @@ class CircuitError(Exception):
         return cls([Problem(line, col, message, hint)])
 
 
+class Failure(Exception):
+    """Something bpcli was asked to do could not be done (exit status 1): a file
+    that cannot be written, a program that is missing. One message, a hint."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+class Interrupted(Exception):
+    """Ctrl-C ended a run cleanly (exit status 130); the message says where."""
+
+
+class UsageProblem(Exception):
+    """The command line asks for something the circuit cannot give (exit status 2):
+    a --set of a unit it lacks, a --gate it has no gate for. ``option`` names the
+    option, as the user wrote it."""
+
+    def __init__(self, message: str, option: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.option = message, option
+
+
 def format_error(err: CircuitError) -> str:
     return "\n".join(format_problem(err.filename, p) for p in err.problems)
 
@@ -54,6 +77,8 @@ def format_problem(filename: str, problem: Problem) -> str:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a near miss, or None."""
+    import difflib  # only to word a hint: not on every run's start-up
+
     choices = list(choices)
     close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
     if not close:

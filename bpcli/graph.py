@@ -13,8 +13,7 @@ from __future__ import annotations
 import json
 
 from .engine import CONST, INPUT, Circuit
-
-SLOW_LAYOUT = 3000  # nodes past which Graphviz's layout gets slow
+from .gates import IN_SLOTS, OUT_SLOT
 
 
 def _edges(c: Circuit, by_identity: bool) -> list[tuple[int, str, str]]:
@@ -24,9 +23,9 @@ def _edges(c: Circuit, by_identity: bool) -> list[tuple[int, str, str]]:
         return [(where[id(u)], g.name, slot) for g in c.gates for slot, u in g.held()]
     edges = []
     for g in c.gates:
-        for slot, i in zip(("u0", "u1"), g.args, strict=False):
+        for slot, i in zip(IN_SLOTS, g.args, strict=False):
             edges.append((i, g.name, slot))
-        edges.append((g.out, g.name, "utop"))
+        edges.append((g.out, g.name, OUT_SLOT))
     return edges
 
 
@@ -34,11 +33,25 @@ def node_count(c: Circuit) -> int:
     return len(c.units) + len(c.gates)
 
 
+def _number(x: float, precision: int) -> str:
+    """``precision`` digits after the point, as in every table, trailing zeros
+    dropped: a label is small (2, 0.314981, 1.5e-07)."""
+    from .render.console import fmt
+
+    text = fmt(x, precision)
+    mantissa, e, exponent = text.partition("e")
+    if "." in mantissa:
+        mantissa = mantissa.rstrip("0").rstrip(".")
+    return mantissa + e + exponent
+
+
 def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
+    """The unit's name; with values, its value, grad and id."""
     lines = [c.names[i]]
     if values:
         u = c.units[i]
-        lines += [f"value {u.value:.{precision}g}", f"grad {u.grad:.{precision}g}", hex(id(u))]
+        lines += [f"value {_number(u.value, precision)}", f"grad {_number(u.grad, precision)}"]
+        lines.append(hex(id(u)))
     return lines
 
 
@@ -60,8 +73,8 @@ def dot(c: Circuit, values: bool = False, precision: int = 6, title: str | None 
         out.append(f'  "g:{g.name}" [shape=box, style=rounded, label={_quote(label)}];')
     for i, gate, slot in _edges(c, values):
         unit = _quote(f"u:{c.names[i]}")
-        if slot == "utop":
-            out.append(f'  "g:{gate}" -> {unit} [label="utop"];')
+        if slot == OUT_SLOT:
+            out.append(f'  "g:{gate}" -> {unit} [label="{slot}"];')
         else:
             out.append(f'  {unit} -> "g:{gate}" [label="{slot}"];')
     out.append("}")
@@ -81,8 +94,8 @@ def mermaid(c: Circuit, values: bool = False, precision: int = 6) -> str:
         out.append(f'  {_mermaid_id("g_", g.name)}["{g.name}: {g.op.name}"]')
     for i, gate, slot in _edges(c, values):
         unit, box = _mermaid_id("u_", c.names[i]), _mermaid_id("g_", gate)
-        if slot == "utop":
-            out.append(f"  {box} -- utop --> {unit}")
+        if slot == OUT_SLOT:
+            out.append(f"  {box} -- {slot} --> {unit}")
         else:
             out.append(f"  {unit} -- {slot} --> {box}")
     return "\n".join(out) + "\n"

@@ -1,27 +1,51 @@
 """The mistake zoo: classic slips in hand-written gate code, replayed. No I/O.
 
-Each mistake changes one thing in how the passes run, exactly as the slip
-would in the guide's code, on the same Unit and gate objects. `bpcli run
---mistake NAME` shows the mistaken run next to the correct one.
+Each mistake is one row of ``MISTAKES`` that says, in its own fields, which
+part of the passes it changes, exactly as the slip would in the guide's code:
+what forward() stores in its slots, how backward() writes (``=`` or ``+=``),
+the order of the backward calls, whether the grads are zeroed, or the local
+derivative. The passes below read those fields; nothing here compares a
+mistake's name. `bpcli run --mistake NAME` shows the mistaken run next to
+the correct one, on the same Unit and gate objects.
 """
 
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .engine import INF, Circuit, Unit, drain, in_passes, run_passes
-from .errors import CircuitError
+from .engine import Circuit, Gate, Unit, drain, in_passes, run_passes
+from .gates import Op
+
+
+def _swapped(op: Op, values: list[float], local: list[float]) -> list[float]:
+    """The multiply's slip: u0's local derivative is u1's value; the slip takes
+    u0's own. Read from the registry: it applies to every op whose u0 derivative
+    is the other input's value (`b`), and only there."""
+    if op.local_code[:1] == ("b",):
+        return [values[0], *local[1:]]
+    return local
 
 
 class Mistake(NamedTuple):
     name: str
     slip: str  # the line of code that is wrong
     explanation: str
+    why: str  # said of an input whose gradient it spoils
+    # What the slip changes (the defaults are the correct code):
+    copies: bool = False  # forward() stores copies of its input Units, not the Units
+    assigns: bool = False  # backward() writes `=` where `+=` belongs
+    forward_order: bool = False  # backward() called in forward order, not reversed
+    zeroes: bool = True  # every grad set to 0 before each backward pass
+    local: Callable[[Op, list[float], list[float]], list[float]] | None = None
+    judged_last: bool = False  # it shows only over iterations: judge the last pass
+    # Whether `why` explains a spoilt input, given its verdict and how many gate
+    # slots it feeds (else the verdict's own words).
+    explains: Callable[[str, int], bool] = lambda verdict, slots: True
 
 
-MISTAKES = {
+MISTAKES: dict[str, Mistake] = {
     m.name: m
     for m in [
         Mistake(
@@ -31,6 +55,9 @@ MISTAKES = {
             "gate slots (a fan-out) should receive the sum of their pulls; with `=`, each "
             "write overwrites the one before, and only the last gate's pull survives. "
             "Units that feed one slot come out right, which is why this slip hides.",
+            "it feeds {slots} slots: each write overwrote the one before",
+            assigns=True,
+            explains=lambda verdict, slots: slots > 1,
         ),
         Mistake(
             "copy",
@@ -39,6 +66,8 @@ MISTAKES = {
             "backward() then writes each grad into a copy that nobody else holds, so no "
             "gradient ever reaches the inputs (or the gates before): this is what would "
             "happen if the slots were not the same object. The ids in the table show it.",
+            "backward wrote into copies nobody else holds",
+            copies=True,
         ),
         Mistake(
             "no-zero-grad",
@@ -47,6 +76,10 @@ MISTAKES = {
             "new Units each forward pass, but the inputs are the same objects, so their "
             "grads pile up: each iteration adds its pulls to the sum of all the previous "
             "ones, and the steps grow. Run with -n to watch it.",
+            "the grads of all iterations add up",
+            zeroes=False,
+            judged_last=True,
+            explains=lambda verdict, slots: verdict == PILED_UP,
         ),
         Mistake(
             "forward-order",
@@ -54,6 +87,8 @@ MISTAKES = {
             "backward() is called gate by gate in forward order. Each gate reads "
             "utop.grad before the gate after it has written it, so it passes back 0 "
             "(or a stale value): only the last gate, whose utop was seeded, gets it right.",
+            "its gate ran backward before anyone wrote its utop.grad",
+            forward_order=True,
         ),
         Mistake(
             "swap",
@@ -62,80 +97,85 @@ MISTAKES = {
             "local derivative of u0·u1 by u0 is u1: with the wrong one, every Unit fed "
             "into a multiply's first slot gets a wrong gradient, unless u0 happens to "
             "equal u1.",
+            "a multiply's u0: its local derivative took u0.value for u1.value",
+            local=_swapped,
         ),
     ]
 }
 
 
-def _finite(x: float, where: str) -> float:
-    if not -INF < x < INF:
-        raise CircuitError.at(1, 1, f"the mistaken run overflows at {where}")
-    return x
+def _forward(c: Circuit, m: Mistake) -> Iterator[object]:
+    if not m.copies:
+        return c.forward_steps()
+    return _forward_with_copies(c)
 
 
-def _forward_with_copies(c: Circuit) -> Iterator[None]:
+def _forward_with_copies(c: Circuit) -> Iterator[object]:
     units = c.units
     for g in c.gates:
         copies = [Unit(units[i].value, units[i].grad) for i in g.args]
         units[g.out] = g.forward(*copies)
-        yield
+        yield g
+    c.computed = True
 
 
-def _mistaken_backward(c: Circuit, name: str) -> Iterator[None]:
+def _backward(c: Circuit, m: Mistake) -> Iterator[object]:
     """Yields after the seed, then after each gate's (mistaken) backward()."""
-    if name != "no-zero-grad":
+    if m.zeroes:
         for u in c.units:
             u.grad = 0.0
     c.units[c.output].grad = 1.0
-    yield
-    gates = c.gates if name == "forward-order" else list(reversed(c.gates))
+    yield None
+    gates: Iterable[Gate] = c.gates if m.forward_order else reversed(c.gates)
+    plain = not m.assigns and m.local is None
     for g in gates:
-        if name not in ("assign", "swap") or (name == "swap" and g.op.name != "mul"):
+        if plain:
             g.backward()
-            yield
-            continue
-        slots = [(s, u) for s, u in g.held() if s != "utop"]
-        top = g.utop
-        values = [u.value for _, u in slots]
-        local = list(g.op.local(*values, top.value))
-        if name == "swap":
-            local[0] = values[0]  # the slip: u0.value where u1.value belongs
-        for (slot, u), d in zip(slots, local, strict=True):
-            pull = _finite(d * top.grad, f"{g.name}.{slot}")
-            u.grad = pull if name == "assign" else _finite(u.grad + pull, f"{g.name}.{slot}")
-        yield
+        else:
+            _mistaken_backward(g, m)
+        yield g
 
 
-def _calls(c: Circuit, name: str, phase: str) -> Iterator[object]:
+def _mistaken_backward(g: Gate, m: Mistake) -> None:
+    """The gate's backward() with the slip in it; errors name the gate's line."""
+    inputs = g.inputs()
+    local = list(g.locals_now())
+    if m.local is not None:
+        local = m.local(g.op, [u.value for _, u in inputs], local)
+    upstream = g.utop.grad
+    for (slot, u), d in zip(inputs, local, strict=True):
+        g.pull(slot, u, d, upstream, add=not m.assigns)
+
+
+def _calls(c: Circuit, m: Mistake, phase: str) -> Iterator[object]:
     """One pass with the mistake in the code, yielding after each call."""
     if phase == "forward":
-        return _forward_with_copies(c) if name == "copy" else c.forward_steps()
+        return _forward(c, m)
     if phase == "backward":
-        return _mistaken_backward(c, name)
+        return _backward(c, m)
     return c.update_steps()
 
 
 def mistaken_steps(
-    c: Circuit, name: str, iterations: int = 1, update: bool = True
+    c: Circuit, m: Mistake, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
     """Yields after each call (each gate, the seed, each update), in the order
     `trace` shows them."""
-    note = f", with the mistake '{name}'"
-    for phase, it, _ in in_passes(iterations, update, lambda p, _: _calls(c, name, p), note):
+    note = f", with the mistake '{m.name}'"
+    for phase, it, _ in in_passes(iterations, update, lambda p, _: _calls(c, m, p), note):
         yield phase, it
 
 
 def mistaken_passes(
-    c: Circuit, name: str, iterations: int = 1, update: bool = True
+    c: Circuit, m: Mistake, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
     """Like run_passes, with the mistake in the code: yields after each pass."""
-    note = f", with the mistake '{name}'"
-    for phase, it, _ in in_passes(
-        iterations,
-        update,
-        lambda p, _: [drain(_calls(c, name, p))],
-        note,  # a pass, one call
-    ):
+    note = f", with the mistake '{m.name}'"
+
+    def one_call(phase: str, _: int) -> list[None]:
+        return [drain(_calls(c, m, phase))]
+
+    for phase, it, _ in in_passes(iterations, update, one_call, note):
         yield phase, it
 
 
@@ -149,36 +189,30 @@ class Comparison(NamedTuple):
     why: str
 
 
+RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"
+_SAID = {WRONG: "", LOST: "no gradient reached it", PILED_UP: ""}
+
+
 def compare(
     names: list[str],
     first: tuple[dict[str, float], dict[str, float]],
     last: tuple[dict[str, float], dict[str, float]],
     holders: dict[str, int],
-    mistake: str,
+    m: Mistake,
 ) -> list[Comparison]:
     rows = []
     for name in names:
         a, b = first[0][name], first[1][name]
         a_last, b_last = last[0][name], last[1][name]
         # Judged on the first backward pass, where both runs start from the same
-        # values; piling up shows only later, so no-zero-grad is judged on the last.
-        x, y = (a_last, b_last) if mistake == "no-zero-grad" else (a, b)
+        # values, unless the mistake shows only later (grads that pile up).
+        x, y = (a_last, b_last) if m.judged_last else (a, b)
         if x == y:
-            verdict, why = "right", ""
-        elif y == 0.0:
-            verdict, why = "lost", "no gradient reached it"
-        elif mistake == "no-zero-grad":
-            verdict, why = "piled up", "the grads of all iterations add up"
+            verdict, why = RIGHT, ""
         else:
-            verdict, why = "wrong", ""
-        if mistake == "assign" and verdict != "right" and holders.get(name, 0) > 1:
-            why = f"it feeds {holders[name]} slots: each write overwrote the one before"
-        if mistake == "copy" and verdict != "right":
-            why = "backward wrote into copies nobody else holds"
-        if mistake == "swap" and verdict != "right":
-            why = "a multiply's u0: its local derivative took u0.value for u1.value"
-        if mistake == "forward-order" and verdict != "right":
-            why = "its gate ran backward before anyone wrote its utop.grad"
+            verdict = LOST if y == 0.0 else PILED_UP if m.judged_last else WRONG
+            slots = holders.get(name, 0)
+            why = m.why.format(slots=slots) if m.explains(verdict, slots) else _SAID[verdict]
         rows.append(Comparison(name, a, b, a_last, b_last, verdict, why))
     return rows
 
@@ -186,7 +220,7 @@ def compare(
 class Lesson:
     """A run with a mistake, and the correct run beside it, for the comparison."""
 
-    def __init__(self, circuit: Circuit, mistake: str, iterations: int, update: bool) -> None:
+    def __init__(self, circuit: Circuit, mistake: Mistake, iterations: int, update: bool) -> None:
         self.circuit, self.mistake = circuit, mistake
         self.iterations, self.update = iterations, update
         self.correct = copy.deepcopy(circuit)  # before any pass: its own fresh Units
@@ -207,7 +241,7 @@ class Lesson:
                 self.grads["mistaken"].append(self._inputs(self.circuit))
             yield phase, it
 
-    def comparison(self) -> list[Any]:
+    def comparison(self) -> list[Comparison]:
         c = self.circuit
         holders = {c.names[i]: 0 for i in c.inputs}
         for g in c.gates:
@@ -215,14 +249,12 @@ class Lesson:
                 if c.names[i] in holders:
                     holders[c.names[i]] += 1
         right, wrong = self.grads["correct"], self.grads["mistaken"]
+        if not right or not wrong:
+            return []  # no backward pass ran (-n 0): nothing to compare
         names = [c.names[i] for i in c.inputs]
         return compare(names, (right[0], wrong[0]), (right[-1], wrong[-1]), holders, self.mistake)
 
     def json(self) -> dict[str, Any]:
-        rows = self.comparison()
-        return {"mistake": {
-            "name": self.mistake,
-            "inputs": {r.unit: {"correct": r.correct, "mistaken": r.mistaken,
-                                "correct_last": r.correct_last, "mistaken_last": r.mistaken_last,
-                                "verdict": r.verdict, "why": r.why} for r in rows},
-        }}  # fmt: skip
+        from .render.json import mistake_dict
+
+        return {"mistake": mistake_dict(self.mistake.name, self.comparison())}

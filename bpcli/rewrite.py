@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import yaml
 
+from .engine import Circuit
 from .parser import _Parser, decode
 
 
@@ -58,3 +59,12 @@ def rewrite(data: bytes, values: dict[str, float]) -> bytes:
     ):
         text = text[:start] + repr(values[name]) + text[end:]
     return bom + text.encode("utf-8")
+
+
+def moved_inputs(circuit: Circuit, in_file: dict[int, float]) -> dict[str, float]:
+    """name -> final value of each input whose value is no longer the file's."""
+    return {
+        circuit.names[i]: circuit.units[i].value
+        for i, value in in_file.items()
+        if circuit.units[i].value != value
+    }

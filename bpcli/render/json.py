@@ -1,4 +1,6 @@
-"""Passes as JSON (SPEC §6): one document, or one object per line (JSONL).
+"""Every JSON bpcli writes: run's passes (SPEC §6), trace events, check's
+verdicts, the gates, a mistake's comparison; one document, or one object per
+line (JSONL).
 
 Written with ``json.dumps`` (never through rich, which wraps lines); floats at
 full precision, as Python's ``repr`` writes them.
@@ -11,6 +13,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..engine import PassRecord
+from ..gates import IN_SLOTS, Op
+from ..gradcheck import CheckRow, Tolerances
+from ..tracer import SlotView, Step
 
 
 def pass_dict(rec: PassRecord) -> dict[str, Any]:
@@ -60,3 +65,99 @@ def line(obj: Any) -> str:
 
 def dumps(obj: Any) -> str:
     return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+
+
+def _slot(s: SlotView) -> dict[str, Any]:
+    return {"unit": s.unit, "id": hex(s.id), "value": s.value, "grad": s.grad,
+            "same_object_as": list(s.also)}  # fmt: skip
+
+
+def step_dict(step: Step, number: int) -> dict[str, Any]:
+    """One trace event (SPEC §6 and the README's trace section)."""
+    event: dict[str, Any] = {
+        "step": number,
+        "phase": step.phase,
+        "iteration": step.iteration,
+        "call": step.call,
+        "gate": step.gate,
+        "op": step.op,
+        "class": step.cls,
+        "line": step.line,
+        "slots": {s.slot: _slot(s) for s in step.slots},
+    }
+    if step.phase == "backward" or step.writes:
+        event["writes"] = [
+            {
+                key: value
+                for key, value in (
+                    ("slot", w.slot), ("unit", w.unit), ("formula", w.formula),
+                    ("local", w.local), ("upstream", w.upstream),
+                    ("grad_before", w.grad_before), ("grad_after", w.grad_after),
+                    ("pulls", list(w.pulls)), ("skipped", w.skipped),
+                )
+                if value is not None and (key != "formula" or value)
+            }
+            for w in step.writes
+        ]  # fmt: skip
+    if step.update is not None:
+        u = step.update
+        event["update"] = {
+            "unit": u.unit,
+            "step_size": u.step_size,
+            "grad": u.grad,
+            "value_before": u.value_before,
+            "value_after": u.value_after,
+        }
+    if step.new is not None:
+        event["new"] = step.new
+    if step.parts:
+        event["diverges"] = {
+            unit: {"correct": {"value": here[0], "grad": here[1]},
+                   "mistaken": {"value": there[0], "grad": there[1]}}
+            for unit, here, there in step.parts
+        }  # fmt: skip
+    return event
+
+
+def check_document(
+    file: str, output: str, h: float, tol: Tolerances, rows: Iterable[CheckRow]
+) -> dict[str, Any]:
+    return {
+        "file": file,
+        "output": output,
+        "h": h,
+        "tolerances": {"ok": tol.ok, "fail": tol.fail, "absolute": tol.absolute},
+        "inputs": [row._asdict() for row in rows],
+    }
+
+
+def gates_document(ops: Iterable[Op]) -> list[dict[str, Any]]:
+    return [
+        {
+            "op": op.name,
+            "arity": op.arity,
+            "slots": list(IN_SLOTS[: op.arity]),
+            "forward": op.formula,
+            "local": list(op.local_formulas),
+            "domain": op.domain,
+        }
+        for op in ops
+    ]
+
+
+def mistake_dict(name: str, rows: Iterable[Any]) -> dict[str, Any]:
+    """A mistake's comparison (SPEC §6's `mistake` object), from its Comparison rows."""
+    return {
+        "name": name,
+        "inputs": {
+            r.unit: {
+                "correct": r.correct,
+                "mistaken": r.mistaken,
+                "correct_last": r.correct_last,
+                "mistaken_last": r.mistaken_last,
+                "verdict": r.verdict,
+                "why": r.why,
+            }
+            for r in rows
+        },
+    }

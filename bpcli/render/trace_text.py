@@ -1,4 +1,4 @@
-"""Trace steps as text (one block per gate call) and as JSON events.
+"""`bpcli trace` as text: one block per gate call, the seed and each update.
 
 A forward step shows the call and the gate's slots, the new ``utop`` marked.
 A backward step writes the chain rule out with numbers, one line per write,
@@ -8,16 +8,16 @@ next), and, where a Unit has received several pulls, their running sum.
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.table import Table
 from rich.text import Text
 
 from ..tracer import SlotView, Step, Write
-from .table import PHASE_STYLE, SHARED_STYLE, TableRenderer, _table, fmt
+from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, table
 
 
-class TraceRenderer(TableRenderer):
+class TraceText(Page):
+    """The steps of one trace, drawn one at a time."""
+
     def step_text(self, step: Step, number: int, total: int | None = None) -> str:
         p = self.precision
         where = f"line {step.line}" if step.line else ""
@@ -62,7 +62,7 @@ class TraceRenderer(TableRenderer):
                     f"value {fmt(there[0], p)}, grad {fmt(there[1], p)} with the mistake",
                     style="red",
                 ))  # fmt: skip
-        return self._text(*parts)
+        return self.text(*parts)
 
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
         p = self.precision
@@ -118,7 +118,7 @@ class TraceRenderer(TableRenderer):
                 Text(fmt(s.grad, p)),
                 Text("\n".join(s.also) or "—", style=style),
             ])  # fmt: skip
-        return _table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
+        return table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
 
 
 def _sum(pulls: tuple[float, ...], p: int) -> str:
@@ -126,55 +126,3 @@ def _sum(pulls: tuple[float, ...], p: int) -> str:
     return fmt(pulls[0], p) + "".join(
         f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in pulls[1:]
     )
-
-
-def _slot(s: SlotView) -> dict[str, Any]:
-    return {"unit": s.unit, "id": hex(s.id), "value": s.value, "grad": s.grad,
-            "same_object_as": list(s.also)}  # fmt: skip
-
-
-def step_dict(step: Step, number: int) -> dict[str, Any]:
-    """One trace event (SPEC §6 and the README's trace section)."""
-    event: dict[str, Any] = {
-        "step": number,
-        "phase": step.phase,
-        "iteration": step.iteration,
-        "call": step.call,
-        "gate": step.gate,
-        "op": step.op,
-        "class": step.cls,
-        "line": step.line,
-        "slots": {s.slot: _slot(s) for s in step.slots},
-    }
-    if step.phase == "backward" or step.writes:
-        event["writes"] = [
-            {
-                key: value
-                for key, value in (
-                    ("slot", w.slot), ("unit", w.unit), ("formula", w.formula),
-                    ("local", w.local), ("upstream", w.upstream),
-                    ("grad_before", w.grad_before), ("grad_after", w.grad_after),
-                    ("pulls", list(w.pulls)), ("skipped", w.skipped),
-                )
-                if value is not None and (key != "formula" or value)
-            }
-            for w in step.writes
-        ]  # fmt: skip
-    if step.update is not None:
-        u = step.update
-        event["update"] = {
-            "unit": u.unit,
-            "step_size": u.step_size,
-            "grad": u.grad,
-            "value_before": u.value_before,
-            "value_after": u.value_after,
-        }
-    if step.new is not None:
-        event["new"] = step.new
-    if step.parts:
-        event["diverges"] = {
-            unit: {"correct": {"value": here[0], "grad": here[1]},
-                   "mistaken": {"value": there[0], "grad": there[1]}}
-            for unit, here, there in step.parts
-        }  # fmt: skip
-    return event

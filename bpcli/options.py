@@ -1,0 +1,230 @@
+"""The command line's options, each defined once and meaning the same thing
+wherever it appears, and the click classes that check them.
+
+``KindOption`` marks an option of `bpcli trace` that only one kind of FILE
+takes (a circuit file, or a Python script); ``TraceCommand`` refuses it, with
+click's own usage error, when FILE is of the other kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+import click
+
+from .errors import UsageProblem
+from .files import NoInput
+
+F = TypeVar("F", bound=Callable[..., Any])
+CIRCUIT, SCRIPT = "circuit", "script"
+_FOR = {CIRCUIT: "circuit files", SCRIPT: "Python scripts (FILE.py, or --python)"}
+
+
+def file_argument(f: F) -> F:
+    """FILE: a circuit file, or `-` for standard input."""
+    return click.argument(
+        "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True), metavar="FILE"
+    )(f)
+
+
+def set_option(f: F, kind: str | None = None) -> F:
+    return click.option(
+        "--set",
+        "sets",
+        metavar="NAME=VALUE",
+        multiple=True,
+        help="Override an input's starting value (repeatable).",
+        **_kind(kind),
+    )(f)
+
+
+def step_size_option(f: F, kind: str | None = None) -> F:
+    return click.option(
+        "--step-size",
+        type=float,
+        default=None,
+        help="Override the file's step_size (a negative step descends).",
+        **_kind(kind),
+    )(f)
+
+
+def iteration_options(f: F, kind: str | None = None) -> F:
+    """-n and --no-update: which passes run (SPEC §4)."""
+    f = click.option(
+        "--no-update", is_flag=True, help="Only forward and backward: no update.", **_kind(kind)
+    )(f)
+    return click.option(
+        "-n",
+        "--iterations",
+        type=click.IntRange(min=0),
+        default=1,
+        show_default=True,
+        help="Iterations of backward, update, forward after the first forward pass.",
+        **_kind(kind),
+    )(f)
+
+
+def check_iterations(iterations: int, no_update: bool) -> None:
+    if no_update and iterations != 1:
+        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
+
+
+def format_option(view: Mapping[str, Any], default: str = "table") -> Callable[[F], F]:
+    """--format, its choices the formats the view can write."""
+    names = list(view)
+    others = [n for n in names if n != default]
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(names),
+        default=default,
+        show_default=True,
+        help=f"{default} for people; {', '.join(others)} for programs."
+        if default == "table"
+        else f"One of {', '.join(names)}.",
+    )
+
+
+def drawing_options(f: F) -> F:
+    """--precision and --color: how numbers and colour are drawn in text views."""
+    f = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        help="Colour in tables (auto: only on a terminal, and not when NO_COLOR is set).",
+    )(f)
+    return precision_option(f)
+
+
+def precision_option(f: F) -> F:
+    return click.option(
+        "--precision",
+        type=click.IntRange(0, 17),
+        default=6,
+        show_default=True,
+        help="Digits after the point in what is drawn (JSON and CSV: always full precision).",
+    )(f)
+
+
+def save_options(f: F) -> F:
+    """--save-svg and --save-html: the tables drawn, kept as a picture or a page."""
+    f = click.option(
+        "--save-html",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Also save the tables drawn as an HTML page.",
+    )(f)
+    return click.option(
+        "--save-svg",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Also save the tables drawn as an SVG picture.",
+    )(f)
+
+
+def check_saving(fmt: str, save_svg: str | None, save_html: str | None) -> bool:
+    if (save_svg or save_html) and fmt != "table":
+        raise click.UsageError("--save-svg and --save-html keep the table view: drop --format")
+    return bool(save_svg or save_html)
+
+
+def output_option(help: str, metavar: str = "FILE") -> Callable[[F], F]:
+    """-o/--output: where a command writes instead of standard output."""
+    return click.option(
+        "-o", "--output", "out_path", type=click.Path(dir_okay=False), metavar=metavar, help=help
+    )
+
+
+def view_options(f: F) -> F:
+    """--every, --max-rows, --all and --unit: what run's tables show."""
+    f = click.option(
+        "--unit",
+        "only_units",
+        multiple=True,
+        metavar="NAME",
+        help="Show only this unit's row (repeatable).",
+    )(f)
+    f = click.option("--all", "all_rows", is_flag=True, help="Every row, however many units.")(f)
+    f = click.option(
+        "--max-rows",
+        type=click.IntRange(min=2),
+        default=40,
+        show_default=True,
+        help="Past this many units, show the first and last rows and a count.",
+    )(f)
+    return click.option(
+        "--every",
+        type=click.IntRange(min=1),
+        default=1,
+        show_default=True,
+        metavar="K",
+        help="Tables of every K-th iteration only (and of the first and last).",
+    )(f)
+
+
+def mistake_option(help: str, kind: str | None = None) -> Callable[[F], F]:
+    from .mistakes import MISTAKES
+
+    return click.option(
+        "--mistake", type=click.Choice(list(MISTAKES)), metavar="NAME", help=help, **_kind(kind)
+    )
+
+
+# -- the commands' classes ------------------------------------------------------------
+
+
+class BpcliCommand(click.Command):
+    """A library's usage problem becomes click's usage error for this command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageProblem as p:
+            hint = f"'{p.option}'" if p.option else None
+            raise click.BadParameter(p.message, ctx=ctx, param_hint=hint) from None
+        except NoInput as exc:
+            raise click.UsageError(str(exc), ctx) from None
+
+
+# -- options for one kind of FILE --------------------------------------------------------
+
+
+def _kind(kind: str | None) -> dict[str, Any]:
+    return {"cls": KindOption, "kind": kind} if kind else {}
+
+
+class KindOption(click.Option):
+    """An option that only one kind of FILE takes (`kind`: circuit or script)."""
+
+    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+        kwargs["help"] = f"{kwargs.get('help', '')} [{_FOR[kind].split(' (')[0]}]".lstrip()
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+
+
+def file_kind(path: str, as_python: bool) -> str:
+    """A Python script (FILE.py, or --python), else a circuit file."""
+    return SCRIPT if as_python or path.endswith(".py") else CIRCUIT
+
+
+class TraceCommand(BpcliCommand):
+    """Refuses an option given for the other kind of FILE, as a usage error."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rest = super().parse_args(ctx, args)
+        kind = file_kind(str(ctx.params.get("file", "")), bool(ctx.params.get("as_python")))
+        for param in self.get_params(ctx):
+            wanted = getattr(param, "kind", None)
+            if wanted is None or wanted == kind or param.name is None:
+                continue
+            if ctx.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE:
+                what = "a script runs as it is" if kind == SCRIPT else "FILE is a circuit file"
+                raise click.UsageError(f"{param.opts[0]} is for {_FOR[wanted]}; {what}", ctx)
+        if kind == CIRCUIT and ctx.params.get("script_args"):
+            raise click.UsageError(
+                f"unexpected argument {ctx.params['script_args'][0]!r}: only a script takes ARGS",
+                ctx,
+            )
+        return rest

@@ -1,0 +1,282 @@
+"""What each command shows, and the formats it can write it in.
+
+Each view is a table ``{format: writer}``: the CLI builds ``--format``'s
+choices from it and calls the writer the user chose, so adding a format is
+adding one entry. A writer takes what the command computed and writes what
+a renderer returns, through ``write``. Renderers are imported only when their
+format is chosen: JSON never loads rich.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from .engine import Circuit, PassRecord
+
+if TYPE_CHECKING:
+    from .gates import Op
+    from .gradcheck import CheckRow, Tolerances
+    from .mistakes import Lesson
+    from .render.console import Page
+    from .tracer import Step
+
+Write = Callable[[str], None]
+P = TypeVar("P", bound="Page")
+
+
+class Drawing(NamedTuple):
+    """How the text views are drawn."""
+
+    precision: int = 6  # digits after the point
+    color: str = "auto"  # auto, always, never
+    record: bool = False  # keep what is drawn, for --save-svg and --save-html
+
+
+def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
+    """A page as wide as the terminal (else $COLUMNS, else 120), in colour on a
+    terminal unless NO_COLOR is set, or as --color says."""
+    tty = sys.stdout.isatty()
+    color = drawing.color == "always" or (
+        drawing.color == "auto" and tty and not os.environ.get("NO_COLOR")
+    )
+    if tty:
+        width = os.get_terminal_size(sys.stdout.fileno()).columns
+    else:
+        columns = os.environ.get("COLUMNS", "")
+        width = int(columns) if columns.isdigit() and int(columns) > 0 else 120
+    return cls(precision=drawing.precision, width=width, color=color, record=drawing.record,
+               **options)  # fmt: skip
+
+
+# -- run ------------------------------------------------------------------------------
+
+
+class RunJob(NamedTuple):
+    name: str  # the circuit's file, as the user named it
+    circuit: Circuit
+    passes: Iterator[tuple[str, int]]  # (phase, iteration) after each pass
+    last: int  # the last iteration
+    lesson: Lesson | None = None  # --mistake
+    every: int = 1  # draw the passes of every K-th iteration (and the first and last)
+    max_rows: int | None = 40  # None: every row
+    only: frozenset[str] = frozenset()  # --unit: only these rows
+
+
+def _records(job: RunJob) -> Iterator[PassRecord]:
+    return (job.circuit.snapshot(phase, it) for phase, it in job.passes)
+
+
+def run_table(job: RunJob, drawing: Drawing, write: Write) -> Page:
+    from .render.mistake_table import mistake_table
+    from .render.run_tables import RunTables
+
+    c = job.circuit
+    tables = page(RunTables, drawing, max_rows=job.max_rows, only=job.only)
+    write(tables.header(job.name, c.description, c.output_name, c.step_size))
+    first = prev = None
+    updates = 0
+    for rec in _records(job):
+        if rec.iteration % job.every == 0 or rec.iteration == job.last:
+            write("\n" + tables.pass_table(rec, prev, c.output_name))
+        first = first or rec
+        prev = rec
+        updates += rec.phase == "update"
+    if first is None or prev is None:
+        raise RuntimeError("a run has at least its first forward pass")
+    write("\n" + tables.summary(c.output_name, first, prev, updates))
+    if job.lesson is not None:
+        write("\n" + mistake_table(tables, job.lesson.mistake.name, job.lesson.comparison()))
+    return tables
+
+
+def run_json(job: RunJob, drawing: Drawing, write: Write) -> None:
+    from .render.json import run_document
+
+    c = job.circuit
+    extra = job.lesson.json if job.lesson else None
+    write(run_document(job.name, c.output_name, c.step_size, _records(job), extra))
+
+
+def run_jsonl(job: RunJob, drawing: Drawing, write: Write) -> None:
+    from .render.json import line, pass_line
+
+    for rec in _records(job):  # each pass is written, then let go: memory stays flat
+        write(pass_line(rec))
+    if job.lesson is not None:
+        write(line(job.lesson.json()))
+
+
+def run_csv(job: RunJob, drawing: Drawing, write: Write) -> None:
+    from .render import csv
+
+    write(csv.header())
+    for rec in _records(job):
+        write(csv.pass_rows(rec))
+
+
+RUN: dict[str, Callable[[RunJob, Drawing, Write], Page | None]] = {
+    "table": run_table,
+    "json": run_json,
+    "jsonl": run_jsonl,
+    "csv": run_csv,
+}
+
+
+# -- trace ----------------------------------------------------------------------------
+
+
+class TraceJob(NamedTuple):
+    steps: Iterator[tuple[int, Step]]  # (number, step)
+    total: int | None  # how many steps there are, if known
+    circuit: Circuit | None = None  # None: a script's trace
+    name: str = ""  # the circuit's file
+    paged: bool = False  # --step: wait for a key after each step
+    status: int = 0  # a script's exit status
+
+
+def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
+    from .render.trace_text import TraceText
+
+    text = page(TraceText, drawing)
+    if job.circuit is not None:
+        c = job.circuit
+        write(text.header(job.name, c.description, c.output_name, c.step_size))
+    pages = ("\n" + text.step_text(s, k, job.total) for k, s in job.steps)
+    if job.paged:
+        _page(pages, write)
+    else:
+        for block in pages:
+            write(block)
+    return text
+
+
+def _page(pages: Iterator[str], write: Write) -> None:
+    """--step: one step, a key, the next (keys from standard input)."""
+    from .stepper import Keys, page
+
+    tty = sys.stdin is not None and sys.stdin.isatty()
+
+    def show(text: str) -> None:
+        write(text)
+        sys.stdout.flush()
+
+    def prompt(text: str) -> None:
+        """On a terminal: the keys, on one line that goes once a key is pressed."""
+        if tty:
+            sys.stderr.write(text if text else "\r\x1b[2K")
+            sys.stderr.flush()
+
+    page(pages, Keys(sys.stdin, tty), show, prompt)
+
+
+def trace_json(job: TraceJob, drawing: Drawing, write: Write) -> None:
+    from .render.json import dumps, step_dict
+
+    write(dumps([step_dict(s, k) for k, s in job.steps]))
+
+
+def trace_jsonl(job: TraceJob, drawing: Drawing, write: Write) -> None:
+    from .render.json import line, step_dict
+
+    for k, s in job.steps:
+        write(line(step_dict(s, k)))
+
+
+TRACE: dict[str, Callable[[TraceJob, Drawing, Write], Page | None]] = {
+    "table": trace_table,
+    "json": trace_json,
+    "jsonl": trace_jsonl,
+}
+
+
+# -- check, gates -------------------------------------------------------------------
+
+
+class CheckJob(NamedTuple):
+    name: str
+    output: str
+    h: float
+    tolerances: Tolerances
+    rows: Sequence[CheckRow]
+
+
+def check_table(job: CheckJob, drawing: Drawing, write: Write) -> None:
+    from .render.check_table import check_table as draw
+    from .render.console import Page
+
+    write(draw(page(Page, drawing), job.name, job.output, job.h, job.rows))
+
+
+def check_json(job: CheckJob, drawing: Drawing, write: Write) -> None:
+    from .render.json import check_document, dumps
+
+    write(dumps(check_document(job.name, job.output, job.h, job.tolerances, job.rows)))
+
+
+CHECK: dict[str, Callable[[CheckJob, Drawing, Write], None]] = {
+    "table": check_table,
+    "json": check_json,
+}
+
+
+def gates_table(ops: Sequence[Op], drawing: Drawing, write: Write) -> None:
+    from .render.console import Page
+    from .render.gates_table import gates_table as draw
+
+    write(draw(page(Page, drawing), ops))
+
+
+def gates_json(ops: Sequence[Op], drawing: Drawing, write: Write) -> None:
+    from .render.json import dumps, gates_document
+
+    write(dumps(gates_document(ops)))
+
+
+GATES: dict[str, Callable[[Sequence[Op], Drawing, Write], None]] = {
+    "table": gates_table,
+    "json": gates_json,
+}
+
+
+# -- graph ----------------------------------------------------------------------------
+
+
+class GraphJob(NamedTuple):
+    circuit: Circuit
+    values: bool  # label each Unit with its value, grad and id
+    precision: int
+
+
+def graph_dot(job: GraphJob) -> bytes:
+    from .graph import dot
+
+    return dot(job.circuit, job.values, job.precision, job.circuit.description).encode()
+
+
+def graph_mermaid(job: GraphJob) -> bytes:
+    from .graph import mermaid
+
+    return mermaid(job.circuit, job.values, job.precision).encode()
+
+
+def _graphviz(fmt: str) -> Callable[[GraphJob], bytes]:
+    def draw(job: GraphJob) -> bytes:
+        from . import graphviz
+
+        return graphviz.render(graph_dot(job), fmt)
+
+    return draw
+
+
+GRAPH: dict[str, Callable[[GraphJob], bytes]] = {
+    "dot": graph_dot,
+    "mermaid": graph_mermaid,
+    "svg": _graphviz("svg"),
+    "png": _graphviz("png"),
+}
+GRAPH_EXTENSIONS = {".dot": "dot", ".gv": "dot", ".mmd": "mermaid", ".svg": "svg", ".png": "png"}
+BINARY = frozenset({"png"})  # graph formats that are not text
+GRAPHVIZ = frozenset({"dot", "svg", "png"})  # laid out by Graphviz (slow past a few thousand)
