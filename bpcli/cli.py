@@ -264,8 +264,16 @@ def run(
                 pass
             write_stdout(repr(circuit.output_value) + "\n")
         else:
-            job = views.RunJob(name, circuit, passes, last, lesson, every,
-                               None if all_rows else max_rows, frozenset(only_units))  # fmt: skip
+            job = views.RunJob(
+                name,
+                circuit,
+                passes,
+                last,
+                lesson,
+                every,
+                None if all_rows else max_rows,
+                frozenset(only_units),
+            )
             drawn = views.RUN[fmt](job, views.Drawing(precision, color, saving), write_stdout)
             save_recorded(drawn, f"bpcli run {name}", save_svg, save_html)
     if write_back or out_path:
@@ -391,9 +399,15 @@ def trace(
     selection = Selection(frozenset(only_gates), frozenset(only_units))
     if file_kind(file, as_python) == SCRIPT:
         job, warnings = trace_script(
-            file, list(kinds["script_args"]), kinds["methods"], kinds["value_attr"],
-            kinds["grad_attr"], selection, step, json=fmt != "table",
-        )  # fmt: skip
+            file,
+            list(kinds["script_args"]),
+            kinds["methods"],
+            kinds["value_attr"],
+            kinds["grad_attr"],
+            selection,
+            step,
+            json=fmt != "table",
+        )
         for warning in warnings:
             click.echo(warning, err=True)
     else:

@@ -13,79 +13,88 @@ from __future__ import annotations
 
 import keyword
 
-from .engine import CONST, GATE, GATE_CLASSES, INPUT, Circuit
+from .engine import CONST, GATE, GATE_CLASSES, INPUT, Circuit, Gate
+from .gates import ARGS, IN_SLOTS, OUT_SLOT, slots_of
 
-_RESERVED = {"math", "Unit", "sigmoid", "forward", "LITERALS", "step_size", "unit", "name",
-             "print", "repr", "abs", "range", "len", "any", "ValueError",
-             *(cls.__name__ for cls in GATE_CLASSES.values())}  # fmt: skip
-
-_SIGMOID = '''
-
-def sigmoid(x):
-    """1 / (1 + e^-x), written so that it never overflows."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
-'''
-
-
-def _identifiers(c: Circuit) -> list[str]:
-    """A Python name for each unit: its own where it can be, else made one."""
-    taken = set(_RESERVED) | {g.name for g in c.gates}
-    names = []
-    for name in c.names:
-        ident = name.replace(".", "_")
-        while keyword.iskeyword(ident) or ident in taken:
-            ident += "_"
-        taken.add(ident)
-        names.append(ident)
-    return names
+_RESERVED = {
+    "math",
+    "Unit",
+    "sigmoid",
+    "forward",
+    "LITERALS",
+    "step_size",
+    "unit",
+    "name",
+    "print",
+    "repr",
+    "abs",
+    "range",
+    "len",
+    "any",
+    "ValueError",
+    *(cls.__name__ for cls in GATE_CLASSES.values()),
+}
 
 
-def _gate_var(name: str) -> str:
-    return name + "_" if keyword.iskeyword(name) or name in _RESERVED else name
+class _Names:
+    """A Python variable for each gate and unit: its own name where it can be,
+    else made one, never the same variable for two things."""
+
+    def __init__(self, c: Circuit) -> None:
+        taken = set(_RESERVED)
+
+        def fresh(name: str) -> str:
+            ident = name.replace(".", "_")
+            while keyword.iskeyword(ident) or ident in taken:
+                ident += "_"
+            taken.add(ident)
+            return ident
+
+        self.gates = {g.name: fresh(g.name) for g in c.gates}
+        self.units = [fresh(name) for name in c.names]
 
 
-def _gate_class(op_cls: type) -> str:
-    op = op_cls.op  # type: ignore[attr-defined]
-    slots = ["u0", "u1"][: op.arity]
+def _gate_class(cls: type[Gate]) -> str:
+    op = cls.op
+    slots = slots_of(op.arity)
     args = ", ".join(slots)
     values = ", ".join(f"{s}.value" for s in slots)
-    names = ", ".join("ab"[: op.arity])
+    names = ", ".join(ARGS[: op.arity])
+    one = "," if op.arity == 1 else ""
     lines = [
         "",
         "",
-        f"class {op_cls.__name__}:",
+        f"class {cls.__name__}:",
         f'    """{op.name}: forward {op.formula}; local derivative(s) '
         f'{"; ".join(op.local_formulas)}."""',
         "",
         f"    def forward(self, {args}):",
         *(f"        self.{s} = {s}" for s in slots),
-        f"        {names}{',' if op.arity == 1 else ''} = {values}{',' if op.arity == 1 else ''}",
-        f"        self.utop = Unit({op.code}, 0.0)",
-        "        return self.utop",
+        f"        {names}{one} = {values}{one}",
+        f"        self.{OUT_SLOT} = Unit({op.code}, 0.0)",
+        f"        return self.{OUT_SLOT}",
         "",
         "    def backward(self):",
         f"        {names}, out = "
-        + ", ".join([*(f"self.{s}.value" for s in slots), "self.utop.value"]),
+        + ", ".join([*(f"self.{s}.value" for s in slots), f"self.{OUT_SLOT}.value"]),
     ]
     for slot, code in zip(slots, op.local_code, strict=True):
         if "math.nan" in code:  # undefined here: skipped for a literal (SPEC §3)
             lines += [
                 f"        local = {code}",
                 "        if local == local:",
-                f"            self.{slot}.grad += local * self.utop.grad",
+                f"            self.{slot}.grad += local * self.{OUT_SLOT}.grad",
                 f"        elif not any(self.{slot} is u for u in LITERALS):",
                 f'            raise ValueError("{op.name}: the {slot} derivative needs u0 > 0")',
             ]
         else:
-            lines.append(f"        self.{slot}.grad += ({code}) * self.utop.grad")
+            lines.append(f"        self.{slot}.grad += ({code}) * self.{OUT_SLOT}.grad")
     return "\n".join(lines) + "\n"
 
 
 def script(c: Circuit, source: str, version: str) -> str:
-    ident = _identifiers(c)
+    names = _Names(c)
+    ident, var = names.units, names.gates
     used = {type(g): None for g in c.gates}
     out = [
         "#!/usr/bin/env python3",
@@ -103,8 +112,8 @@ def script(c: Circuit, source: str, version: str) -> str:
         "        self.value = value",
         "        self.grad = grad",
     ]
-    if any(cls.op.name == "sigmoid" for cls in used):  # type: ignore[attr-defined]
-        out.append(_SIGMOID.rstrip("\n"))
+    for helper in dict.fromkeys(cls.op.helpers for cls in used if cls.op.helpers):
+        out += ["", "", helper.rstrip("\n")]
     for cls in used:
         out.append(_gate_class(cls).rstrip("\n"))
     out += ["", "", "# The inputs (updated) and the literals (constant Units, never updated)."]
@@ -116,22 +125,26 @@ def script(c: Circuit, source: str, version: str) -> str:
     out.append(f"LITERALS = [{', '.join(consts)}]")
     out += ["", "# The gates."]
     for g in c.gates:
-        out.append(f"{_gate_var(g.name)} = {type(g).__name__}()")
+        out.append(f"{var[g.name]} = {type(g).__name__}()")
     gate_outputs = [ident[i] for i, k in enumerate(c.kinds) if k == GATE]
     out += ["", "", "def forward():", f"    global {', '.join(gate_outputs)}"]
     for g in c.gates:
         args = ", ".join(ident[i] for i in g.args)
-        out.append(f"    {ident[g.out]} = {_gate_var(g.name)}.forward({args})")
+        out.append(f"    {ident[g.out]} = {var[g.name]}.forward({args})")
     out += [f"    return {ident[c.output]}", "", ""]
-    out += [f"{ident[c.output]} = forward()",
-            f'print("forward 0:", repr({ident[c.output]}.value))', ""]  # fmt: skip
+    out += [
+        f"{ident[c.output]} = forward()",
+        f'print("forward 0:", repr({ident[c.output]}.value))',
+        "",
+    ]
     out.append("# The very same objects: each gate's utop is the next gate's input Unit.")
-    for g in c.gates:
-        for h in c.gates:
-            for slot, i in zip(("u0", "u1"), h.args, strict=False):
-                if i == g.out:
-                    pair = f"{_gate_var(g.name)}.utop is {_gate_var(h.name)}.{slot}"
-                    out.append(f'print("{pair}:", {pair})')
+    producer = {g.out: g for g in c.gates}
+    for h in c.gates:  # each consumer's slots, in file order: one pass, no pairs compared
+        for slot, i in zip(IN_SLOTS, h.args, strict=False):
+            g = producer.get(i)
+            if g is not None:
+                pair = f"{var[g.name]}.{OUT_SLOT} is {var[h.name]}.{slot}"
+                out.append(f'print("{pair}:", {pair})')
     everything = [ident[i] for i in range(len(c.names))]
     out += [
         "",
@@ -141,12 +154,12 @@ def script(c: Circuit, source: str, version: str) -> str:
         f"{ident[c.output]}.grad = 1.0",
     ]
     for g in reversed(c.gates):
-        writes = ", ".join(f"{c.names[i]}.grad ({g.name}.{slot})"
-                           for slot, i in zip(("u0", "u1"), g.args, strict=False))  # fmt: skip
-        out.append(f"{_gate_var(g.name)}.backward()  # reads {c.names[g.out]}.grad, "
-                   f"writes {writes}")  # fmt: skip
-    inputs = [i for i, k in enumerate(c.kinds) if k == INPUT]
-    for i in inputs:
+        writes = ", ".join(
+            f"{c.names[i]}.grad ({g.name}.{slot})"
+            for slot, i in zip(IN_SLOTS, g.args, strict=False)
+        )
+        out.append(f"{var[g.name]}.backward()  # reads {c.names[g.out]}.grad, writes {writes}")
+    for i in c.inputs:
         out.append(f'print("grad {c.names[i]}:", repr({ident[i]}.grad))')
     trained = [ident[i] for i in c.trainable]
     out += [

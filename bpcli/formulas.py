@@ -19,11 +19,10 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from .errors import did_you_mean
-from .gates import OPS
+from .gates import OPS, Op, by_operator
 
-_BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
-_JOIN = {"add": "_p_", "sub": "_m_", "mul": "", "div": "_d_", "pow": "_pow_"}
-_PREFIX = {"sigmoid": "sg"}  # else the op's name and "g": mulg0, addg1, tanhg0
+# Python's operators as they are written; the registry says which op each one is.
+_SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.USub: "-"}
 SHORT = 20  # longer derived names are numbered instead
 
 
@@ -63,8 +62,8 @@ class _Compiler:
         self.gates: list[GateText] = []
         self.numbered = 0
 
-    def gate_name(self, op: str) -> str:
-        prefix = _PREFIX.get(op, op + "g")
+    def gate_name(self, op: Op) -> str:
+        prefix = op.prefix
         while True:
             k = self.counters.get(prefix, 0)
             self.counters[prefix] = k + 1
@@ -73,11 +72,13 @@ class _Compiler:
                 self.taken.add(name)
                 return name
 
-    def unit_name(self, op: str, args: list[_Operand]) -> str:
+    def unit_name(self, op: Op, args: list[_Operand]) -> str:
         if all(a.is_name for a in args):
-            joined = _JOIN.get(op)
+            joined = op.join
             name = (
-                joined.join(a.text for a in args) if joined is not None else f"{op}_{args[0].text}"
+                joined.join(a.text for a in args)
+                if joined is not None
+                else f"{op.name}_{args[0].text}"
             )
             if len(name) <= SHORT and name not in self.taken:
                 self.taken.add(name)
@@ -89,10 +90,10 @@ class _Compiler:
                 self.taken.add(name)
                 return name
 
-    def emit(self, op: str, args: list[_Operand], node: ast.AST, out: str | None) -> _Operand:
+    def emit(self, op: Op, args: list[_Operand], node: ast.AST, out: str | None) -> _Operand:
         name = self.gate_name(op)
         out = out or self.unit_name(op, args)
-        text = f"{op}({', '.join(a.text for a in args)}) -> {out}"
+        text = f"{op.name}({', '.join(a.text for a in args)}) -> {out}"
         self.gates.append(GateText(name, text, *_where(node)))
         self.defined.add(out)
         return _Operand(out, True)
@@ -111,11 +112,17 @@ class _Compiler:
             if node.id in self.defined:
                 return _Operand(node.id, True)
             if node.id in self.targets:
-                raise _fail(node, f"'{node.id}' is used before it is assigned",
-                            "assign it on an earlier line")  # fmt: skip
+                raise _fail(
+                    node,
+                    f"'{node.id}' is used before it is assigned",
+                    "assign it on an earlier line",
+                )
             known = sorted(self.defined)
-            raise _fail(node, f"unknown unit '{node.id}'",
-                        did_you_mean(node.id, known) or "define it under `units:`")  # fmt: skip
+            raise _fail(
+                node,
+                f"unknown unit '{node.id}'",
+                did_you_mean(node.id, known) or "define it under `units:`",
+            )
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, ast.UAdd):
                 return self.operand(node.operand, out)
@@ -124,21 +131,31 @@ class _Compiler:
                 if isinstance(inner, ast.Constant) and not isinstance(inner.value, bool):
                     number = self.operand(inner)
                     return _Operand(repr(-float(number.text)), False)
-                return self.emit("neg", [self.operand(inner)], node, out)
-            raise _fail(node, f"the operator {type(node.op).__name__} is not allowed",
-                        "use + - * / ** and the gates of `bpcli gates`")  # fmt: skip
+                neg = by_operator(_SYMBOL[ast.USub], 1)
+                if neg is not None:
+                    return self.emit(neg, [self.operand(inner)], node, out)
+            raise _fail(
+                node,
+                f"the operator {type(node.op).__name__} is not allowed",
+                "use + - * / ** and the gates of `bpcli gates`",
+            )
         if isinstance(node, ast.BinOp):
-            op = _BINARY.get(type(node.op))
+            symbol = _SYMBOL.get(type(node.op))
+            op = by_operator(symbol, 2) if symbol else None
             if op is None:
-                raise _fail(node, f"the operator {type(node.op).__name__} is not allowed",
-                            "use + - * / ** and the gates of `bpcli gates`")  # fmt: skip
+                raise _fail(
+                    node,
+                    f"the operator {type(node.op).__name__} is not allowed",
+                    "use + - * / ** and the gates of `bpcli gates`",
+                )
             args = [self.operand(node.left), self.operand(node.right)]
             return self.emit(op, args, node, out)
         if isinstance(node, ast.Call):
             func = node.func
             if not isinstance(func, ast.Name):
-                raise _fail(node, "only the gates of `bpcli gates` can be called",
-                            "write e.g. sigmoid(x)")  # fmt: skip
+                raise _fail(
+                    node, "only the gates of `bpcli gates` can be called", "write e.g. sigmoid(x)"
+                )
             op = OPS.get(func.id)
             if op is None:
                 hint = did_you_mean(func.id, OPS) or f"the functions: {', '.join(OPS)}"
@@ -150,7 +167,7 @@ class _Compiler:
             if len(node.args) != op.arity:
                 want = "1 argument" if op.arity == 1 else "2 arguments"
                 raise _fail(node, f"{func.id} takes {want}, got {len(node.args)}")
-            return self.emit(op.name, [self.operand(a) for a in node.args], node, out)
+            return self.emit(op, [self.operand(a) for a in node.args], node, out)
         what = type(node).__name__
         hint = "use names, numbers, + - * / **, parentheses and the gates as functions"
         raise _fail(node, f"{what} is not allowed in a formula", hint)
@@ -161,8 +178,9 @@ def compile_formulas(text: str, inputs: Iterable[str]) -> list[GateText]:
     try:
         tree = ast.parse(text, mode="exec")
     except SyntaxError as exc:
-        raise FormulaError(exc.lineno or 1, max((exc.offset or 1) - 1, 0),
-                           f"invalid formula: {exc.msg}") from None  # fmt: skip
+        raise FormulaError(
+            exc.lineno or 1, max((exc.offset or 1) - 1, 0), f"invalid formula: {exc.msg}"
+        ) from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError(1, 0, "the formulas nest too deeply") from None
     targets: list[str] = []
@@ -172,8 +190,11 @@ def compile_formulas(text: str, inputs: Iterable[str]) -> list[GateText]:
             or len(stmt.targets) != 1
             or not isinstance(stmt.targets[0], ast.Name)
         ):
-            raise _fail(stmt, "each line is one assignment: `name = formula`",
-                        "for example `s = sigmoid(a*x + b*y + c)`")  # fmt: skip
+            raise _fail(
+                stmt,
+                "each line is one assignment: `name = formula`",
+                "for example `s = sigmoid(a*x + b*y + c)`",
+            )
         targets.append(stmt.targets[0].id)
     if not targets:
         raise FormulaError(1, 0, "'expr' holds no formula", "write `name = formula`")
@@ -185,15 +206,24 @@ def compile_formulas(text: str, inputs: Iterable[str]) -> list[GateText]:
         target = stmt.targets[0]
         assert isinstance(target, ast.Name)
         if target.id in inputs:
-            raise _fail(target, f"'{target.id}' is an input: a formula cannot assign to it",
-                        "give the result a new name")  # fmt: skip
+            raise _fail(
+                target,
+                f"'{target.id}' is an input: a formula cannot assign to it",
+                "give the result a new name",
+            )
         if target.id in assigned:
-            raise _fail(target, f"'{target.id}' is assigned twice",
-                        "each unit is produced once: give it a new name")  # fmt: skip
+            raise _fail(
+                target,
+                f"'{target.id}' is assigned twice",
+                "each unit is produced once: give it a new name",
+            )
         before = len(compiler.gates)
         result = compiler.operand(stmt.value, target.id)
         if len(compiler.gates) == before or result.text != target.id:
-            raise _fail(stmt.value, f"`{target.id} = …` computes nothing",
-                        "a formula needs at least one operation or function")  # fmt: skip
+            raise _fail(
+                stmt.value,
+                f"`{target.id} = …` computes nothing",
+                "a formula needs at least one operation or function",
+            )
         assigned.add(target.id)
     return compiler.gates

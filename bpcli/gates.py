@@ -100,10 +100,23 @@ def _op(
     params = ARGS[:arity]
     local = _compile(f"({', '.join(local_code)},)", (*params, "out"))
     return Op(
-        name, arity, code, local_code, formula, local_formulas, domain, guide_class,
-        _compile(code, params), local, _compile(kink, params) if kink else None, kink_at,
-        SIGMOID_SOURCE if "sigmoid(" in code else "", operator, join, prefix or name + "g",
-    )  # fmt: skip
+        name,
+        arity,
+        code,
+        local_code,
+        formula,
+        local_formulas,
+        domain,
+        guide_class,
+        _compile(code, params),
+        local,
+        _compile(kink, params) if kink else None,
+        kink_at,
+        SIGMOID_SOURCE if "sigmoid(" in code else "",
+        operator,
+        join,
+        prefix or name + "g",
+    )
 
 
 _SIGN = "1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)"

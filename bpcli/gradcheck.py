@@ -43,7 +43,7 @@ def _kink_distances(c: Circuit) -> dict[str, float]:
     found = {}
     for g in c.gates:
         if g.op.kink is not None:
-            found[g.name] = g.op.kink(*(u.value for _, u in g.held()[: g.arity]))
+            found[g.name] = g.op.kink(*(u.value for _, u in g.inputs()))
     return found
 
 
@@ -75,9 +75,19 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
             f_minus, kinks_minus = _f(c)
         except CircuitError as err:
             u.value = x
-            rows.append(CheckRow(c.names[i], x, analytic[i], None, None, None, FAIL,
-                                 f"f(x ± h) cannot be computed: {err.problems[0].message}",
-                                 None))  # fmt: skip
+            rows.append(
+                CheckRow(
+                    c.names[i],
+                    x,
+                    analytic[i],
+                    None,
+                    None,
+                    None,
+                    FAIL,
+                    f"f(x ± h) cannot be computed: {err.problems[0].message}",
+                    None,
+                )
+            )
             continue
         finally:
             u.value = x
@@ -86,10 +96,9 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
         for gate, d in base.items():
             moved = _sign(kinks_plus[gate]) != _sign(kinks_minus[gate])
             if moved or (d == 0.0 and kinks_plus[gate] != kinks_minus[gate]):
-                op = next(g.op.name for g in c.gates if g.name == gate)
-                where = "a tie" if op in ("max", "min") else "0"
+                op = next(g.op for g in c.gates if g.name == gate)
                 kink = (
-                    f"{op} at {where} (gate {gate}): x ± h falls on both sides, so the "
+                    f"{op.name} at {op.kink_at} (gate {gate}): x ± h falls on both sides, so the "
                     "numeric value averages two slopes; the analytic one is the side bpcli "
                     "picks"
                 )

@@ -14,12 +14,16 @@ This runs the user's script with the user's rights: it is their program.
 from __future__ import annotations
 
 import os
+import re
 import runpy
 import sys
 from types import FrameType
 from typing import Any
 
+from .gates import OUT_SLOT
 from .tracer import SlotView, Step, Write
+
+_TOKEN = re.compile(r"[\w#]+")  # a name in a call's text, placeholders (Unit#10) whole
 
 
 class _Names:
@@ -100,8 +104,12 @@ class ScriptWatcher:
         value = getattr(obj, self.value_attr, None)
         grad = getattr(obj, self.grad_attr, None)
         numeric = (int, float)
-        return (isinstance(value, numeric) and not isinstance(value, bool)
-                and isinstance(grad, numeric) and not isinstance(grad, bool))  # fmt: skip
+        return (
+            isinstance(value, numeric)
+            and not isinstance(value, bool)
+            and isinstance(grad, numeric)
+            and not isinstance(grad, bool)
+        )
 
     def slots(self, gate: object) -> dict[str, object]:
         """The gate's attributes that hold Units, by attribute name."""
@@ -181,12 +189,21 @@ class ScriptWatcher:
             for a in call_args
         )
         line = caller.f_lineno if caller is not None else 0
-        self.steps.append(Step(
-            method, self.iteration, f"{gate_name}.{method}({args})", gate_name,
-            type(gate).__name__, type(gate).__name__, line, tuple(views), tuple(writes),
-            new=new[-1] if new and method == "forward" else None,
-            out_slot=self.out_slot.get(id(gate), "utop"),
-        ))  # fmt: skip
+        self.steps.append(
+            Step(
+                method,
+                self.iteration,
+                f"{gate_name}.{method}({args})",
+                gate_name,
+                type(gate).__name__,
+                type(gate).__name__,
+                line,
+                tuple(views),
+                tuple(writes),
+                new=new[-1] if new and method == "forward" else None,
+                out_slot=self.out_slot.get(id(gate), OUT_SLOT),
+            )
+        )
 
     def also(self, gate: object, slot: str, unit: object) -> tuple[str, ...]:
         """Every other gate attribute holding this very object (this gate's too)."""
@@ -236,9 +253,13 @@ class ScriptWatcher:
 
 
 def trace_script(
-    path: str, argv: list[str], stdout: Any, methods: tuple[str, ...], value_attr: str,
+    path: str,
+    argv: list[str],
+    stdout: Any,
+    methods: tuple[str, ...],
+    value_attr: str,
     grad_attr: str,
-) -> tuple[list[Step], int]:  # fmt: skip
+) -> tuple[list[Step], int]:
     watcher = ScriptWatcher(methods, value_attr, grad_attr)
     status = watcher.run(path, argv, stdout)
     names = watcher.names
@@ -260,16 +281,18 @@ def _named(steps: list[Step], by_id: dict[int, str], placeholders: dict[str, int
     def fix(name: str | None) -> str | None:
         return placeholder.get(name, name) if name is not None else None
 
+    def rename(match: re.Match[str]) -> str:
+        return placeholder.get(match.group(), match.group())
+
     out = []
     for step in steps:
-        call = step.call
-        for old, new in placeholder.items():
-            call = call.replace(old, new)
-        out.append(step._replace(
-            call=call,
-            gate=fix(step.gate),
-            new=fix(step.new),
-            slots=tuple(v._replace(unit=fix(v.unit)) for v in step.slots),
-            writes=tuple(w._replace(unit=fix(w.unit)) for w in step.writes),
-        ))  # fmt: skip
+        out.append(
+            step._replace(
+                call=_TOKEN.sub(rename, step.call) if placeholder else step.call,
+                gate=fix(step.gate),
+                new=fix(step.new),
+                slots=tuple(v._replace(unit=fix(v.unit)) for v in step.slots),
+                writes=tuple(w._replace(unit=fix(w.unit)) for w in step.writes),
+            )
+        )
     return out

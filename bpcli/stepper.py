@@ -25,11 +25,30 @@ except ImportError:  # not on Windows
 
 NEXT, BACK, CONTINUE, QUIT = "n", "b", "c", "q"
 PROMPT = "[Enter/space/n] next  [b] back  [c] continue  [q] quit"
-_KEYS = {"": NEXT, " ": NEXT, "\r": NEXT, "\n": NEXT, "n": NEXT, "b": BACK, "c": CONTINUE,
-         "q": QUIT, "\x04": QUIT}  # fmt: skip
+_KEYS = {
+    "": NEXT,
+    " ": NEXT,
+    "\r": NEXT,
+    "\n": NEXT,
+    "n": NEXT,
+    "b": BACK,
+    "c": CONTINUE,
+    "q": QUIT,
+    "\x04": QUIT,
+}
 # What a terminal sends for arrow and page keys (ESC [ …): forward and back.
-_SEQUENCES = {"[C": NEXT, "[B": NEXT, "[6~": NEXT, "OC": NEXT, "OB": NEXT,
-              "[D": BACK, "[A": BACK, "[5~": BACK, "OD": BACK, "OA": BACK}  # fmt: skip
+_SEQUENCES = {
+    "[C": NEXT,
+    "[B": NEXT,
+    "[6~": NEXT,
+    "OC": NEXT,
+    "OB": NEXT,
+    "[D": BACK,
+    "[A": BACK,
+    "[5~": BACK,
+    "OD": BACK,
+    "OA": BACK,
+}
 
 
 class Keys:

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from .engine import Circuit, Gate, Unit, in_passes, plan
+from .gates import OUT_SLOT
 
 
 class SlotView(NamedTuple):
@@ -62,7 +63,7 @@ class Step(NamedTuple):
     # trace --mistake: at the step where the mistaken run first parts from this
     # one, (unit, (value, grad) here, (value, grad) with the mistake) for each unit
     parts: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = ()
-    out_slot: str = "utop"  # the slot holding what forward() created (a script's may differ)
+    out_slot: str = OUT_SLOT  # the slot holding what forward() created (a script's may differ)
 
     def touches(self, gates: set[str], units: set[str]) -> bool:
         """Whether this step involves one of these gates or units."""
@@ -129,14 +130,20 @@ class Tracer:
         return self.c.names[i]
 
     def _slot_views(self, g: Gate) -> tuple[SlotView, ...]:
-        idx = {"u0": g.i0, "u1": g.i1, "utop": g.out}
+        idx = {**dict(zip(g.slots, g.args, strict=False)), OUT_SLOT: g.out}
         views = []
         for slot, u in g.held():
             me = f"{g.name}.{slot}"
             views.append(
-                SlotView(slot, self._name(idx[slot]), id(u), u.value, u.grad,
-                         self.holders.others(id(u), me, self.order))
-            )  # fmt: skip
+                SlotView(
+                    slot,
+                    self._name(idx[slot]),
+                    id(u),
+                    u.value,
+                    u.grad,
+                    self.holders.others(id(u), me, self.order),
+                )
+            )
         return tuple(views)
 
     def count(self, iterations: int = 1, update: bool = True) -> int:
@@ -160,9 +167,16 @@ class Tracer:
             self.holders.refresh(g)
             args = ", ".join(self._name(i) for i in g.args)
             yield Step(
-                "forward", it, f"{g.name}.forward({args})", g.name, g.op.name,
-                type(g).__name__, g.line, self._slot_views(g), new=self._name(g.out),
-            )  # fmt: skip
+                "forward",
+                it,
+                f"{g.name}.forward({args})",
+                g.name,
+                g.op.name,
+                type(g).__name__,
+                g.line,
+                self._slot_views(g),
+                new=self._name(g.out),
+            )
 
     def backward(self, it: int) -> Iterator[Step]:
         c = self.c
@@ -173,13 +187,18 @@ class Tracer:
         producer = next((g for g in c.gates if g.out == c.output), None)
         also = self.holders.others(id(out), "", self.order)
         yield Step(
-            "backward", it, f"{c.output_name}.grad = 1.0", None, None, None,
+            "backward",
+            it,
+            f"{c.output_name}.grad = 1.0",
+            None,
+            None,
+            None,
             producer.line if producer else line,
             (SlotView("output", c.output_name, id(out), out.value, out.grad, also),),
-        )  # fmt: skip
+        )
         pulls: dict[int, list[float]] = {id(out): [1.0]}  # the seed is the first pull
         for g in reversed(c.gates):
-            inputs = [(slot, u) for slot, u in g.held() if slot != "utop"]
+            inputs = g.inputs()
             before = {id(u): u.grad for _, u in inputs}
             upstream = g.utop.grad
             locals_ = _locals(g)
@@ -189,9 +208,16 @@ class Tracer:
             if any(final[id(u)] != u.grad for _, u in inputs):  # the engine has the last word
                 raise RuntimeError(f"the trace of {g.name}.backward() disagrees with the engine")
             yield Step(
-                "backward", it, f"{g.name}.backward()", g.name, g.op.name, type(g).__name__,
-                g.line, self._slot_views(g), writes,
-            )  # fmt: skip
+                "backward",
+                it,
+                f"{g.name}.backward()",
+                g.name,
+                g.op.name,
+                type(g).__name__,
+                g.line,
+                self._slot_views(g),
+                writes,
+            )
 
     def _writes(
         self,
@@ -202,7 +228,7 @@ class Tracer:
         locals_: tuple[float | None, ...],
         pulls: dict[int, list[float]],
     ) -> tuple[Write, ...]:
-        idx = {"u0": g.i0, "u1": g.i1}
+        idx = dict(zip(g.slots, g.args, strict=False))
         running = dict(before)  # u0 and u1 may be one object: writes follow each other
         writes = []
         for k, (slot, u) in enumerate(inputs):
@@ -215,10 +241,18 @@ class Tracer:
                 pulls.setdefault(id(u), []).append(local * upstream)
             running[id(u)] = grad_after
             writes.append(
-                Write(slot, self._name(idx[slot]), g.op.local_formulas[k],
-                      0.0 if local is None else local, upstream, grad_before, grad_after,
-                      tuple(pulls.get(id(u), ())), local is None)
-            )  # fmt: skip
+                Write(
+                    slot,
+                    self._name(idx[slot]),
+                    g.op.local_formulas[k],
+                    0.0 if local is None else local,
+                    upstream,
+                    grad_before,
+                    grad_after,
+                    tuple(pulls.get(id(u), ())),
+                    local is None,
+                )
+            )
         return tuple(writes)
 
     def updates(self, it: int) -> Iterator[Step]:
@@ -230,17 +264,18 @@ class Tracer:
             line, _ = c.locations.get(name, (0, 0))
             also = self.holders.others(id(u), "", self.order)
             yield Step(
-                "update", it, f"{name}.value += {c.step_size!r} × {name}.grad", None, None, None,
-                line, (SlotView("unit", name, id(u), u.value, u.grad, also),),
+                "update",
+                it,
+                f"{name}.value += {c.step_size!r} × {name}.grad",
+                None,
+                None,
+                None,
+                line,
+                (SlotView("unit", name, id(u), u.value, u.grad, also),),
                 update=Update(name, c.step_size, u.grad, before[i], u.value),
-            )  # fmt: skip
+            )
 
 
 def _locals(g: Gate) -> tuple[float | None, ...]:
     """The gate's local derivatives now, from the registry (None where undefined)."""
-    values = [u.value for slot, u in g.held() if slot != "utop"]
-    try:
-        found = g.op.local(*values, g.utop.value)
-    except (ArithmeticError, ValueError):
-        return (None,) * g.arity
-    return tuple(None if d != d else d for d in found)
+    return tuple(None if d != d else d for d in g.locals_now())

@@ -47,8 +47,9 @@ def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
     else:
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) > 0 else 120
-    return cls(precision=drawing.precision, width=width, color=color, record=drawing.record,
-               **options)  # fmt: skip
+    return cls(
+        precision=drawing.precision, width=width, color=color, record=drawing.record, **options
+    )
 
 
 # -- run ------------------------------------------------------------------------------

@@ -16,10 +16,18 @@ def header() -> str:
 
 def pass_rows(rec: PassRecord) -> str:
     return _rows(
-        (rec.phase, rec.iteration, u.name, u.kind, repr(u.value), repr(u.grad), hex(u.id),
-         " ".join(u.held_by))
+        (
+            rec.phase,
+            rec.iteration,
+            u.name,
+            u.kind,
+            repr(u.value),
+            repr(u.grad),
+            hex(u.id),
+            " ".join(u.held_by),
+        )
         for u in rec.units
-    )  # fmt: skip
+    )
 
 
 def _rows(rows: object) -> str:

@@ -68,8 +68,13 @@ def dumps(obj: Any) -> str:
 
 
 def _slot(s: SlotView) -> dict[str, Any]:
-    return {"unit": s.unit, "id": hex(s.id), "value": s.value, "grad": s.grad,
-            "same_object_as": list(s.also)}  # fmt: skip
+    return {
+        "unit": s.unit,
+        "id": hex(s.id),
+        "value": s.value,
+        "grad": s.grad,
+        "same_object_as": list(s.also),
+    }
 
 
 def step_dict(step: Step, number: int) -> dict[str, Any]:
@@ -90,15 +95,20 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
             {
                 key: value
                 for key, value in (
-                    ("slot", w.slot), ("unit", w.unit), ("formula", w.formula),
-                    ("local", w.local), ("upstream", w.upstream),
-                    ("grad_before", w.grad_before), ("grad_after", w.grad_after),
-                    ("pulls", list(w.pulls)), ("skipped", w.skipped),
+                    ("slot", w.slot),
+                    ("unit", w.unit),
+                    ("formula", w.formula),
+                    ("local", w.local),
+                    ("upstream", w.upstream),
+                    ("grad_before", w.grad_before),
+                    ("grad_after", w.grad_after),
+                    ("pulls", list(w.pulls)),
+                    ("skipped", w.skipped),
                 )
                 if value is not None and (key != "formula" or value)
             }
             for w in step.writes
-        ]  # fmt: skip
+        ]
     if step.update is not None:
         u = step.update
         event["update"] = {
@@ -112,10 +122,12 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         event["new"] = step.new
     if step.parts:
         event["diverges"] = {
-            unit: {"correct": {"value": here[0], "grad": here[1]},
-                   "mistaken": {"value": there[0], "grad": there[1]}}
+            unit: {
+                "correct": {"value": here[0], "grad": here[1]},
+                "mistaken": {"value": there[0], "grad": there[1]},
+            }
             for unit, here, there in step.parts
-        }  # fmt: skip
+        }
     return event
 
 

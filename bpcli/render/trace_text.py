@@ -54,14 +54,19 @@ class TraceText(Page):
         if step.gate is not None:
             parts.append(self._slots_table(step))
         if step.parts:
-            parts.append(Text("◆ here the run with the mistake parts from the correct one:",
-                              style="bold red"))  # fmt: skip
+            parts.append(
+                Text(
+                    "◆ here the run with the mistake parts from the correct one:", style="bold red"
+                )
+            )
             for unit, here, there in step.parts[:12]:
-                parts.append(Text(
-                    f"    {unit}: value {fmt(here[0], p)}, grad {fmt(here[1], p)} here; "
-                    f"value {fmt(there[0], p)}, grad {fmt(there[1], p)} with the mistake",
-                    style="red",
-                ))  # fmt: skip
+                parts.append(
+                    Text(
+                        f"    {unit}: value {fmt(here[0], p)}, grad {fmt(here[1], p)} here; "
+                        f"value {fmt(there[0], p)}, grad {fmt(there[1], p)} with the mistake",
+                        style="red",
+                    )
+                )
         return self.text(*parts)
 
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
@@ -110,14 +115,16 @@ class TraceText(Page):
         for s in step.slots:
             new = step.phase == "forward" and s.slot == step.out_slot
             style = SHARED_STYLE if s.also else ""
-            rows.append([
-                Text(s.slot),
-                Text(s.unit, style="bold" if s.also else ""),
-                Text(hex(s.id) + (" new" if new else ""), style=style or "dim"),
-                Text(fmt(s.value, p)),
-                Text(fmt(s.grad, p)),
-                Text("\n".join(s.also) or "—", style=style),
-            ])  # fmt: skip
+            rows.append(
+                [
+                    Text(s.slot),
+                    Text(s.unit, style="bold" if s.also else ""),
+                    Text(hex(s.id) + (" new" if new else ""), style=style or "dim"),
+                    Text(fmt(s.value, p)),
+                    Text(fmt(s.grad, p)),
+                    Text("\n".join(s.also) or "—", style=style),
+                ]
+            )
         return table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
 
 
