@@ -24,7 +24,8 @@ from .gates import OPS, OUT_SLOT, Op, slots_of
 
 T = TypeVar("T")
 INF = math.inf
-drain = deque(maxlen=0).extend  # runs a generator to its end, keeping nothing
+_SINK: deque[object] = deque(maxlen=0)
+drain = _SINK.extend  # runs a generator to its end, keeping nothing
 NAN = math.nan
 INPUT, GATE, CONST = "input", "gate", "const"
 

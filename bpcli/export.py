@@ -141,9 +141,9 @@ def script(c: Circuit, source: str, version: str) -> str:
     producer = {g.out: g for g in c.gates}
     for h in c.gates:  # each consumer's slots, in file order: one pass, no pairs compared
         for slot, i in zip(IN_SLOTS, h.args, strict=False):
-            g = producer.get(i)
-            if g is not None:
-                pair = f"{var[g.name]}.{OUT_SLOT} is {var[h.name]}.{slot}"
+            made_by = producer.get(i)
+            if made_by is not None:
+                pair = f"{var[made_by.name]}.{OUT_SLOT} is {var[h.name]}.{slot}"
                 out.append(f'print("{pair}:", {pair})')
     everything = [ident[i] for i in range(len(c.names))]
     out += [

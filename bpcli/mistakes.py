@@ -18,6 +18,9 @@ from typing import Any, NamedTuple
 from .engine import Circuit, Gate, Unit, drain, in_passes, run_passes
 from .gates import Op
 
+RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"  # the verdicts
+_SAID = {WRONG: "", LOST: "no gradient reached it", PILED_UP: ""}  # their own words
+
 
 def _swapped(op: Op, values: list[float], local: list[float]) -> list[float]:
     """The multiply's slip: u0's local derivative is u1's value; the slip takes
@@ -187,10 +190,6 @@ class Comparison(NamedTuple):
     mistaken_last: float
     verdict: str  # right, wrong, lost, piled up
     why: str
-
-
-RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"
-_SAID = {WRONG: "", LOST: "no gradient reached it", PILED_UP: ""}
 
 
 def compare(

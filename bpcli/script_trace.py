@@ -278,8 +278,8 @@ def _named(steps: list[Step], by_id: dict[int, str], placeholders: dict[str, int
         old: by_id[uid] for old, uid in placeholders.items() if "#" not in by_id.get(uid, "#")
     }
 
-    def fix(name: str | None) -> str | None:
-        return placeholder.get(name, name) if name is not None else None
+    def fix(name: str) -> str:
+        return placeholder.get(name, name)
 
     def rename(match: re.Match[str]) -> str:
         return placeholder.get(match.group(), match.group())
@@ -289,8 +289,8 @@ def _named(steps: list[Step], by_id: dict[int, str], placeholders: dict[str, int
         out.append(
             step._replace(
                 call=_TOKEN.sub(rename, step.call) if placeholder else step.call,
-                gate=fix(step.gate),
-                new=fix(step.new),
+                gate=fix(step.gate) if step.gate is not None else None,
+                new=fix(step.new) if step.new is not None else None,
                 slots=tuple(v._replace(unit=fix(v.unit)) for v in step.slots),
                 writes=tuple(w._replace(unit=fix(w.unit)) for w in step.writes),
             )

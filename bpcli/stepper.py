@@ -65,7 +65,7 @@ class Keys:
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
-        if not self.tty or termios is None:
+        if not self.tty or termios is None or self.stdin is None:
             yield
             return
         fd = self.stdin.fileno()
