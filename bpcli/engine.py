@@ -69,7 +69,7 @@ class Gate:
     the mistakes and the error messages, off the hot path.
     """
 
-    __slots__ = ("col", "i0", "i1", "line", "name", "out", "utop")
+    __slots__ = ("col", "i0", "i1", "line", "name", "out", OUT_SLOT)
     op: ClassVar[Op]
     arity: ClassVar[int]
     slots: ClassVar[tuple[str, ...]] = ()  # the input slots, then the output's
@@ -147,9 +147,10 @@ def _domain_hint(op: Op) -> str | None:
 class Gate1(Gate):
     """A gate with one input slot, like the guide's SigmoidGate."""
 
-    __slots__ = ("u0",)
+    __slots__ = slots_of(1)
     arity = 1
     slots = (*slots_of(1), OUT_SLOT)
+    u0: Unit
 
     def forward(self, u0: Unit) -> Unit:
         self.u0 = u0
@@ -180,9 +181,11 @@ class Gate1(Gate):
 class Gate2(Gate):
     """A gate with two input slots, like the guide's MultGate and AddGate."""
 
-    __slots__ = ("u0", "u1")
+    __slots__ = slots_of(2)
     arity = 2
     slots = (*slots_of(2), OUT_SLOT)
+    u0: Unit
+    u1: Unit
 
     def forward(self, u0: Unit, u1: Unit) -> Unit:
         self.u0 = u0

@@ -11,28 +11,25 @@ registry (``Op.code`` and ``Op.local_code``). No I/O here: it returns text.
 
 from __future__ import annotations
 
+import builtins
 import keyword
+import re
 
 from .engine import CONST, GATE, GATE_CLASSES, INPUT, Circuit, Gate
 from .gates import ARGS, IN_SLOTS, OUT_SLOT, slots_of
 
+# Names the script itself uses: never a gate's or a unit's variable.
 _RESERVED = {
     "math",
     "Unit",
-    "sigmoid",
     "forward",
     "LITERALS",
     "step_size",
     "unit",
     "name",
-    "print",
-    "repr",
-    "abs",
-    "range",
-    "len",
-    "any",
-    "ValueError",
+    *dir(builtins),
     *(cls.__name__ for cls in GATE_CLASSES.values()),
+    *(f for cls in GATE_CLASSES.values() for f in re.findall(r"^def (\w+)", cls.op.helpers, re.M)),
 }
 
 
@@ -138,13 +135,14 @@ def script(c: Circuit, source: str, version: str) -> str:
         "",
     ]
     out.append("# The very same objects: each gate's utop is the next gate's input Unit.")
-    producer = {g.out: g for g in c.gates}
-    for h in c.gates:  # each consumer's slots, in file order: one pass, no pairs compared
+    readers: dict[int, list[str]] = {}  # unit -> the slots that read it, in file order
+    for h in c.gates:
         for slot, i in zip(IN_SLOTS, h.args, strict=False):
-            made_by = producer.get(i)
-            if made_by is not None:
-                pair = f"{var[made_by.name]}.{OUT_SLOT} is {var[h.name]}.{slot}"
-                out.append(f'print("{pair}:", {pair})')
+            readers.setdefault(i, []).append(f"{var[h.name]}.{slot}")
+    for g in c.gates:  # one pass over the gates: no pair of gates is compared
+        for reader in readers.get(g.out, ()):
+            pair = f"{var[g.name]}.{OUT_SLOT} is {reader}"
+            out.append(f'print("{pair}:", {pair})')
     everything = [ident[i] for i in range(len(c.names))]
     out += [
         "",

@@ -15,7 +15,7 @@ import copy
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, NamedTuple
 
-from .engine import Circuit, Gate, Unit, drain, in_passes, run_passes
+from .engine import Circuit, Gate, drain, in_passes, run_passes
 from .gates import Op
 
 RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"  # the verdicts
@@ -116,7 +116,8 @@ def _forward(c: Circuit, m: Mistake) -> Iterator[object]:
 def _forward_with_copies(c: Circuit) -> Iterator[object]:
     units = c.units
     for g in c.gates:
-        copies = [Unit(units[i].value, units[i].grad) for i in g.args]
+        # A copy of each Unit, of its own class (a literal's copy is still a literal).
+        copies = [type(units[i])(units[i].value, units[i].grad) for i in g.args]
         units[g.out] = g.forward(*copies)
         yield g
     c.computed = True

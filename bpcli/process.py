@@ -1,0 +1,112 @@
+"""The process: how each failure ends it (one clear message and an exit status,
+never a traceback), the garbage collector paused while a circuit loads and
+runs, and the exit itself.
+
+Exit status: 0 success, 1 the circuit is wrong or could not be computed (or an
+internal error), 2 wrong command-line usage, 130 interrupted, 141 the reader
+of standard output went away.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, NoReturn
+
+import click
+
+from .errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
+from .files import NoInput
+
+
+class BpcliCommand(click.Command):
+    """A library's usage problem becomes click's usage error for this command."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except UsageProblem as p:
+            hint = f"'{p.option}'" if p.option else None
+            raise click.BadParameter(p.message, ctx=ctx, param_hint=hint) from None
+        except NoInput as exc:
+            raise click.UsageError(str(exc), ctx) from None
+
+
+class BpcliGroup(click.Group):
+    """Turns library errors into one clear message and an exit status, never a traceback."""
+
+    command_class = BpcliCommand
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except CircuitError as err:
+            err.filename = ctx.meta.get("bpcli.file", err.filename)
+            click.echo(format_error(err), err=True)
+            if len(err.problems) > 1:
+                click.echo(f"{len(err.problems)} errors", err=True)
+            raise click.exceptions.Exit(1) from None
+        except Failure as exc:
+            click.echo(f"bpcli: error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            raise click.exceptions.Exit(1) from None
+        except Interrupted as exc:
+            click.echo(str(exc), err=True)
+            raise click.exceptions.Exit(130) from None
+        except KeyboardInterrupt:
+            erase = "\r\x1b[2K" if sys.stderr.isatty() else ""
+            click.echo(erase + "bpcli: interrupted", err=True)
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            # The reader went away (`| head`): say nothing more, as Unix tools do.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(141) from None
+        except OSError as exc:  # e.g. writing to a full disk
+            click.echo(f"bpcli: error: cannot write the output: {exc.strerror or exc}", err=True)
+            raise click.exceptions.Exit(1) from None
+        except Exception as exc:
+            if os.environ.get("BPCLI_DEBUG"):
+                raise
+            click.echo(f"bpcli: internal error: {type(exc).__name__}: {exc}", err=True)
+            click.echo("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where", err=True)
+            raise click.exceptions.Exit(1) from None
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The engine makes no reference cycles, so the collector would only cost time
+    (a full collection walks every Unit; see README, Performance)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # Everything made meanwhile goes to the permanent generation: else the
+        # first collection after enable() would walk every Unit of the circuit.
+        gc.freeze()
+        if was_enabled:
+            gc.enable()
+
+
+def exit_with(command: click.Command) -> NoReturn:
+    """Run the command, then end with ``os._exit``: a big circuit is millions of
+    objects, and freeing them one by one (and the interpreter's last garbage
+    collection over them) would only delay the exit the OS does at once."""
+    try:
+        command(prog_name="bpcli")
+        code = 0
+    except SystemExit as done:
+        code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BrokenPipeError:
+        code = code or 1
+    os._exit(code)
