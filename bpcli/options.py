@@ -179,11 +179,16 @@ def view_options(f: F) -> F:
     )(f)
 
 
-def mistake_option(help: str, kind: str | None = None) -> Callable[[F], F]:
+def mistake_option(kind: str | None = None) -> Callable[[F], F]:
     from .mistakes import MISTAKES
 
     return click.option(
-        "--mistake", type=click.Choice(list(MISTAKES)), metavar="NAME", help=help, **_kind(kind)
+        "--mistake",
+        type=click.Choice(list(MISTAKES)),
+        metavar="NAME",
+        help="A classic slip in the gate code (bpcli mistakes): run replays it beside the "
+        "correct run; trace marks the step where the two part.",
+        **_kind(kind),
     )
 
 
@@ -286,7 +291,7 @@ def run_options(run_view: Mapping[str, Any]) -> Callable[[F], F]:
             help="Save the trained input values back into FILE, changing nothing else.",
         ),
         output_option("Write the circuit with the trained values to NEW instead.", "NEW"),
-        mistake_option("Replay the run with a classic mistake in the gate code (bpcli mistakes)."),
+        mistake_option(),
     )
 
 
@@ -347,7 +352,7 @@ def trace_options(trace_view: Mapping[str, Any]) -> Callable[[F], F]:
         format_option(trace_view),
         drawing_options,
         save_options,
-        mistake_option("Mark the step where a run with this mistake parts from this one.", CIRCUIT),
+        mistake_option(CIRCUIT),
         click.option(
             "--python",
             "as_python",

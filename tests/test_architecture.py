@@ -98,6 +98,6 @@ def test_every_option_means_one_thing() -> None:
                 continue
             key = param.opts[0]
             help_text = (param.help or "").split(" [")[0]
-            here = (help_text, repr(param.type), param.default, name)
+            here = (help_text, str(param.type.to_info_dict()), param.default, name)
             first = seen.setdefault(key, here)
             assert first[:3] == here[:3], (key, first[3], name)

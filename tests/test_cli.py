@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
 
 import pytest
@@ -249,3 +250,44 @@ def test_save_needs_the_table_view_and_a_failed_run_saves_nothing(tmp_path, writ
     bad = write_circuit("units: {a: 0}\ngates:\n  l: log(a) -> f\n")
     assert invoke("run", bad, "--save-svg", svg).exit_code == 1
     assert not svg.exists()
+
+
+def test_standard_input_closed_is_one_line_not_an_internal_error() -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bpcli", "run", "-"],
+        capture_output=True, text=True, timeout=60, preexec_fn=lambda: os.close(0),
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "standard input is closed" in proc.stderr
+    assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("command", ["check", "graph"])
+def test_an_option_a_command_would_ignore_is_refused(command: str) -> None:
+    result = invoke(command, "--step-size", "0.5", NEURON)
+    assert result.exit_code == 2 and "No such option" in result.stderr
+
+
+def test_precision_is_digits_after_the_point_in_graphs_too() -> None:
+    text = invoke("graph", "--values", "--precision", "2", "--set", "a=12.3456", NEURON).stdout
+    assert re.search(r'"u:a" \[[^]]*label="a\\nvalue 12.35\\n', text)  # not 12 (2 significant)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--methods", "go", str(NEURON)], "--methods is for Python scripts"),
+        (["--value-attr", "data", str(NEURON)], "--value-attr is for Python scripts"),
+        ([str(NEURON), "--", "x"], "only a script takes ARGS"),
+        (["--mistake", "assign", str(ROOT / "examples" / "neuron_gates.py")],
+         "--mistake is for circuit files"),
+        (["-n", "2", str(ROOT / "examples" / "neuron_gates.py")], "-n is for circuit files"),
+    ],
+)  # fmt: skip
+def test_trace_refuses_an_option_for_the_other_kind_of_file(args: list[str], message: str) -> None:
+    result = invoke("trace", *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert "circuit output" not in result.stdout  # a script was not run

@@ -11,7 +11,7 @@ import pytest
 from bpcli.engine import run_passes
 from bpcli.parser import parse
 
-from conftest import CIRCUITS, ROOT
+from conftest import CIRCUITS, NEURON, ROOT
 from reference import Reference, close
 
 
@@ -150,3 +150,14 @@ def test_a_million_gate_chain_runs_forward_and_backward() -> None:
             x, d = -x, -d
     assert close(c.output_value, x, rel=1e-12)
     assert close(c.units[0].grad, d, rel=1e-9)
+
+
+def test_backward_before_forward_is_refused_and_writes_nothing() -> None:
+    c = parse(NEURON.read_bytes())
+    placeholder = c.units[c.index["s"]]  # a gate output before any forward pass
+    with pytest.raises(RuntimeError, match="needs a complete forward pass"):
+        c.backward()
+    assert placeholder.grad == 0.0
+    c.forward()
+    c.backward()
+    assert c.units[c.index["a"]].grad == pytest.approx(-0.10499358540350662, rel=1e-12)

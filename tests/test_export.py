@@ -126,3 +126,12 @@ def test_nothing_in_the_file_runs_in_the_exported_script(write_circuit, tmp_path
 def test_a_circuit_that_cannot_be_computed_is_not_exported(write_circuit) -> None:
     result = invoke("export", write_circuit("units: {a: 0}\ngates:\n  l: log(a) -> f\n"))
     assert result.exit_code == 1 and "log(0.0)" in result.stderr
+
+
+def test_a_gate_and_a_unit_never_share_a_variable(write_circuit, tmp_path: Path) -> None:
+    # The gate `math` cannot be called math (the module): it must not become the
+    # variable of the unit `math_` either.
+    path = write_circuit("units: {math_: 3, x: 2}\ngates:\n  math: mul(math_, x) -> p\n")
+    printed = run_script(path, tmp_path)
+    assert float(printed["forward 0"]) == 6.0
+    assert float(printed["grad math_"]) == 2.0 and float(printed["grad x"]) == 3.0

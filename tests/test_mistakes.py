@@ -153,3 +153,48 @@ def test_no_zero_grad_parts_only_in_the_second_iteration() -> None:
     assert (event["phase"], event["iteration"]) == ("backward", 1)
     out = invoke("trace", "-n", "2", "--mistake", "no-zero-grad", NEURON).stdout
     assert "◆ here the run with the mistake parts from the correct one:" in out
+
+
+def test_no_backward_pass_is_nothing_to_compare() -> None:
+    result = invoke("run", "-n", "0", "--mistake", "assign", NEURON)
+    assert result.exit_code == 2
+    assert "no backward pass" in result.stderr and "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("mistake", ["assign", "copy", "no-zero-grad", "forward-order", "swap"])
+def test_a_literal_exponent_is_skipped_with_every_mistake(write_circuit, mistake: str) -> None:
+    """pow(x, 3) with x < 0: the u1 derivative (by the literal) is undefined and
+    skipped (SPEC §3) in the mistaken run as in the correct one."""
+    path = write_circuit("units: {x: -2}\ngates:\n  p: pow(x, 3) -> f\n")
+    row = bpcli_mistake(path, mistake, 1)["inputs"]["x"]
+    assert row["correct"] == 12.0  # 3 x², by hand
+    assert row["mistaken"] == (0.0 if mistake == "copy" else 12.0)
+
+
+def test_an_error_of_the_mistaken_run_names_its_gates_line(write_circuit) -> None:
+    # Without zeroing, x's grad piles up 1e306 a pass and overflows in pass 179;
+    # the correct run is fine.
+    path = write_circuit("units: {x: 1, w: 1e306}\ngates:\n  g: mul(x, w) -> y\nfrozen: [x]\n")
+    assert invoke("run", "-n", "200", path).exit_code == 0
+    result = invoke("run", "-n", "200", "--mistake", "no-zero-grad", path)
+    assert result.exit_code == 1
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"{path}:3:3: error: gate 'g': backward: u0.grad")
+    assert "(in backward pass 179, with the mistake 'no-zero-grad')" in first
+
+
+@pytest.mark.parametrize("mistake", ["assign", "swap"])
+def test_a_rewritten_backward_errs_at_its_gates_line(mistake: str) -> None:
+    from bpcli.errors import CircuitError
+    from bpcli.mistakes import MISTAKES, _mistaken_backward
+    from bpcli.parser import parse
+
+    c = parse("units: {a: 2, b: 3}\ngates:\n  g: mul(a, b) -> p\n  h: neg(p) -> q\n")
+    c.forward()
+    g = c.gates[0]
+    g.utop.grad = 1e308  # an upstream grad so large that any pull overflows
+    with pytest.raises(CircuitError) as info:
+        _mistaken_backward(g, MISTAKES[mistake])
+    (problem,) = info.value.problems
+    assert (problem.line, problem.col) == (3, 3)
+    assert problem.message.startswith("gate 'g': backward: u0.grad")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -243,3 +244,32 @@ def test_names_the_script_lacks_get_a_warning(tmp_path: Path) -> None:
     path = tmp_path / "mg.py"
     path.write_text(MICROGRAD_STYLE)
     assert "--value-attr data" in trace(str(path)).stderr
+
+
+MANY_UNNAMED = """
+class U:
+    def __init__(self, value):
+        self.value, self.grad = value, 0.0
+
+class Add:
+    def forward(self, a, b):
+        self.a, self.b = a, b
+        self.out = U(a.value + b.value)
+        return self.out
+
+us = [U(float(k)) for k in range(12)]  # Units in a list: no variable names them
+for k in range(11):
+    Add().forward(us[k], us[k + 1])
+first = us[0]  # named at the end: U#1 becomes `first`, and U#10 stays U#10
+"""
+
+
+def test_a_later_name_replaces_a_placeholder_whole(tmp_path: Path) -> None:
+    path = tmp_path / "many.py"
+    path.write_text(MANY_UNNAMED)
+    calls = [e["call"] for e in events(trace(str(path)))]
+    assert len(calls) == 11
+    assert calls[0] == "Add#1.forward(first, U#2)"
+    # U#1 was named `first`: U#18 and the rest keep their own placeholders
+    assert calls[9] == "Add#10.forward(U#18, U#20)"
+    assert not any(re.search(r"first\d", c) for c in calls)

@@ -1,4 +1,4 @@
-"""The code stays ruff clean (lint and format), as the project promises."""
+"""The code stays ruff clean (lint and format) and mypy clean, as the project promises."""
 
 from __future__ import annotations
 
@@ -14,6 +14,14 @@ from conftest import ROOT
 def test_ruff(args: list[str]) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", *args, "bpcli", "tests", "benchmarks", "examples"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", "bpcli", "--ignore-missing-imports"],
         cwd=ROOT, capture_output=True, text=True,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout + proc.stderr

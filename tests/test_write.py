@@ -6,11 +6,7 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import stat
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -116,17 +112,14 @@ def test_a_file_changed_on_disk_is_not_overwritten(training: Path, monkeypatch) 
 
 
 def test_ctrl_c_writes_nothing(tmp_path: Path) -> None:
+    from test_long_runs import interrupt_once_running
+
     path = tmp_path / "chain.txt"
     text = "units:\n  u0: 0.5\ngates:\n" + "".join(
         f"  g{i}: mul(u{i}, 1.0000001) -> u{i + 1}\n" for i in range(20000)
     )
     path.write_text(text)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "run", "-q", "-n", "100000", "--write", str(path)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    time.sleep(3)
-    proc.send_signal(signal.SIGINT)
+    proc, _ = interrupt_once_running(["run", "-q", "-n", "100000", "--write", str(path)])
     proc.communicate(timeout=60)
     assert proc.returncode == 130
     assert path.read_text() == text
