@@ -16,27 +16,38 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import views
-from .files import display_name, read_input, write_output, write_stdout
+from .files import (
+    MAX_BYTES,
+    Target,
+    display_name,
+    input_stat,
+    read_input,
+    unchanged_on_disk,
+    write_file,
+    write_stdout,
+)
 from .help_texts import HELP
-from .options import (
-    SCRIPT,
+from .option_sets import (
     RunOptions,
-    TraceCommand,
     TraceOptions,
     check_options,
     check_run,
     check_tolerances,
     check_trace,
+    run_options,
+    trace_options,
+)
+from .options import (
+    SCRIPT,
+    TraceCommand,
     drawing_options,
     file_argument,
     file_kind,
     format_option,
     output_option,
     precision_option,
-    run_options,
     set_option,
     step_size_option,
-    trace_options,
 )
 from .process import BpcliGroup, exit_with, gc_paused
 
@@ -61,6 +72,7 @@ def load(
     sets: tuple[str, ...] = (),
     step_size: float | None = None,
     all_errors: bool = False,
+    max_bytes: int = MAX_BYTES,
 ) -> tuple[str, Circuit]:
     """Read and parse FILE, then apply --set and --step-size (bad ones exit 2)."""
     from . import choices
@@ -69,20 +81,38 @@ def load(
     name = display_name(path)
     meta = click.get_current_context().meta
     meta["bpcli.file"] = name  # for errors found later
-    meta["bpcli.data"] = data = read_input(path)  # for --write
+    meta["bpcli.data"] = data = read_input(path, max_bytes)  # for --write
     circuit = parse(data, all_errors=all_errors)
     meta["bpcli.values"] = {i: circuit.units[i].value for i in circuit.inputs}  # as in FILE
     choices.apply(circuit, sets, step_size)
     return name, circuit
 
 
+def check_outputs(file: str, *outputs: tuple[str, str | None]) -> None:
+    """Each (option, path) an output can go to, before anything is computed: not a
+    folder, not the circuit file itself, a folder that exists."""
+    source = input_stat(file)
+    for option, path in outputs:
+        if path:
+            Target(path, option, source)
+
+
+def write_to(option: str, path: str | None, data: bytes | str) -> None:
+    """An output, to standard output (no path, or `-`) or to a file (files.py's rules)."""
+    if isinstance(data, str):
+        data = data.encode()
+    if path in (None, "-"):
+        write_stdout(data)
+        return
+    source = input_stat(click.get_current_context().params.get("file", "-"))
+    write_file(path, data, option, source)
+
+
 def save_recorded(page: Page | None, title: str, svg: str | None, html: str | None) -> None:
     """--save-svg and --save-html: what the page drew, as a picture or a page."""
-    from .files import write_atomically
-
-    for kind, path in (("svg", svg), ("html", html)):
+    for option, kind, path in (("--save-svg", "svg", svg), ("--save-html", "html", html)):
         if path and page is not None:
-            write_atomically(path, page.recorded(kind, title).encode())
+            write_to(option, path, page.recorded(kind, title))
 
 
 # -- commands -------------------------------------------------------------------------
@@ -97,8 +127,13 @@ def run(file: str, **given: Any) -> None:
 
     o = RunOptions(**given)
     check_run(file, o)
+    check_outputs(
+        file, ("-o", o.out_path), ("--save-svg", o.save_svg), ("--save-html", o.save_html)
+    )
+    if o.write_back:
+        Target(file, "--write")
     with gc_paused():
-        name, circuit = load(file, o.sets, o.step_size)
+        name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
         choices.check_names(circuit, (), o.only_units)
         update = not o.no_update
         last = o.iterations if update else 0
@@ -122,21 +157,30 @@ def run(file: str, **given: Any) -> None:
             drawn = views.RUN[o.fmt](job, drawing, write_stdout)
             save_recorded(drawn, f"bpcli run {name}", o.save_svg, o.save_html)
     if o.write_back or o.out_path:
-        save_trained(name, circuit, o.out_path)
+        save_trained(file, circuit, o.out_path)
 
 
-def save_trained(name: str, circuit: Circuit, new: str | None) -> None:
-    """The final input values into FILE (or NEW): those numbers and nothing else change."""
-    from .files import unchanged_on_disk, write_atomically
-    from .rewrite import moved_inputs, rewrite
+def save_trained(file: str, circuit: Circuit, new: str | None) -> None:
+    """The final input values into FILE (or NEW): those numbers and nothing else
+    change, and the new text is parsed back and checked before it is written."""
+    from .rewrite import moved_inputs, rewrite, verifier
 
     meta = click.get_current_context().meta
     data = meta["bpcli.data"]
     changed = moved_inputs(circuit, meta["bpcli.values"])
-    target = new or name
-    check = None if new else unchanged_on_disk(name, data)
-    write_atomically(target, rewrite(data, changed), check=check)
-    click.echo(f"bpcli: wrote {len(changed)} trained values to {target}", err=True)
+    text = rewrite(data, changed)
+    verify = verifier(data, changed)
+    if new is not None:
+        wrote = write_file(new, text, "-o", input_stat(file), verify=verify)
+    else:
+        wrote = write_file(
+            file, text, "--write", verify=verify, check=unchanged_on_disk(file, data)
+        )
+    target = new or file
+    if wrote or changed:  # a NEW that already held these values: they are there
+        click.echo(f"bpcli: wrote {len(changed)} trained values to {target}", err=True)
+    else:
+        click.echo(f"bpcli: no value changed: {target} left as it was", err=True)
 
 
 @cli.command(cls=TraceCommand, help=HELP["trace"])
@@ -146,6 +190,7 @@ def trace(file: str, **given: Any) -> None:
 
     o = TraceOptions(**given)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
+    check_outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
     selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
     if file_kind(file, o.as_python) == SCRIPT:
         argv, json = list(o.script_args), o.fmt != "table"
@@ -156,7 +201,7 @@ def trace(file: str, **given: Any) -> None:
             click.echo(warning, err=True)
     else:
         with gc_paused():
-            name, circuit = load(file, o.sets, o.step_size)
+            name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
         update = not o.no_update
         job = trace_circuit(name, circuit, o.iterations, update, o.mistake, selection, o.step)
     drawn = views.TRACE[o.fmt](job, drawing, write_stdout)
@@ -173,6 +218,7 @@ def trace(file: str, **given: Any) -> None:
 @drawing_options
 def check(
     file: str,
+    max_bytes: int,
     sets: tuple[str, ...],
     h: float,
     tol: tuple[float, float],
@@ -185,7 +231,7 @@ def check(
     from .gradcheck import check as gradient_check
 
     check_tolerances(h, tol, abs_tol)
-    name, circuit = load(file, sets)
+    name, circuit = load(file, sets, max_bytes=max_bytes)
     tolerances = Tolerances(tol[0], tol[1], abs_tol)
     rows = gradient_check(circuit, h, tolerances)
     job = views.CheckJob(name, circuit.output_name, h, tolerances, rows)
@@ -207,6 +253,7 @@ def check(
 @precision_option
 def graph(
     file: str,
+    max_bytes: int,
     sets: tuple[str, ...],
     fmt: str,
     out_path: str | None,
@@ -221,7 +268,8 @@ def graph(
         fmt = views.GRAPH_EXTENSIONS.get(extension, fmt)  # -o x.svg: SVG
     if fmt in views.BINARY and out_path in (None, "-") and sys.stdout.isatty():
         raise click.UsageError(f"{fmt.upper()} is binary: give -o FILE, or redirect the output")
-    _, circuit = load(file, sets)
+    check_outputs(file, ("-o", out_path))
+    _, circuit = load(file, sets, max_bytes=max_bytes)
     if values:
         circuit.forward()
         circuit.backward()
@@ -231,7 +279,7 @@ def graph(
             f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand",
             err=True,
         )
-    write_output(out_path, views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
+    write_to("-o", out_path, views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
 
 
 @cli.command(help=HELP["export"])
@@ -239,14 +287,17 @@ def graph(
 @set_option
 @step_size_option
 @output_option("Write the script to this file (whole or not at all); - is stdout.")
-def export(file: str, sets: tuple[str, ...], step_size: float | None, out_path: str | None) -> None:
+def export(
+    file: str, max_bytes: int, sets: tuple[str, ...], step_size: float | None, out_path: str | None
+) -> None:
     from . import __version__
     from .export import script
 
-    name, circuit = load(file, sets, step_size)
+    check_outputs(file, ("-o", out_path))
+    name, circuit = load(file, sets, step_size, max_bytes=max_bytes)
     circuit.forward()  # a circuit that cannot be computed gets its error here, not in Python's
     circuit.backward()
-    write_output(out_path, script(circuit, name, __version__))
+    write_to("-o", out_path, script(circuit, name, __version__))
 
 
 @cli.command(help=HELP["mistakes"])
@@ -266,18 +317,18 @@ def mistakes() -> None:
 @file_argument
 @set_option
 @step_size_option
-def expand(file: str, sets: tuple[str, ...], step_size: float | None) -> None:
+def expand(file: str, max_bytes: int, sets: tuple[str, ...], step_size: float | None) -> None:
     from .render.circuit import gates_file
 
-    name, circuit = load(file, sets, step_size)
+    name, circuit = load(file, sets, step_size, max_bytes=max_bytes)
     write_stdout(gates_file(circuit, name))
 
 
 @cli.command(help=HELP["validate"])
 @file_argument
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
-def validate(file: str, all_errors: bool) -> None:
-    name, circuit = load(file, all_errors=all_errors)
+def validate(file: str, max_bytes: int, all_errors: bool) -> None:
+    name, circuit = load(file, all_errors=all_errors, max_bytes=max_bytes)
     click.echo(
         f"{name}: ok: {len(circuit.inputs)} inputs, {len(circuit.gates)} gates, "
         f"output {circuit.output_name}"

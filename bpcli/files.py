@@ -1,22 +1,35 @@
-"""Every file bpcli reads or writes goes through here.
+"""Every file bpcli reads or writes goes through here, written as a careful
+editor writes.
 
-Reading: a circuit file by its path, or standard input for ``-``. Writing:
-``write_atomically`` is the one way bpcli writes a file (``--write``, ``-o``,
-``graph -o``, ``export -o``, ``--save-svg``, ``--save-html``): a temporary file
-in the same folder, flushed and synced, then renamed over the target, so the
-target is replaced whole or not at all.
+Reading: a circuit file by its path, or standard input for ``-``, never more
+than a limit (1 GiB unless ``--max-bytes`` says otherwise). Writing
+(``--write``, ``-o``, ``graph -o``, ``export -o``, ``--save-svg``,
+``--save-html``) goes through ``write_file``:
+
+- ``-`` is standard output; a target that exists and is not a regular file (a
+  FIFO, a device, standard output itself) is written *into*, never renamed over;
+- a regular file is replaced whole or not at all: a temporary file in the same
+  folder, checked (``verify`` parses it back) before it replaces anything, its
+  mode, owner and group those of the file it replaces; a file with several
+  hard links is written in place after the checks, so its other names see it;
+- a read-only file, the circuit file itself (unless that is the point, as for
+  ``--write``), a folder, are refused; a file that would not change is left
+  alone; an interrupted write (Ctrl-C, SIGTERM) leaves no temporary behind.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import sys
 from collections.abc import Callable
 
 from .errors import Failure
 
 STDIN = "<stdin>"  # the name standard input goes by in messages
+MAX_BYTES = 1 << 30  # what bpcli reads at most, by default: 1 GiB
+_CHUNK = 1 << 20
 
 
 class FileProblem(Failure):
@@ -31,76 +44,227 @@ def display_name(path: str) -> str:
     return STDIN if path == "-" else path
 
 
-def read_input(path: str) -> bytes:
-    """The bytes of FILE, or of standard input for ``-``."""
+def read_input(path: str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of FILE, or of standard input for ``-``; refused past ``limit``."""
     if path == "-":
         stdin = sys.stdin
-        if stdin is None:
+        if stdin is None or getattr(stdin, "buffer", None) is None:
             raise NoInput("standard input is closed: give FILE as a path")
         try:
-            return stdin.buffer.read()
-        except (AttributeError, ValueError, OSError) as exc:
+            return _bounded(stdin.buffer, STDIN, limit)
+        except (ValueError, OSError) as exc:
             raise NoInput(f"cannot read standard input: {exc}") from None
     try:
         with open(path, "rb") as f:
-            return f.read()
+            return _bounded(f, path, limit)
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def _bounded(f: object, name: str, limit: int) -> bytes:
+    chunks, size = [], 0
+    read = f.read  # type: ignore[attr-defined]
+    while True:
+        chunk = read(min(_CHUNK, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise FileProblem(
+                f"{name} is larger than {limit:,} bytes: not read",
+                "a circuit file is small; --max-bytes N reads more",
+            )
+
+
 def write_stdout(data: bytes | str) -> None:
     """Data to standard output, text or bytes, in order with what went before."""
+    out = sys.stdout
+    if out is None:
+        raise FileProblem("cannot write the output: standard output is closed")
     if isinstance(data, str):
-        sys.stdout.write(data)
+        out.write(data)
         return
-    sys.stdout.flush()
-    sys.stdout.buffer.write(data)
+    out.flush()
+    out.buffer.write(data)
 
 
-def write_output(path: str | None, data: bytes | str) -> None:
-    """To ``path`` (atomically), or to standard output for None or ``-``."""
-    if path in (None, "-"):
+def same_file(a: os.stat_result, b: os.stat_result) -> bool:
+    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+
+
+def input_stat(path: str) -> os.stat_result | None:
+    """What FILE is on disk, to know it again as an output path (None for ``-``)."""
+    if path == "-":
+        return None
+    with contextlib.suppress(OSError):
+        return os.stat(path)
+    return None
+
+
+class Target:
+    """Where an output goes, checked before anything is computed or written."""
+
+    def __init__(self, path: str, option: str, source: os.stat_result | None = None) -> None:
+        self.path, self.option = path, option
+        self.stat: os.stat_result | None = None
+        if path == "-":
+            return
+        try:
+            self.stat = os.stat(path)  # through symlinks: what it names
+        except FileNotFoundError:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise FileProblem(
+                    f"cannot write {path}: the folder {folder} does not exist"
+                ) from None
+        except OSError as exc:
+            raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        st = self.stat
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise FileProblem(f"{option} {path}: that is a folder, not a file")
+        if st is not None and source is not None and same_file(st, source):
+            raise FileProblem(
+                f"{option} {path} is the circuit file bpcli read: refusing to overwrite it",
+                "give another file name (run --write saves trained values into FILE)",
+            )
+
+    @property
+    def regular(self) -> bool:
+        return self.stat is not None and stat.S_ISREG(self.stat.st_mode)
+
+
+def write_file(
+    path: str,
+    data: bytes,
+    option: str = "-o",
+    source: os.stat_result | None = None,
+    verify: Callable[[bytes], None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> bool:
+    """Write ``data`` to ``path`` (``-``: standard output) by the rules above.
+    ``verify`` sees the bytes as written to the temporary file and may refuse;
+    ``check`` has the last word before the rename. False if nothing changed."""
+    target = Target(path, option, source)
+    if path == "-":
         write_stdout(data)
-    else:
-        write_atomically(path, data.encode() if isinstance(data, str) else data)
+        return True
+    st = target.stat
+    if (st is not None and not target.regular) or _is_standard_stream(st):
+        _write_into(path, data)  # a FIFO, a device, or our own standard output
+        return True
+    if st is not None:
+        if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
+            raise FileProblem(
+                f"{path} is read-only: not written", "make it writable, or write another file"
+            )
+        with contextlib.suppress(OSError), open(path, "rb") as f:
+            if f.read(len(data) + 1) == data:
+                return False  # nothing would change: the file is left as it is
+    write_atomically(os.path.realpath(path), data, st, verify, check)
+    return True
 
 
-def write_atomically(path: str, data: bytes, check: Callable[[], None] | None = None) -> None:
-    """Write a file whole or not at all: a temporary file in the same folder,
-    flushed and synced, then renamed over the target. ``check`` has the last
-    word before the rename and may refuse by raising."""
+def _is_standard_stream(st: os.stat_result | None) -> bool:
+    if st is None:
+        return False
+    for fd in (1, 2):
+        with contextlib.suppress(OSError):
+            if same_file(os.fstat(fd), st):
+                return True
+    return False
+
+
+def _write_into(path: str, data: bytes) -> None:
+    for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
+        with contextlib.suppress(OSError):
+            if stream is not None and same_file(os.fstat(fd), os.stat(path)):
+                stream.flush()
+                _write_all(fd, data)
+                return
+    try:
+        with open(path, "wb") as f:  # O_TRUNC does nothing to a FIFO or a device
+            f.write(data)
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def write_atomically(
+    path: str,
+    data: bytes,
+    old: os.stat_result | None = None,
+    verify: Callable[[bytes], None] | None = None,
+    check: Callable[[], None] | None = None,
+) -> None:
+    """A temporary file in the same folder with ``old``'s mode, owner and group,
+    flushed, synced and verified, then renamed over ``path`` (or, for a file
+    with several hard links, copied into it)."""
     import tempfile
 
-    path = os.path.realpath(path)  # through a symlink to the file it names
     folder = os.path.dirname(path)
-    try:
-        mode = os.stat(path).st_mode & 0o7777  # an existing file keeps its permissions
-    except FileNotFoundError:
+    if old is not None:
+        mode = stat.S_IMODE(old.st_mode)
+    else:
         umask = os.umask(0)
         os.umask(umask)
         mode = 0o666 & ~umask
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
+        if old is not None:
+            _keep_owner(fd, old)  # first: a change of owner may clear set-id bits
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        if verify is not None:
+            with open(tmp, "rb") as f:
+                verify(f.read())
         if check is not None:
             check()
-        os.replace(tmp, path)
-    except BaseException as exc:
+        if old is not None and old.st_nlink > 1:
+            _copy_into(tmp, path)  # its other names keep seeing one file
+            os.unlink(tmp)
+        else:
+            os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
-        raise
+
+
+def _keep_owner(fd: int, old: os.stat_result) -> None:
+    """The owner and group of the file replaced, where the process may set them."""
+    for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
+        try:
+            os.fchown(fd, uid, gid)
+            return
+        except (PermissionError, AttributeError):
+            continue
+
+
+def _copy_into(tmp: str, path: str) -> None:
+    with open(tmp, "rb") as src, open(path, "r+b") as dst:
+        data = src.read()
+        dst.seek(0)
+        dst.write(data)
+        dst.truncate()
+        dst.flush()
+        os.fsync(dst.fileno())
 
 
 def unchanged_on_disk(path: str, data: bytes) -> Callable[[], None]:
-    """A ``check`` for write_atomically: refuses if ``path`` no longer holds ``data``."""
+    """A ``check`` for write_file: refuses if ``path`` no longer holds ``data``."""
 
     def check() -> None:
         with open(path, "rb") as f:
