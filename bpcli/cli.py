@@ -123,7 +123,7 @@ def save_recorded(page: Page | None, title: str, svg: str | None, html: str | No
 def run(file: str, **given: Any) -> None:
     from . import choices
     from .engine import run_passes
-    from .render.progress import with_progress
+    from .render.progress import Watch
 
     o = RunOptions(**given)
     check_run(file, o)
@@ -143,19 +143,22 @@ def run(file: str, **given: Any) -> None:
 
             lesson = Lesson(circuit, MISTAKES[o.mistake], o.iterations, update)
         source = lesson.passes() if lesson else run_passes(circuit, o.iterations, update)
-        passes = with_progress(source, last, circuit.output_name, lambda: circuit.output_value)
-        if o.quiet:
-            for _ in passes:
-                pass
-            write_stdout(repr(circuit.output_value) + "\n")
-        else:
-            rows = None if o.all_rows else o.max_rows
-            job = views.RunJob(
-                name, circuit, passes, last, lesson, o.every, rows, frozenset(o.only_units)
-            )
-            drawing = views.Drawing(o.precision, o.color, bool(o.save_svg or o.save_html))
-            drawn = views.RUN[o.fmt](job, drawing, write_stdout)
-            save_recorded(drawn, f"bpcli run {name}", o.save_svg, o.save_html)
+        watch = Watch(last, circuit.output_name, lambda: circuit.output_value)
+        try:
+            if o.quiet:
+                for _ in watch.passes(source):
+                    pass
+                write_stdout(repr(circuit.output_value) + "\n")
+            else:
+                rows = None if o.all_rows else o.max_rows
+                passes = watch.passes(source)
+                only = frozenset(o.only_units)
+                job = views.RunJob(name, circuit, passes, last, lesson, o.every, rows, only)
+                drawing = views.Drawing(o.precision, o.color, bool(o.save_svg or o.save_html))
+                drawn = views.RUN[o.fmt](job, drawing, write_stdout)
+                save_recorded(drawn, f"bpcli run {name}", o.save_svg, o.save_html)
+        except KeyboardInterrupt:
+            raise watch.interrupted() from None
     if o.write_back or o.out_path:
         save_trained(file, circuit, o.out_path)
 

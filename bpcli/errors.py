@@ -69,7 +69,9 @@ def format_error(err: CircuitError) -> str:
 
 
 def format_problem(filename: str, problem: Problem) -> str:
-    text = f"{filename}:{problem.line}:{problem.col}: error: {problem.message}"
+    from .safe_text import shown
+
+    text = f"{shown(filename)}:{problem.line}:{problem.col}: error: {problem.message}"
     if problem.hint:
         text += f"\nhint: {problem.hint}"
     return text

@@ -129,7 +129,7 @@ _OPS = [
     _op("sub", "a - b", ("1.0", "-1.0"),
         "u0 − u1", ("1", "−1"), "SubGate", operator="-", join="_m_"),
     _op("mul", "a * b", ("b", "a"),
-        "u0 · u1", ("u1", "u0"), "MultGate", operator="*", join=""),
+        "u0 × u1", ("u1", "u0"), "MultGate", operator="*", join=""),
     # -(a / b) / b, not -a / (b * b): the square of a tiny divisor underflows
     _op("div", "a / b", ("1.0 / b", "-(a / b) / b"),
         "u0 / u1", ("1/u1", "−u0/u1²"), "DivGate", domain="u1 ≠ 0", operator="/", join="_d_"),

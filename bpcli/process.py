@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -47,21 +48,21 @@ class BpcliGroup(click.Group):
             raise
         except CircuitError as err:
             err.filename = ctx.meta.get("bpcli.file", err.filename)
-            click.echo(format_error(err), err=True)
+            say(format_error(err))
             if len(err.problems) > 1:
-                click.echo(f"{len(err.problems)} errors", err=True)
+                say(f"{len(err.problems)} errors")
             raise click.exceptions.Exit(1) from None
         except Failure as exc:
-            click.echo(f"bpcli: error: {exc.message}", err=True)
+            say(f"bpcli: error: {exc.message}")
             if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
+                say(f"hint: {exc.hint}")
             raise click.exceptions.Exit(1) from None
         except Interrupted as exc:
-            click.echo(str(exc), err=True)
+            say(str(exc))
             raise click.exceptions.Exit(130) from None
         except KeyboardInterrupt:
             erase = "\r\x1b[2K" if sys.stderr.isatty() else ""
-            click.echo(erase + "bpcli: interrupted", err=True)
+            say(erase + "bpcli: interrupted")
             raise click.exceptions.Exit(130) from None
         except BrokenPipeError:
             # The reader went away (`| head`): say nothing more, as Unix tools do.
@@ -69,13 +70,13 @@ class BpcliGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             raise click.exceptions.Exit(141) from None
         except OSError as exc:  # e.g. writing to a full disk
-            click.echo(f"bpcli: error: cannot write the output: {exc.strerror or exc}", err=True)
+            say(f"bpcli: error: cannot write the output: {exc.strerror or exc}")
             raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("BPCLI_DEBUG"):
                 raise
-            click.echo(f"bpcli: internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where", err=True)
+            say(f"bpcli: internal error: {type(exc).__name__}: {exc}")
+            say("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where")
             raise click.exceptions.Exit(1) from None
 
 
@@ -95,18 +96,60 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
+class Terminated(BaseException):
+    """SIGTERM: the process ends as Ctrl-C ends it, cleaning up (exit status 143)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise Terminated
+
+
+def say(text: str) -> None:
+    """A message on standard error, shown as that stream can show it; nothing
+    when standard error is closed."""
+    stream = sys.stderr
+    if stream is None:
+        return
+    from .safe_text import can_show, plain
+
+    with contextlib.suppress(OSError, ValueError):
+        stream.write((text if can_show(stream) else plain(text)) + "\n")
+        stream.flush()
+
+
+def _streams_that_can_fail() -> None:
+    """An output that cannot show bpcli's symbols gets escapes, never an error."""
+    from .safe_text import can_show
+
+    for stream in (sys.stdout, sys.stderr):
+        if stream is not None and not can_show(stream):
+            with contextlib.suppress(AttributeError, ValueError):
+                stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+
+
 def exit_with(command: click.Command) -> NoReturn:
     """Run the command, then end with ``os._exit``: a big circuit is millions of
     objects, and freeing them one by one (and the interpreter's last garbage
     collection over them) would only delay the exit the OS does at once."""
+    signal.signal(signal.SIGTERM, _terminated)
+    _streams_that_can_fail()
     try:
         command(prog_name="bpcli")
         code = 0
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-    try:
-        sys.stdout.flush()
-        sys.stderr.flush()
-    except BrokenPipeError:
-        code = code or 1
+    except Terminated:
+        say("bpcli: terminated")
+        code = 143
+    for stream in (sys.stdout, sys.stderr):
+        if stream is None:
+            continue
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            code = code or 141
+        except (OSError, ValueError) as exc:  # a full disk, a closed descriptor
+            if stream is sys.stdout:
+                say(f"bpcli: error: cannot write the output: {getattr(exc, 'strerror', exc)}")
+            code = code or 1
     os._exit(code)

@@ -47,8 +47,15 @@ def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
     else:
         columns = os.environ.get("COLUMNS", "")
         width = int(columns) if columns.isdigit() and int(columns) > 0 else 120
+    from .safe_text import can_show
+
     return cls(
-        precision=drawing.precision, width=width, color=color, record=drawing.record, **options
+        precision=drawing.precision,
+        width=width,
+        color=color,
+        record=drawing.record,
+        ascii=not can_show(sys.stdout),
+        **options,
     )
 
 

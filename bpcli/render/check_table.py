@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from ..gradcheck import CheckRow
-from .console import Page, fmt, table
+from .console import Page, fmt
 
 
 def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[CheckRow]) -> str:
@@ -31,4 +31,4 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
     notes = [Text(f"{r.name}: {r.kink}", style="magenta") for r in rows if r.kink]
     counts = {v: sum(r.verdict == v for r in rows) for v in styles}
     summary = Text(", ".join(f"{n} {v}" for v, n in counts.items() if n), style="bold")
-    return page.text(table(title, headers, cells), *notes, summary)
+    return page.text(page.table(title, headers, cells), *notes, summary)

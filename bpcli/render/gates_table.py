@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from ..gates import IN_SLOTS, Op
-from .console import Page, table
+from .console import Page
 
 
 def gates_table(page: Page, ops: Sequence[Op]) -> str:
@@ -23,4 +23,4 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
     for op in ops:
         if op.domain:
             notes.append(f"\n  {op.name}: {op.domain}", style="")
-    return page.text(table(title, headers, rows), notes)
+    return page.text(page.table(title, headers, rows), notes)

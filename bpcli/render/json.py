@@ -3,7 +3,10 @@ verdicts, the gates, a mistake's comparison; one document, or one object per
 line (JSONL).
 
 Written with ``json.dumps`` (never through rich, which wraps lines); floats at
-full precision, as Python's ``repr`` writes them.
+full precision, as Python's ``repr`` writes them, and only finite ones: a NaN
+or an infinity is a bug, refused here rather than written as something that is
+not JSON. Where standard output cannot show more than ASCII, non-ASCII text is
+written as JSON's own escapes, so the document stays exact.
 """
 
 from __future__ import annotations
@@ -51,20 +54,35 @@ def run_document(
     }
     if extra is not None:  # asked for after the passes: e.g. the mistake's comparison
         doc.update(extra())
-    return json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    return dumps(doc)
 
 
 def pass_line(rec: PassRecord) -> str:
     return line(pass_dict(rec))
 
 
+_SEEN: list[Any] = [None, False]  # the last standard output asked about, and the answer
+
+
+def _ascii_only() -> bool:
+    """Whether standard output can show only ASCII (asked once a stream)."""
+    import sys
+
+    from ..safe_text import can_show
+
+    if _SEEN[0] is not sys.stdout:
+        _SEEN[:] = [sys.stdout, not can_show(sys.stdout)]
+    return bool(_SEEN[1])
+
+
 def line(obj: Any) -> str:
     """One JSON object on one line (JSONL)."""
-    return json.dumps(obj, ensure_ascii=False) + "\n"
+    return json.dumps(obj, ensure_ascii=_ascii_only(), allow_nan=False) + "\n"
 
 
 def dumps(obj: Any) -> str:
-    return json.dumps(obj, indent=2, ensure_ascii=False) + "\n"
+    """One JSON document, indented."""
+    return json.dumps(obj, indent=2, ensure_ascii=_ascii_only(), allow_nan=False) + "\n"
 
 
 def _slot(s: SlotView) -> dict[str, Any]:

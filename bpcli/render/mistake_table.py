@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from ..mistakes import Comparison
-from .console import Page, fmt, table
+from .console import Page, fmt
 
 
 def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
@@ -32,4 +32,4 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
     headers = ["input", "correct", "mistaken", "correct, last", "mistaken, last", "verdict", "why"]
     wrong = sum(r.verdict != "right" for r in rows)
     summary = Text(f"{wrong} of {len(rows)} inputs get a wrong gradient", style="bold")
-    return page.text(table(title, headers, cells), summary)
+    return page.text(page.table(title, headers, cells), summary)

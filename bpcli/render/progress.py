@@ -49,26 +49,39 @@ class ProgressBar:
         self._progress.stop()
 
 
-def with_progress(
-    passes: Iterator[tuple[str, int]], last: int, output: str, value: Callable[[], float]
-) -> Iterator[tuple[str, int]]:
-    """The passes, with a progress bar on standard error when that is a terminal
-    and the tables are not going to it, and Ctrl-C ending cleanly after the pass
-    under way: ``Interrupted``, with a line on the last pass done."""
-    done: tuple[str, int] | None = None
-    bar = None
-    if last >= 2 and sys.stderr.isatty() and not sys.stdout.isatty():
-        bar = ProgressBar(last, output)
-    try:
-        for done in passes:
-            if bar is not None and done[0] == "forward":
-                bar.update(done[1], value())
-            yield done
-    except KeyboardInterrupt:
-        if bar is not None:
-            bar.close()
-        where = f"after {done[0]} pass {done[1]}" if done else "before the first pass ended"
-        said = f": {output} = {value()!r}" if done else ""
-        raise Interrupted(f"bpcli: interrupted {where}{said}") from None
-    if bar is not None:
-        bar.close()
+class Watch:
+    """A run's passes, watched: a progress bar on standard error when that is a
+    terminal and the tables are not going to it, and the last pass done, for
+    the one line that Ctrl-C prints wherever it strikes (in a pass, or while a
+    table or a JSON line is written)."""
+
+    def __init__(self, last: int, output: str, value: Callable[[], float]) -> None:
+        self.last, self.output, self.value = last, output, value
+        self.done: tuple[str, int] | None = None
+        self.bar: ProgressBar | None = None
+
+    def passes(self, source: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+        if self.last >= 2 and sys.stderr.isatty() and not sys.stdout.isatty():
+            self.bar = ProgressBar(self.last, self.output)
+        try:
+            for self.done in source:
+                if self.bar is not None and self.done[0] == "forward":
+                    self.bar.update(self.done[1], self.value())
+                yield self.done
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+    def interrupted(self) -> Interrupted:
+        """What Ctrl-C says: after which pass the run stopped, and its output then."""
+        self.close()
+        done = self.done
+        if done is None:
+            return Interrupted("bpcli: interrupted before the first pass ended")
+        return Interrupted(
+            f"bpcli: interrupted after {done[0]} pass {done[1]}: {self.output} = {self.value()!r}"
+        )

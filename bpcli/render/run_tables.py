@@ -10,7 +10,7 @@ from __future__ import annotations
 from rich.text import Text
 
 from ..engine import PassRecord
-from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, signed, table
+from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, signed
 
 MAX_HOLDERS = 4  # slots listed per Unit; the rest are counted
 LEGEND = (
@@ -39,8 +39,9 @@ class RunTables(Page):
         record: bool = False,
         max_rows: int | None = None,
         only: frozenset[str] = frozenset(),
+        ascii: bool = False,
     ) -> None:
-        super().__init__(precision, width, color, record)
+        super().__init__(precision, width, color, record, ascii)
         self.max_rows = max_rows  # None: every row
         self.only = only  # names of the units to show; empty: all
         self._explained = False
@@ -78,9 +79,9 @@ class RunTables(Page):
             row.append(Text(holders_text(u.held_by), style=SHARED_STYLE if shared else ""))
             rows.append(row)
         headers = ["unit", "kind", "value", "grad", *([delta] if delta else []), "id", "held by"]
-        drawn = table(title, headers, rows)
+        drawn = self.table(title, headers, rows)
         if self.needs(drawn) > self.width:  # narrow: the kind column goes first
-            drawn = table(title, headers, rows, drop=1)
+            drawn = self.table(title, headers, rows, drop=1)
         if not self._explained:
             drawn.caption = LEGEND
             drawn.caption_justify = "left"

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..tracer import SlotView, Step, Write
-from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, table
+from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 
 
 class TraceText(Page):
@@ -125,7 +125,7 @@ class TraceText(Page):
                     Text("\n".join(s.also) or "—", style=style),
                 ]
             )
-        return table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
+        return self.table(None, ["slot", "unit", "id", "value", "grad", "same object as"], rows)
 
 
 def _sum(pulls: tuple[float, ...], p: int) -> str:
