@@ -102,10 +102,22 @@ class Gate:
 
     def locals_now(self) -> tuple[float, ...]:
         """The local derivatives at the Units held now; NaN where undefined."""
+        values = [u.value for _, u in self.inputs()]
         try:
-            return self._local(*(u.value for _, u in self.inputs()), self.utop.value)
+            return self._local(*values, self.utop.value)
         except (ArithmeticError, ValueError):
-            return (NAN,) * self.arity
+            return self._one_by_one(*values, self.utop.value)
+
+    def _one_by_one(self, *values: float) -> tuple[float, ...]:
+        """Each local derivative on its own (NaN where it cannot be computed): where
+        one of them raised, the others may still be finite."""
+        found = []
+        for each in self.op.local_each:
+            try:
+                found.append(each(*values))
+            except (ArithmeticError, ValueError):
+                found.append(NAN)
+        return tuple(found)
 
     def pull(self, slot: str, unit: Unit, local: float, upstream: float, add: bool = True) -> bool:
         """One write of backward(), as the hot path does it: ``unit.grad += local ×
@@ -171,7 +183,7 @@ class Gate1(Gate):
         try:
             (d0,) = self._local(u0.value, top.value)
         except (ArithmeticError, ValueError):
-            d0 = NAN
+            d0 = NAN  # one slot: nothing else to compute
         x = u0.grad + d0 * g
         if not -INF < x < INF:
             raise self._backward_error(self.slots[0], d0, g)
@@ -208,7 +220,7 @@ class Gate2(Gate):
         try:
             d0, d1 = self._local(u0.value, u1.value, top.value)
         except (ArithmeticError, ValueError):
-            d0 = d1 = NAN
+            d0, d1 = self._one_by_one(u0.value, u1.value, top.value)
         # One write after the other: u0 and u1 may be the same Unit (mul(a, a)).
         x = u0.grad + d0 * g
         if not -INF < x < INF:

@@ -15,7 +15,8 @@ local derivative per input, the factor that multiplies ``utop.grad`` in
 ``u.grad += local * utop.grad``. Either may raise ``ArithmeticError`` or
 ``ValueError`` for values outside the op's domain; the engine turns that into
 an error that names the gate. A local derivative that is undefined at a point
-is NaN.
+is NaN; ``local_each`` computes them one by one, so that one that cannot be
+computed does not stand in the way of another that can.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Op(NamedTuple):
     guide_class: str  # the class name the guide would give it
     forward: Callable[..., float]  # compiled from code
     local: Callable[..., tuple[float, ...]]  # compiled from local_code
+    local_each: tuple[Callable[..., float], ...]  # the same, one function a slot
     # Where the op has a kink (no derivative): a signed distance to it, 0 at the
     # kink (relu and abs at 0, max and min at a tie), and where that is in words.
     # `bpcli check` uses them.
@@ -99,6 +101,7 @@ def _op(
     arity = len(local_code)
     params = ARGS[:arity]
     local = _compile(f"({', '.join(local_code)},)", (*params, "out"))
+    each = tuple(_compile(code, (*params, "out")) for code in local_code)
     return Op(
         name,
         arity,
@@ -110,6 +113,7 @@ def _op(
         guide_class,
         _compile(code, params),
         local,
+        each,
         _compile(kink, params) if kink else None,
         kink_at,
         SIGMOID_SOURCE if "sigmoid(" in code else "",

@@ -29,6 +29,7 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
     title = Text(f"{file}: d{output}/dx, backprop against (f(x+h) − f(x−h)) / 2h, h = {h:g}")
     headers = ["input", "x", "analytic", "numeric", "rel. error", "verdict", "decided by"]
     notes = [Text(f"{r.name}: {r.kink}", style="magenta") for r in rows if r.kink]
+    notes += [Text(f"{r.name}: {r.note}", style="red") for r in rows if r.note]
     counts = {v: sum(r.verdict == v for r in rows) for v in styles}
     summary = Text(", ".join(f"{n} {v}" for v, n in counts.items() if n), style="bold")
     return page.text(page.table(title, headers, cells), *notes, summary)
