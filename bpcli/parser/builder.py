@@ -101,8 +101,8 @@ class Builder:
         pending gates when they are built, after the file; -1 while it is read."""
         if k < 0 and not self.streaming:
             return self.wait(RawGate(name, text, line, col, value))
-        index, gate_names, broken = self.index, self.gate_names, self.broken
-        if name in gate_names or name in index:
+        index, gate_names, broken, names = self.index, self.gate_names, self.broken, self.names
+        if name in index or name in gate_names:
             if k < 0:
                 return self.wait(RawGate(name, text, line, col, value))
             return self.name_taken(name, Pos(line, col))
@@ -113,41 +113,74 @@ class Builder:
                 return self.wait(RawGate(name, text, line, col, value))
             self.report(self.where(value, text, err.offset), err.message, err.hint)
             return self.not_built(name, line, col)
-        found: list[int] = []  # the unit of each argument
+        # The units of the first and the last argument (one and the same for one),
+        # when they are defined names; else `arguments` finds them.
+        i0, i1 = index.get(args[0]), index.get(args[-1])
         literals: list[tuple[int, float]] = []  # (slot, value): made into constants
-        wrong = hushed = False  # hushed: an argument's definition was reported
-        for slot, arg in enumerate(args):
-            i = index.get(arg)
-            if i is not None:
-                found.append(i)
-                if broken and arg in broken:
-                    hushed = True
-                continue
-            if arg[0] in NUMBER_START:
-                x = parse_number(arg)
-                if type(x) is float:
-                    found.append(len(self.names) + len(literals))
-                    literals.append((slot, x))
-                    continue
+        if i0 is None or i1 is None:
+            found = self.arguments(name, text, line, col, value, k, args, literals)
+            if not found:
+                return False
+            i0, i1 = found[0], found[-1]
+        i_out = len(names) + len(literals)
+        # The output's checks, the last of which defines it (one lookup of a big table).
+        if (
+            out == name
+            or out in gate_names
+            or (broken and out in broken)
+            or index.setdefault(out, i_out) != i_out
+        ):
             if k < 0:
                 return self.wait(RawGate(name, text, line, col, value))
-            self.bad_argument(k, RawGate(name, text, line, col, value), slot, arg)
-            wrong = True
-        if wrong:
-            return self.not_built(name, line, col)
-        taken = out == name or out in gate_names or out in index
-        if taken or (broken and out in broken):
-            if k < 0:
-                return self.wait(RawGate(name, text, line, col, value))
-            if taken and not hushed:  # else something it names was reported already
+            if (out == name or out in gate_names or out in index) and not any(
+                arg in broken and arg in index for arg in args
+            ):  # else something it names was reported already
                 self.output_taken(RawGate(name, text, line, col, value), out)
             return self.not_built(name, line, col)
+        if literals:
+            for slot, x in literals:
+                self.add_unit(f"{name}.{IN_SLOTS[slot]}", CONST, x)
+        names.append(out)  # add_unit, but for the index: this runs once a gate
+        self.kinds.append(GATE)
+        self.values.append(0.0)
         gate_names.add(name)
-        for slot, x in literals:
-            self.add_unit(f"{name}.{IN_SLOTS[slot]}", CONST, x)
-        i_out = self.add_unit(out, GATE, 0.0)
-        self.gates.append(GATE_CLASSES[op.name](name, tuple(found), i_out, line, col))
+        self.gates.append(GATE_CLASSES[op.name](name, (i0, i1), i_out, line, col))
         return True
+
+    def arguments(
+        self,
+        name: str,
+        text: str,
+        line: int,
+        col: int,
+        value: Any,
+        k: int,
+        args: tuple[str, ...],
+        literals: list[tuple[int, float]],
+    ) -> tuple[int, ...]:
+        """The units of gate ``name``'s arguments, where some are not defined names:
+        a literal becomes a constant (listed in ``literals``, its unit numbered after
+        those there are). Empty when one is wrong: the gate waits, or it is reported."""
+        units: list[int] = []
+        wrong = False
+        for slot, arg in enumerate(args):
+            i = self.index.get(arg)
+            if i is None and arg[0] in NUMBER_START:
+                x = parse_number(arg)
+                if type(x) is float:
+                    i = len(self.names) + len(literals)
+                    literals.append((slot, x))
+            if i is None:
+                if k < 0:
+                    self.wait(RawGate(name, text, line, col, value))
+                    return ()
+                self.bad_argument(k, RawGate(name, text, line, col, value), slot, arg)
+                wrong = True
+            units.append(i or 0)
+        if wrong:
+            self.not_built(name, line, col)
+            return ()
+        return tuple(units)
 
     def wait(self, raw: RawGate) -> bool:
         """Keep a gate (and, from now on, every later one) for the end of the file."""

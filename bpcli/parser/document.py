@@ -227,26 +227,22 @@ class Document:
     def read_units(self, pos: Pos, ev: yaml.Event) -> None:
         if not self.mapping("units", pos, ev, "`a: 1.0`, one unit per line"):
             return
-        next_event, keep = self.events.next, self.units.append
-        while True:
-            ev = next_event()
-            if type(ev) is not Scalar:
-                if isinstance(ev, MappingEnd):
-                    return
-                self.key_name(ev, "a key under 'units'")
+        keep, number = self.units.append, self.number
+        for key, value in self.events.entries():
+            if value is None:  # a key that is a list or a mapping
+                self.key_name(key, "a key under 'units'")
                 continue
-            value = next_event()
-            name = ev.value
+            name = key.value
             if not is_name(name):
                 self.broken.add(name)
-                self.invalid_name(ev)
+                self.invalid_name(key)
                 self.events.skip(value)
                 continue
-            x = self.number(value, "unit", name)
+            x = number(value, "unit", name)
             if x is None:
                 self.broken.add(name)
                 continue
-            mark: Any = ev.start_mark
+            mark: Any = key.start_mark
             keep((name, mark.line + 1, mark.column + 1, x))
 
     def read_gates(self, pos: Pos, ev: yaml.Event) -> None:
@@ -255,21 +251,16 @@ class Document:
         b = self.builder
         if "units" in self.seen_keys:  # the usual order: each gate is built as it is read
             b.add_inputs(self.units, stream=True)
-        next_event, gate = self.events.next, b.gate
-        while True:
-            ev = next_event()
-            if type(ev) is not Scalar:
-                if isinstance(ev, MappingEnd):
-                    return
-                self.gate_entries += 1
-                self.key_name(ev, "a key under 'gates'")
-                continue
+        gate = b.gate
+        for key, value in self.events.entries():
             self.gate_entries += 1
-            value = next_event()
-            name = ev.value
+            if value is None:  # a key that is a list or a mapping
+                self.key_name(key, "a key under 'gates'")
+                continue
+            name = key.value
             if not is_name(name):
                 self.broken.add(name)
-                self.invalid_name(ev)
+                self.invalid_name(key)
                 self.events.skip(value)
             elif type(value) is not Scalar or not (value.value or value.style):
                 self.broken.add(name)
@@ -280,7 +271,7 @@ class Document:
                 )
                 self.events.skip(value)
             else:
-                mark: Any = ev.start_mark
+                mark: Any = key.start_mark
                 gate(name, value.value, mark.line + 1, mark.column + 1, value)
 
     def read_expr(self, pos: Pos, ev: yaml.Event) -> None:

@@ -9,6 +9,7 @@ not a crash. YAML's own errors become problems with a line and a column.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -62,6 +63,28 @@ class Events:
         if type(ev) is Scalar and ev.anchor is None and ev.tag is None:
             return ev  # the common case, checked first: most events are such scalars
         return self.checked(ev)
+
+    def entries(self) -> Iterator[tuple[Any, yaml.Event | None]]:
+        """The entries of the mapping just begun, up to its end, each read as
+        ``next`` reads events: (key, value) for a scalar key; (key, None) for
+        any other key (a list or mapping), whose value the caller reads itself."""
+        get, checked = self._get, self.checked
+        try:
+            while True:
+                key = get()
+                if type(key) is not Scalar or key.anchor is not None or key.tag is not None:
+                    key = checked(key)
+                    if type(key) is not Scalar:
+                        if isinstance(key, MappingEnd):
+                            return
+                        yield key, None
+                        continue
+                value = get()
+                if type(value) is not Scalar or value.anchor is not None or value.tag is not None:
+                    value = checked(value)
+                yield key, value
+        except yaml.YAMLError as exc:
+            raise self._error_of(exc) from None
 
     def checked(self, ev: yaml.Event) -> yaml.Event:
         """Any event but a plain scalar: nesting depth, and no alias, anchor or tag."""

@@ -13,13 +13,15 @@ from typing import NamedTuple
 
 from ..errors import did_you_mean
 from ..gates import IN_SLOTS, OPS, Op
-from .values import NAME_RULE, is_name, name_hint, quoted
+from .values import NAME, NAME_RULE, is_name, name_hint, quoted
 
-# A gate as it is usually written: the one regex match of the common case. It
-# takes the text apart only; anything it does not take goes the way that says
-# what is wrong (or, for a rarer form such as `mul (a, x) -> ax`, that it is right).
-_TOKEN = r"[^\s,()]+"
-_USUAL = re.compile(rf"\s*([^\s(]+)\s*\(\s*({_TOKEN})\s*(?:,\s*({_TOKEN})\s*)?\)\s*->\s*(\S+)\s*\Z")
+# A gate as it is usually written, the one regex match of the common case: a
+# known op, one or two arguments (any token: what they name is the builder's to
+# check) and a valid output name. Anything else goes the way that says what is
+# wrong (or, for a rarer form such as `mul (a, x) -> ax`, that it is right).
+_OP = "|".join(sorted(OPS, key=len, reverse=True))
+_ARG = r"\s*([^\s,()]+)\s*"
+_USUAL = re.compile(rf"\s*({_OP})\({_ARG}(?:,{_ARG})?\)\s*->\s*({NAME})\s*\Z")
 _ARROW_OUT = re.compile(r"\s*->\s*(\S+)\s*\Z")
 _ARROW_ANY = re.compile(r"\s*->\s*(.*?)\s*\Z", re.S)
 EXAMPLE = "write it as `OP(ARG, ARG) -> OUT`, e.g. `mul(a, x) -> ax`"
@@ -34,27 +36,21 @@ class GateTextError(Exception):
         self.offset, self.message, self.hint = offset, message, hint
 
 
-class GateText(NamedTuple):
-    op: Op
-    args: tuple[str, ...]
-    out: str
-
-
 class Offsets(NamedTuple):
     args: tuple[int, ...]
     out: int
 
 
-def split(name: str, text: str) -> GateText:
+def split(name: str, text: str) -> tuple[Op, tuple[str, ...], str]:
     """The op, the arguments and the output of gate ``name``'s text."""
     m = _USUAL.match(text)
     if m is not None:
         op_name, a0, a1, out = m.groups()
-        op = OPS.get(op_name)
-        if op is not None and op.arity == (1 if a1 is None else 2) and is_name(out):
-            return GateText(op, (a0,) if a1 is None else (a0, a1), out)
+        op = OPS[op_name]
+        if (a1 is None) == (op.arity == 1):
+            return op, (a0,) if a1 is None else (a0, a1), out
     op, args, out, _ = _parts(name, text)
-    return GateText(op, tuple(a for a, _ in args), out)
+    return op, tuple(a for a, _ in args), out
 
 
 def offsets(name: str, text: str) -> Offsets:

@@ -17,7 +17,8 @@ _BOOLEANS = {"true", "false", "yes", "no", "on", "off", "y", "n"}
 _NONFINITE = re.compile(r"[-+]?\.?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _NULLS = {"", "~", "null"}
 
-NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+NAME = "[A-Za-z_][A-Za-z0-9_]*"  # the name rule, as a pattern (gate_text's regex reads it too)
+NAME_RE = re.compile(rf"{NAME}\Z")
 NAME_RULE = "a name is letters, digits and '_', and does not start with a digit"
 is_name = NAME_RE.match
 """The name rule: a match (true) when the whole text is a name, else None."""
