@@ -23,21 +23,12 @@ from ..errors import CircuitError
 from . import events, text
 from .assemble import build
 from .builder import Builder
-from .document import DEFAULT_STEP_SIZE, TOP_KEYS, Document
+from .document import DEFAULT_STEP_SIZE, Document
 from .problems import MAX_ERRORS, Problems
 from .text import BOM, Source, decode
-from .values import NAME_RULE, is_name, parse_number
+from .values import is_name, parse_number
 
-__all__ = [
-    "DEFAULT_STEP_SIZE",
-    "MAX_ERRORS",
-    "NAME_RULE",
-    "TOP_KEYS",
-    "decode",
-    "is_name",
-    "parse",
-    "parse_number",
-]
+__all__ = ["DEFAULT_STEP_SIZE", "MAX_ERRORS", "decode", "is_name", "parse", "parse_number"]
 
 
 def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:

@@ -13,7 +13,7 @@ reporting each fault.
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from ..engine import CONST, GATE, GATE_CLASSES, INPUT, Gate
 from ..errors import did_you_mean
@@ -23,9 +23,6 @@ from .gate_text import GateTextError
 from .problems import Problems
 from .text import Pos, Source, Span
 from .values import NAME_RULE, NUMBER_START, is_name, name_hint, parse_number, quoted
-
-if TYPE_CHECKING:
-    pass
 
 _UNIQUE = "names are unique across units and gates"
 
