@@ -63,9 +63,13 @@ class Side:
         with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
             t0 = time.perf_counter()
             p = subprocess.Popen(
-                cmd, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=self.env,
+                cmd,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                env=self.env,
                 cwd=self.source,
-            )  # fmt: skip
+            )
             _, status, usage = os.wait4(p.pid, 0)
             wall = time.perf_counter() - t0
             p.returncode = code = os.waitstatus_to_exitcode(status)

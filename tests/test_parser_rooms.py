@@ -16,8 +16,11 @@ from bpcli.parser.gate_text import GateTextError
 
 from conftest import NEURON
 
-PIECES = [*OPS, "mull", "", " ", "  ", "\t", "(", ")", ",", ", ", "->", " -> ", "→", "a", "x",
-          "ax", "a-b", "1", "-2.5", ".5", "1e400", "é", "\n"]  # fmt: skip
+WORDS = [*OPS, "mull", "a", "x", "ax", "a-b", "é"]
+MARKS = ["(", ")", ",", ", ", "->", " -> ", "→"]
+SPACES = ["", " ", "  ", "\t", "\n"]
+NUMBERS = ["1", "-2.5", ".5", "1e400"]
+PIECES = WORDS + MARKS + SPACES + NUMBERS
 gate_like = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
 
 
@@ -55,9 +58,14 @@ def test_split_and_offsets_agree_on_every_text(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["mul(a, x) -> ax", "mul(a,x)->ax", "  mul( a , x )  ->  ax  ", "mul (a, x) -> ax",
-     "mul(a,\tx) ->\nax"],
-)  # fmt: skip
+    [
+        "mul(a, x) -> ax",
+        "mul(a,x)->ax",
+        "  mul( a , x )  ->  ax  ",
+        "mul (a, x) -> ax",
+        "mul(a,\tx) ->\nax",
+    ],
+)
 def test_split_takes_every_spacing(text: str) -> None:
     assert gate_text.split("g", text) == (OPS["mul"], ("a", "x"), "ax")
 

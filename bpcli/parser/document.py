@@ -102,23 +102,23 @@ class Document:
                 "remove the second '---' and what follows it",
             )
 
-    def skip_entry(self, key: yaml.Event, value: yaml.Event | None = None) -> None:
-        """Skip a mapping entry that was reported: its key and its value."""
-        self.events.skip(key)
-        self.events.skip(self.events.next() if value is None else value)
-
     def key_name(self, ev: yaml.Event, what: str) -> str | None:
         """A mapping key that must be a name; None (reported, value skipped) otherwise."""
-        if not isinstance(ev, Scalar):
-            self.report(self.src.at(ev.start_mark), f"{what} must be a name, found {kind_of(ev)}")
-            self.skip_entry(ev)
-            return None
-        if not is_name(ev.value):
-            self.broken.add(ev.value)
-            self.invalid_name(ev)
-            self.events.skip(self.events.next())
-            return None
-        return ev.value
+        if isinstance(ev, Scalar) and is_name(ev.value):
+            return ev.value
+        self.bad_key(ev, None, what)
+        return None
+
+    def bad_key(self, key: yaml.Event, value: yaml.Event | None, what: str) -> None:
+        """Report a key that is not a name (``what``: whose key), and skip its entry;
+        ``value`` is its value if that was read already."""
+        if isinstance(key, Scalar):
+            self.broken.add(key.value)
+            self.invalid_name(key)
+        else:
+            self.report(self.src.at(key.start_mark), f"{what} must be a name, found {kind_of(key)}")
+            self.events.skip(key)
+        self.events.skip(self.events.next() if value is None else value)
 
     def invalid_name(self, ev: Any, what: str = "") -> None:
         self.report(
@@ -229,15 +229,10 @@ class Document:
             return
         keep, number = self.units.append, self.number
         for key, value in self.events.entries():
-            if value is None:  # a key that is a list or a mapping
-                self.key_name(key, "a key under 'units'")
+            if value is None or not is_name(key.value):  # a list, a mapping or no name
+                self.bad_key(key, value, "a key under 'units'")
                 continue
             name = key.value
-            if not is_name(name):
-                self.broken.add(name)
-                self.invalid_name(key)
-                self.events.skip(value)
-                continue
             x = number(value, "unit", name)
             if x is None:
                 self.broken.add(name)
@@ -254,25 +249,21 @@ class Document:
         gate = b.gate
         for key, value in self.events.entries():
             self.gate_entries += 1
-            if value is None:  # a key that is a list or a mapping
-                self.key_name(key, "a key under 'gates'")
+            if value is None or not is_name(key.value):  # a list, a mapping or no name
+                self.bad_key(key, value, "a key under 'gates'")
                 continue
             name = key.value
-            if not is_name(name):
-                self.broken.add(name)
-                self.invalid_name(key)
-                self.events.skip(value)
-            elif type(value) is not Scalar or not (value.value or value.style):
-                self.broken.add(name)
-                self.report(
-                    self.src.at(value.start_mark),
-                    f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {kind_of(value)}",
-                    GATE_EXAMPLE,
-                )
-                self.events.skip(value)
-            else:
+            if type(value) is Scalar and (value.value or value.style):
                 mark: Any = key.start_mark
                 gate(name, value.value, mark.line + 1, mark.column + 1, value)
+                continue
+            self.broken.add(name)
+            self.report(
+                self.src.at(value.start_mark),
+                f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {kind_of(value)}",
+                GATE_EXAMPLE,
+            )
+            self.events.skip(value)
 
     def read_expr(self, pos: Pos, ev: yaml.Event) -> None:
         if not isinstance(ev, Scalar) or is_empty(ev):
