@@ -28,14 +28,13 @@ _UNIQUE = "names are unique across units and gates"
 
 
 class RawGate(NamedTuple):
-    """A gate as read: its name, its text, where its key is, and its value
-    (the YAML scalar event, or the ``Span`` of a formula)."""
+    """A gate as read: its name, its text, where its key is and where its value is."""
 
     name: str
     text: str
     line: int
     col: int
-    value: Any
+    value: Span
 
 
 class Def(NamedTuple):
@@ -97,17 +96,17 @@ class Builder:
         """Build gate ``name``: True if it was built. ``k`` is its place among the
         pending gates when they are built, after the file; -1 while it is read."""
         if k < 0 and not self.streaming:
-            return self.wait(RawGate(name, text, line, col, value))
+            return self.wait(name, text, line, col, value)
         index, gate_names, broken, names = self.index, self.gate_names, self.broken, self.names
         if name in index or name in gate_names:
             if k < 0:
-                return self.wait(RawGate(name, text, line, col, value))
+                return self.wait(name, text, line, col, value)
             return self.name_taken(name, Pos(line, col))
         try:
             op, args, out = gate_text.split(name, text)
         except GateTextError as err:
             if k < 0:
-                return self.wait(RawGate(name, text, line, col, value))
+                return self.wait(name, text, line, col, value)
             self.report(self.where(value, text, err.offset), err.message, err.hint)
             return self.not_built(name, line, col)
         # The units of the first and the last argument (one and the same for one),
@@ -128,7 +127,7 @@ class Builder:
             or index.setdefault(out, i_out) != i_out
         ):
             if k < 0:
-                return self.wait(RawGate(name, text, line, col, value))
+                return self.wait(name, text, line, col, value)
             if (out == name or out in gate_names or out in index) and not any(
                 arg in broken and arg in index for arg in args
             ):  # else something it names was reported already
@@ -169,7 +168,7 @@ class Builder:
                     literals.append((slot, x))
             if i is None:
                 if k < 0:
-                    self.wait(RawGate(name, text, line, col, value))
+                    self.wait(name, text, line, col, value)
                     return ()
                 self.bad_argument(k, RawGate(name, text, line, col, value), slot, arg)
                 wrong = True
@@ -179,10 +178,11 @@ class Builder:
             return ()
         return tuple(units)
 
-    def wait(self, raw: RawGate) -> bool:
+    def wait(self, name: str, text: str, line: int, col: int, value: Any) -> bool:
         """Keep a gate (and, from now on, every later one) for the end of the file."""
         self.streaming = False
-        self.pending.append(raw)
+        span = value if isinstance(value, Span) else Span.of(value)  # not the whole event
+        self.pending.append(RawGate(name, text, line, col, span))
         return False
 
     def not_built(self, name: str, line: int, col: int) -> bool:
