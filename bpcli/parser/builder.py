@@ -94,7 +94,8 @@ class Builder:
 
     def gate(self, name: str, text: str, line: int, col: int, value: Any, k: int = -1) -> bool:
         """Build gate ``name``: True if it was built. ``k`` is its place among the
-        pending gates when they are built, after the file; -1 while it is read."""
+        pending gates when they are built, after the file, and ``value`` the ``Span``
+        of its text; -1 while the file is read, and ``value`` the text's YAML event."""
         if k < 0 and not self.streaming:
             return self.wait(name, text, line, col, value)
         index, gate_names, broken, names = self.index, self.gate_names, self.broken, self.names
@@ -193,9 +194,8 @@ class Builder:
 
     # -- what a name is, for the messages -----------------------------------------------
 
-    def where(self, value: Any, text: str, offset: int) -> Pos:
-        """Where character ``offset`` of a gate's text is in the file."""
-        span = value if isinstance(value, Span) else Span.of(value)
+    def where(self, span: Span, text: str, offset: int) -> Pos:
+        """Where character ``offset`` of a gate's text (its value at ``span``) is."""
         return self.src.in_value(span, text, offset)
 
     def definition(self, name: str) -> Def | None:
