@@ -14,7 +14,7 @@ import yaml
 
 from .engine import CONST, Circuit
 from .errors import CircuitError, Failure
-from .parser import _Parser, decode
+from .parser import decode, events
 
 
 def value_spans(text: str) -> dict[str, tuple[int, int]]:
@@ -24,13 +24,13 @@ def value_spans(text: str) -> dict[str, tuple[int, int]]:
     tracks where it is: depth 1 is the top-level mapping, depth 2 inside `units:`.
     """
     spans: dict[str, tuple[int, int]] = {}
-    events = _Parser(text)
+    stream = events.Parser(text)
     depth = 0
     top_key: str | None = None
     in_units = False
     unit: str | None = None
     while True:
-        ev = events.get_event()
+        ev = stream.get_event()
         if isinstance(ev, yaml.StreamEndEvent):
             return spans
         if isinstance(ev, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):

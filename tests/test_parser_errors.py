@@ -16,7 +16,8 @@ from click.testing import CliRunner
 from bpcli import parser
 from bpcli.cli import cli
 from bpcli.errors import CircuitError, Problem, format_error
-from bpcli.parser import parse
+from bpcli.parser import events, parse
+from bpcli.parser import text as parser_text
 
 HEAD = "units:\n  a: 1.0\n  x: -1.0\ngates:\n"  # gates start on line 5
 NEURON_LIKE = HEAD + "  g: mul(a, x) -> b\n"  # a valid circuit: line 5 holds gate g
@@ -307,17 +308,17 @@ def which_parser(request: pytest.FixtureRequest) -> Iterator[str]:
             pytest.fail("PyYAML was built without libyaml: bpcli would be slow")
         yield request.param
         return
-    saved = parser._Parser
-    parser._Parser = yaml.BaseLoader
+    saved = events.Parser
+    events.Parser = yaml.BaseLoader
     try:
         yield request.param
     finally:
-        parser._Parser = saved
+        events.Parser = saved
 
 
 def test_the_c_parser_is_used_when_present() -> None:
     assert yaml.__with_libyaml__
-    assert parser._Parser is yaml.CBaseLoader
+    assert events.Parser is yaml.CBaseLoader
 
 
 @pytest.mark.parametrize(("name", "text", "where", "message", "hint"), CASES, ids=ids(CASES))
@@ -399,7 +400,7 @@ def test_yaml_reader_errors_are_located_too(
 ) -> None:
     # Should a character get past bpcli's own check, YAML's reader refuses it,
     # and the position is still a line and column (libyaml counts bytes).
-    monkeypatch.setattr(parser, "_check_characters", lambda text: None)
+    monkeypatch.setattr(parser_text, "check_characters", lambda text: None)
     with pytest.raises(CircuitError) as info:
         parse("units:\n  \u00e9\u00e9: 1\x01\n")
     (p,) = info.value.problems

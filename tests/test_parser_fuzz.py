@@ -14,10 +14,9 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpcli import parser
 from bpcli.cli import cli
 from bpcli.errors import CircuitError
-from bpcli.parser import parse
+from bpcli.parser import events, parse
 
 from conftest import CIRCUITS, NEURON
 
@@ -60,12 +59,12 @@ def mutated(draw: st.DrawFn) -> str:
 
 @contextmanager
 def yaml_parser(which: str) -> Iterator[None]:
-    saved = parser._Parser
-    parser._Parser = yaml.CBaseLoader if which == "libyaml" else yaml.BaseLoader
+    saved = events.Parser
+    events.Parser = yaml.CBaseLoader if which == "libyaml" else yaml.BaseLoader
     try:
         yield
     finally:
-        parser._Parser = saved
+        events.Parser = saved
 
 
 def check(source: str | bytes) -> None:

@@ -1,0 +1,62 @@
+"""Circuit files (SPEC §2) into a ``Circuit``, keeping every source location.
+
+One walk over the file's YAML events, in rooms of one job each:
+
+- ``text``: bytes into text, the characters YAML refuses, places into lines
+  and columns;
+- ``events``: the YAML event stream, checked (nesting depth; no alias, anchor
+  or tag), YAML's own errors located;
+- ``document``: the top-level keys and what each holds;
+- ``gate_text``: a gate's ``OP(ARG, ARG) -> OUT`` taken apart;
+- ``values``: the number rule and the name rule;
+- ``builder``: names into definitions into gates, and what is wrong with them;
+- ``assemble``: what only the whole file can say, and the ``Circuit``;
+- ``problems``: the problems found, in order.
+
+Every error is a ``Problem`` with a 1-based line and column.
+"""
+
+from __future__ import annotations
+
+from ..engine import Circuit
+from ..errors import CircuitError
+from . import events, text
+from .assemble import build
+from .builder import Builder
+from .document import DEFAULT_STEP_SIZE, Document
+from .problems import MAX_ERRORS, Problems
+from .text import BOM, Source, decode
+from .values import is_name, parse_number
+
+__all__ = ["DEFAULT_STEP_SIZE", "MAX_ERRORS", "decode", "is_name", "parse", "parse_number"]
+
+
+def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
+    """Parse a circuit file's bytes (or text) into a ready-to-run Circuit.
+
+    Raises CircuitError with the first problem, or with every problem found when
+    ``all_errors`` is true.
+    """
+    if isinstance(source, bytes):
+        content = text.decode(source)
+        data: bytes | None = source[len(BOM) :] if source.startswith(BOM) else source
+    else:
+        content, data = source, None
+    if content.startswith("\ufeff"):
+        content = content[1:]
+        data = None  # a second BOM, which libyaml would take for the encoding's
+    if isinstance(source, str) or not events.LIBYAML:
+        # libyaml refuses the same characters itself (see events.Events._reader_error),
+        # and text decoded from bytes holds no lone surrogates.
+        text.check_characters(content)
+    src = Source(content)
+    problems = Problems(all_errors)
+    builder = Builder(src, problems)
+    doc = Document(src, problems, events.Events(src, problems, data), builder)
+    try:
+        doc.read()
+        return build(doc, builder)
+    except CircuitError as err:
+        if all_errors:  # list them in file order
+            err.problems.sort(key=lambda p: (p.line, p.col))
+        raise

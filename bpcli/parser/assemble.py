@@ -1,0 +1,150 @@
+"""The end of the file: what only the whole file can say, and the ``Circuit``.
+
+After the document is read: the required keys, the formulas of ``expr:``, the
+gates that waited (see builder.py), ``output`` and ``frozen``. Then the
+``Circuit``, if nothing was wrong.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import INPUT, Circuit
+from ..errors import CircuitError, did_you_mean
+from . import gate_text
+from .builder import Builder, RawGate
+from .document import Document
+from .text import Pos, Span
+from .values import quoted
+
+
+def build(doc: Document, b: Builder) -> Circuit:
+    report, seen = b.report, doc.seen_keys
+    if "units" not in seen:
+        b.broken_keys.add("units")  # no unit is known: do not guess at names
+        if "units" not in doc.misspelt:  # else reported as an unknown key
+            report(doc.top, "missing required key 'units'", "add `units:` with the inputs")
+    b.add_inputs(doc.units)
+    if "gates" not in seen and "expr" not in seen and "gates" not in doc.misspelt:
+        report(
+            doc.top, "missing required key 'gates'", "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"
+        )
+    if doc.expr is not None:
+        expr_gates(doc, b, *doc.expr)
+    for k, raw in enumerate(b.pending):
+        if not b.gate(*raw, k=k):  # only with all_errors: avoid a cascade
+            out = gate_text.output_of(raw.text)
+            if out is not None and b.definition(out) is None:
+                b.broken.add(out)
+    output = resolve_output(doc, b)
+    frozen = resolve_frozen(doc, b)
+    if b.problems.found:
+        raise CircuitError(b.problems.found)
+    return Circuit(
+        b.names,
+        b.kinds,
+        b.values,
+        b.gates,
+        output,
+        doc.step_size,
+        frozen,
+        doc.description,
+        b.locations,
+        b.index,
+    )
+
+
+def expr_gates(doc: Document, b: Builder, ev: Any, key: Pos) -> None:
+    """The formulas of `expr:`, compiled into gates as if written under `gates:`."""
+    from ..formulas import FormulaError, compile_formulas
+
+    if "gates" in doc.seen_keys:
+        b.report(
+            key, "give `gates:` or `expr:`, not both", "`bpcli expand` turns formulas into gates"
+        )
+        return
+    inputs = [n for n, k in zip(b.names, b.kinds) if k == INPUT]
+    try:
+        compiled = compile_formulas(ev.value, inputs)
+    except FormulaError as err:
+        b.report(formula_pos(doc, ev, err.line, err.col), err.message, err.hint)
+        return
+    start = ev.start_mark.index
+    for g in compiled:
+        pos = formula_pos(doc, ev, g.line, g.col)
+        span = Span(start, start, "=", pos.line, pos.col)  # any place in it: the formulas' start
+        b.pending.append(RawGate(g.name, g.text, pos.line, pos.col, span))
+
+
+def formula_pos(doc: Document, ev: Any, line: int, col: int) -> Pos:
+    """Where column ``col`` (0-based) of formula line ``line`` (1-based) is in the file."""
+    mark = ev.start_mark
+    if ev.style in ("|", ">"):  # a block: its lines follow the indicator's line
+        raw = doc.src.text[mark.index : ev.end_mark.index].split("\n")
+        if line < len(raw):
+            text = raw[line]
+            return Pos(mark.line + 1 + line, len(text) - len(text.lstrip()) + col + 1)
+        return Pos(mark.line + 1, mark.column + 1)
+    if line == 1:
+        return Pos(mark.line + 1, mark.column + 1 + col + (1 if ev.style else 0))
+    return Pos(mark.line + 1, mark.column + 1)
+
+
+def resolve_output(doc: Document, b: Builder) -> int:
+    if doc.output is None:
+        if b.gates:
+            return b.gates[-1].out
+        seen = doc.seen_keys
+        if not doc.gate_entries and "gates" in seen and "gates" not in b.broken_keys:
+            b.report(
+                seen["gates"],
+                "'gates' has no gates",
+                "add at least one `NAME: OP(ARG, ARG) -> OUT`",
+            )
+        return 0
+    name, pos = doc.output
+    d = b.definition(name)
+    if d is not None and d.kind != "gate":
+        return b.index[name]
+    if name in b.broken or (d is None and "units" in b.broken_keys):
+        return 0  # reported already
+    if b.is_gate_name(name):
+        out = b.output_of_gate(name)
+        b.report(
+            pos,
+            f"output '{name}' is a gate, not a unit",
+            f"name its output {quoted(out)}" if out else "name the gate's output",
+        )
+    else:
+        b.report(
+            pos,
+            f"output '{name}' is not a unit of this circuit",
+            did_you_mean(name, b.known()) or "name an input or a gate output",
+        )
+    return 0
+
+
+def resolve_frozen(doc: Document, b: Builder) -> set[int]:
+    frozen: set[int] = set()
+    inputs = [n for n, k in zip(b.names, b.kinds) if k == INPUT]
+    for name, pos in doc.frozen:
+        d = b.definition(name)
+        if d is None or d.kind == "gate":
+            if name in b.broken or "units" in b.broken_keys:
+                continue  # reported already
+            b.report(
+                pos,
+                f"frozen unit '{name}' is not an input unit",
+                did_you_mean(name, inputs) or "list input units only",
+            )
+        elif d.kind != "input":
+            b.report(
+                pos,
+                f"frozen unit '{name}' is a gate output; only inputs are updated",
+                "list input units only",
+            )
+        elif b.index[name] in frozen:
+            b.report(pos, f"'{name}' is listed twice in 'frozen'", "list each unit once")
+        else:
+            frozen.add(b.index[name])
+    return frozen

@@ -1,0 +1,176 @@
+"""The YAML of a circuit file as a stream of checked events.
+
+Events come from PyYAML's C parser (the pure-Python parser where libyaml is
+missing), never composed into a tree and never constructed into Python
+objects: bpcli types every scalar itself, and no tag, anchor or alias is ever
+honoured. Nesting is counted, not recursed into, so any depth gives an error,
+not a crash. YAML's own errors become problems with a line and a column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import yaml
+
+from ..errors import CircuitError
+from . import text as _text
+from .problems import Problems
+from .text import Pos, Source
+
+# PyYAML's libyaml binding when it is there (``CParser`` itself is not
+# exported by the ``yaml`` package; ``CBaseLoader`` is that parser plus the
+# unused base constructor), else the pure-Python parser. Tests swap it.
+Parser: Any = getattr(yaml, "CBaseLoader", None) or yaml.BaseLoader
+LIBYAML = not issubclass(Parser, yaml.reader.Reader)
+
+Scalar = yaml.ScalarEvent
+MappingStart, MappingEnd = yaml.MappingStartEvent, yaml.MappingEndEvent
+SequenceStart, SequenceEnd = yaml.SequenceStartEvent, yaml.SequenceEndEvent
+_OPEN = (MappingStart, SequenceStart)
+_CLOSE = (MappingEnd, SequenceEnd)
+_YAML_TAG = "tag:yaml.org,2002:"
+
+MAX_DEPTH = 100  # a circuit needs 2 levels; libyaml itself stops at 1000
+TOO_DEEP = "the YAML nests too deeply"
+TOO_DEEP_HINT = "a circuit file nests two levels: `units:`, `gates:` and their entries"
+ALIAS_HINT = "write each value out; bpcli refuses anchors and aliases"
+
+
+class Events:
+    """The checked events of one text; ``data`` (its UTF-8 bytes, when there are
+    such) is what libyaml reads, sparing it a copy of its own."""
+
+    def __init__(self, src: Source, problems: Problems, data: bytes | None = None) -> None:
+        self.src = src
+        self.problems = problems
+        self.data = data
+        self.depth = 0
+        self._get: Any = self._first
+
+    def _first(self) -> yaml.Event:
+        # The pure-Python parser reads (and may refuse) characters as it is made.
+        feed = self.data if self.data is not None and not _pure(Parser) else self.src.text
+        self._get = Parser(feed).get_event
+        return self._get()
+
+    def next(self) -> yaml.Event:
+        try:
+            ev = self._get()
+        except yaml.YAMLError as exc:
+            raise self._error_of(exc) from None
+        if type(ev) is Scalar and ev.anchor is None and ev.tag is None:
+            return ev  # the common case, checked first: most events are such scalars
+        return self.checked(ev)
+
+    def entries(self) -> Iterator[tuple[Any, yaml.Event | None]]:
+        """The entries of the mapping just begun, up to its end, each read as
+        ``next`` reads events: (key, value) for a scalar key; (key, None) for
+        any other key (a list or mapping), whose value the caller reads itself."""
+        get, checked = self._get, self.checked
+        try:
+            while True:
+                key = get()
+                if type(key) is not Scalar or key.anchor is not None or key.tag is not None:
+                    key = checked(key)
+                    if type(key) is not Scalar:
+                        if isinstance(key, MappingEnd):
+                            return
+                        yield key, None
+                        continue
+                value = get()
+                if type(value) is not Scalar or value.anchor is not None or value.tag is not None:
+                    value = checked(value)
+                yield key, value
+        except yaml.YAMLError as exc:
+            raise self._error_of(exc) from None
+
+    def checked(self, ev: yaml.Event) -> yaml.Event:
+        """Any event but a plain scalar: nesting depth, and no alias, anchor or tag."""
+        fatal, at = self.problems.fatal, self.src.at
+        if isinstance(ev, _OPEN):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise fatal(at(ev.start_mark), TOO_DEEP, TOO_DEEP_HINT)
+        elif isinstance(ev, _CLOSE):
+            self.depth -= 1
+        elif isinstance(ev, yaml.AliasEvent):
+            raise fatal(at(ev.start_mark), f"aliases (*{ev.anchor}) are not allowed", ALIAS_HINT)
+        anchor = getattr(ev, "anchor", None)
+        if anchor is not None:
+            raise fatal(at(ev.start_mark), f"anchors (&{anchor}) are not allowed", ALIAS_HINT)
+        tag = getattr(ev, "tag", None)
+        if tag is not None and not isinstance(ev, yaml.DocumentStartEvent):
+            if tag.startswith(_YAML_TAG):
+                tag = "!!" + tag[len(_YAML_TAG) :]
+            raise fatal(
+                at(ev.start_mark),
+                f"tags ({tag}) are not allowed",
+                "bpcli reads plain names and numbers; remove the tag",
+            )
+        return ev
+
+    def skip(self, ev: yaml.Event) -> None:
+        """Skip the value that starts with ``ev`` (iteratively, at any depth)."""
+        depth = 0
+        while True:
+            if isinstance(ev, _OPEN):
+                depth += 1
+            elif isinstance(ev, _CLOSE):
+                depth -= 1
+            if depth == 0:
+                return
+            ev = self.next()
+
+    # -- YAML's own errors ------------------------------------------------------------
+
+    def _error_of(self, exc: yaml.YAMLError) -> CircuitError:
+        if isinstance(exc, yaml.MarkedYAMLError):
+            return self._yaml_error(exc)
+        return self._reader_error(exc)  # the reader's "unacceptable character"
+
+    def _yaml_error(self, exc: yaml.MarkedYAMLError) -> CircuitError:
+        at, fatal = self.src.at, self.problems.fatal
+        mark = exc.problem_mark or exc.context_mark
+        pos = at(mark) if mark is not None else Pos(1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        if "maximum nesting depth" in problem:
+            return fatal(pos, TOO_DEEP, TOO_DEEP_HINT)
+        message = f"invalid YAML: {problem}"
+        if exc.context and exc.problem:
+            cm = exc.context_mark
+            where = ""
+            context = at(cm) if cm is not None else pos
+            if context != pos:
+                where = f" at line {context.line}, column {context.col}"
+            message += f" ({exc.context}{where})"
+        hint = None
+        index = getattr(mark, "index", None)
+        if isinstance(index, int) and self.src.text[index : index + 1] == "\t":
+            hint = "YAML does not allow tabs for indentation: indent with spaces"
+        elif "mapping values are not allowed" in problem:
+            hint = "a ': ' inside a value needs quotes, or a key is indented wrongly"
+        return fatal(pos, message, hint)
+
+    def _reader_error(self, exc: yaml.YAMLError) -> CircuitError:
+        text, fatal = self.src.text, self.problems.fatal
+        try:
+            _text.check_characters(text)  # the exact character and where it is
+        except CircuitError as err:
+            first = err.problems[0]
+            return fatal(Pos(first.line, first.col), first.message, first.hint)
+        position = getattr(exc, "position", None)
+        reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
+        if not isinstance(position, int):
+            return fatal(Pos(1, 1), f"invalid YAML: {reason}")
+        if not _pure(Parser):  # libyaml counts UTF-8 bytes
+            position = len(
+                text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore")
+            )
+        return fatal(self.src.pos(position), f"invalid character: {reason}")
+
+
+def _pure(parser: Any) -> bool:
+    """Is this PyYAML's pure-Python parser (which reads text, and counts characters)?"""
+    return issubclass(parser, yaml.reader.Reader)

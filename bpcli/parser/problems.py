@@ -1,0 +1,28 @@
+"""The problems found in one circuit file, listed as they are found.
+
+Without ``all_errors`` the first problem stops the parse; with it, problems are
+listed until ``MAX_ERRORS``, and a fatal one (after which nothing more can be
+read) ends the list.
+"""
+
+from __future__ import annotations
+
+from ..errors import CircuitError, Problem
+from .text import Pos
+
+MAX_ERRORS = 200  # with all_errors: stop listing after this many
+
+
+class Problems:
+    def __init__(self, all_errors: bool) -> None:
+        self.all_errors = all_errors
+        self.found: list[Problem] = []
+
+    def report(self, pos: Pos, message: str, hint: str | None = None) -> None:
+        self.found.append(Problem(pos.line, pos.col, message, hint))
+        if not self.all_errors or len(self.found) >= MAX_ERRORS:
+            raise CircuitError(self.found)
+
+    def fatal(self, pos: Pos, message: str, hint: str | None = None) -> CircuitError:
+        """The error that ends the parse: every problem so far, then this one."""
+        return CircuitError([*self.found, Problem(pos.line, pos.col, message, hint)])

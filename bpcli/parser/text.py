@@ -1,0 +1,153 @@
+"""Bytes into text, and places in the text into lines and columns.
+
+``decode`` reads UTF-8 (with or without a BOM); ``check_characters`` refuses
+what YAML refuses, at its place. ``Source`` turns character offsets, YAML marks
+and offsets inside a scalar's value into 1-based lines and columns: lines are
+YAML's lines (a line ends at LF, CRLF, CR, NEL, LS or PS), columns count
+characters.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any, NamedTuple
+
+from ..errors import CircuitError
+
+# What YAML accepts in a stream (YAML 1.1 §5.1, as libyaml checks it). Anything
+# else (NUL, other C0/C1 controls, DEL, lone surrogates, U+FFFE, U+FFFF) is
+# reported by bpcli itself, at its line and column.
+_BAD_CHAR = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+BOM = b"\xef\xbb\xbf"
+_BLOCK = ("|", ">")
+
+
+class Pos(NamedTuple):
+    line: int
+    col: int
+
+
+class Span(NamedTuple):
+    """Where a scalar's source is: its offsets (from its quote, if quoted), its
+    style, and the line and column it starts at."""
+
+    start: int
+    end: int
+    style: str | None
+    line: int
+    col: int
+
+    @classmethod
+    def of(cls, ev: Any) -> Span:
+        """The span of a YAML scalar event."""
+        start = ev.start_mark
+        return cls(
+            start.index, ev.end_mark.index, ev.style or None, start.line + 1, start.column + 1
+        )
+
+
+class Source:
+    """Turns character offsets into YAML's 1-based lines and columns."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._starts: list[int] | None = None
+
+    def pos(self, index: int) -> Pos:
+        if self._starts is None:
+            self._starts = [0] + [m.end() for m in LINE_BREAK.finditer(self.text)]
+        index = max(0, min(index, len(self.text)))
+        k = bisect.bisect_right(self._starts, index) - 1
+        return Pos(k + 1, index - self._starts[k] + 1)
+
+    def at(self, mark: Any) -> Pos:
+        """A YAML mark as a position; libyaml may place marks past the end of the file."""
+        if mark.index >= len(self.text):
+            return self.pos(len(self.text))
+        return Pos(mark.line + 1, mark.column + 1)
+
+    def in_value(self, span: Span, value: str, offset: int) -> Pos:
+        """Where character ``offset`` of a scalar's ``value`` is in the file.
+
+        Exact for text written as is; for text YAML changed (escapes, folded
+        lines) the nearest character that can be matched, else the value's start.
+        """
+        src = self.text[span.start : span.end]
+        base = span.start
+        if span.style in ("'", '"'):
+            src, base = src[1:-1], base + 1
+        elif span.style in _BLOCK:
+            cut = src.find("\n") + 1
+            src, base = src[cut:], base + cut
+        if src.startswith(value):
+            if span.style not in _BLOCK and not LINE_BREAK.search(src, 0, offset):
+                return Pos(span.line, span.col + (base - span.start) + offset)
+            return self.pos(base + offset)
+        # Align the value with its source, skipping only whitespace in the source.
+        j = 0
+        for k, ch in enumerate(value[: offset + 1]):
+            skipped = False
+            while j < len(src) and src[j] != ch and src[j] in " \t\r\n":
+                j += 1
+                skipped = True
+            if j < len(src) and src[j] == ch:
+                here = j
+                j += 1
+            elif skipped and ch in " \t\n":
+                here = j - 1  # a line break that YAML folded into this space
+            else:
+                return self.pos(span.start)
+            if k == offset:
+                return self.pos(base + here)
+        return self.pos(base + j)
+
+
+def text_position(text: str, index: int) -> tuple[int, int]:
+    p = Source(text).pos(index)
+    return p.line, p.col
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without a BOM) to text; bad bytes are reported at their line."""
+    body = data[len(BOM) :] if data.startswith(BOM) else data
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        good = body[: exc.start].decode("utf-8")  # everything before is valid
+        line, col = text_position(good, len(good))
+        bad = body[exc.start : exc.end].hex(" ")
+        hint = "save the file as UTF-8"
+        if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+            hint = "this looks like UTF-16: save the file as UTF-8"
+        raise CircuitError.at(
+            line, col, f"the file is not valid UTF-8 (bytes {bad})", hint
+        ) from None
+
+
+def check_characters(text: str) -> None:
+    """Refuse what YAML refuses (NUL, controls, lone surrogates), at its position."""
+    m = _BAD_CHAR.search(text)
+    if m is None:
+        return
+    ch = m.group()
+    line, col = text_position(text, m.start())
+    code = f"U+{ord(ch):04X}"
+    if "\ud800" <= ch <= "\udfff":
+        raise CircuitError.at(line, col, f"lone surrogate {code}: the text is not valid Unicode")
+    if ch == "\0":
+        raise CircuitError.at(
+            line,
+            col,
+            f"NUL character ({code}) in the file",
+            "is this a binary or a UTF-16 file? save it as UTF-8 text",
+        )
+    if ch in "\ufffe\uffff":
+        raise CircuitError.at(line, col, f"character {code} is not allowed (a noncharacter)")
+    raise CircuitError.at(
+        line,
+        col,
+        f"control character {code} is not allowed",
+        "remove it; only tab, line breaks and printable text are allowed",
+    )
