@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple, TypeVar
 
-from .errors import CircuitError
+from .errors import CircuitError, backward_error, forward_error
 from .gates import OPS, OUT_SLOT, Op, slots_of
 
 T = TypeVar("T")
@@ -47,16 +47,6 @@ class Const(Unit):
     """A Unit made from a numeric literal in a gate's arguments: never updated."""
 
     __slots__ = ()
-
-
-def _why(exc: Exception | None, op: Op) -> str:
-    if isinstance(exc, ZeroDivisionError):
-        return "divides by zero"
-    if isinstance(exc, OverflowError):
-        return "overflows"
-    if isinstance(exc, ValueError):
-        return f"is outside the domain of {op.name} ({op.domain or 'real result'})"
-    return "is not a finite real number"
 
 
 class Gate:
@@ -131,29 +121,13 @@ class Gate:
         unit.grad = x
         return True
 
-    def _error(self, message: str, hint: str | None = None) -> CircuitError:
-        return CircuitError.at(self.line, self.col, f"gate '{self.name}': {message}", hint)
-
     def _forward_error(self, values: tuple[float, ...], exc: Exception | None) -> CircuitError:
-        call = f"{self.op.name}({', '.join(repr(v) for v in values)})"
-        domain = isinstance(exc, (ValueError, ZeroDivisionError))
-        return self._error(
-            f"{call} {_why(exc, self.op)}", _domain_hint(self.op) if domain else None
-        )
+        return forward_error(self.name, self.line, self.col, self.op, values, exc)
 
     def _backward_error(self, slot: str, local: float, upstream: float) -> CircuitError:
+        values = tuple(u.value for _, u in self.inputs())
         k = self.slots.index(slot)
-        formula = self.op.local_formulas[k]
-        values = ", ".join(repr(u.value) for _, u in self.inputs())
-        return self._error(
-            f"backward: {slot}.grad += {formula} × {OUT_SLOT}.grad = {local!r} × {upstream!r} "
-            f"is not a finite real number ({self.op.name}({values}))",
-            _domain_hint(self.op) if local != local else "the numbers grow too large",
-        )
-
-
-def _domain_hint(op: Op) -> str | None:
-    return f"{op.name} needs: {op.domain}" if op.domain else None
+        return backward_error(self.name, self.line, self.col, self.op, k, local, upstream, values)
 
 
 class Gate1(Gate):

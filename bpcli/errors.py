@@ -10,7 +10,10 @@ than one only for ``validate --all-errors``). The CLI formats them with
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from .gates import Op
 
 
 class Problem(NamedTuple):
@@ -62,6 +65,54 @@ class UsageProblem(Exception):
     def __init__(self, message: str, option: str | None = None) -> None:
         super().__init__(message)
         self.message, self.option = message, option
+
+
+def forward_error(
+    gate: str, line: int, col: int, op: Op, values: tuple[float, ...], exc: Exception | None
+) -> CircuitError:
+    """A gate's forward() that gave no finite real number: why, with its values."""
+    call = f"{op.name}({', '.join(repr(v) for v in values)})"
+    if isinstance(exc, ZeroDivisionError):
+        why = "divides by zero"
+    elif isinstance(exc, OverflowError):
+        why = "overflows"
+    elif isinstance(exc, ValueError):
+        why = f"is outside the domain of {op.name} ({op.domain or 'real result'})"
+    else:
+        why = "is not a finite real number"
+    domain = isinstance(exc, (ValueError, ZeroDivisionError))
+    return CircuitError.at(
+        line, col, f"gate '{gate}': {call} {why}", _domain_hint(op) if domain else None
+    )
+
+
+def backward_error(
+    gate: str,
+    line: int,
+    col: int,
+    op: Op,
+    k: int,
+    local: float,
+    upstream: float,
+    values: tuple[float, ...],
+) -> CircuitError:
+    """A write of a gate's backward() that is no finite real number: the chain
+    rule with its numbers."""
+    from .gates import IN_SLOTS, OUT_SLOT
+
+    shown = ", ".join(repr(v) for v in values)
+    return CircuitError.at(
+        line,
+        col,
+        f"gate '{gate}': backward: {IN_SLOTS[k]}.grad += {op.local_formulas[k]} × "
+        f"{OUT_SLOT}.grad = {local!r} × {upstream!r} is not a finite real number "
+        f"({op.name}({shown}))",
+        _domain_hint(op) if local != local else "the numbers grow too large",
+    )
+
+
+def _domain_hint(op: Op) -> str | None:
+    return f"{op.name} needs: {op.domain}" if op.domain else None
 
 
 def format_error(err: CircuitError) -> str:

@@ -62,7 +62,8 @@ def read_input(path: str, limit: int = MAX_BYTES) -> bytes:
 
 
 def _bounded(f: object, name: str, limit: int) -> bytes:
-    chunks, size = [], 0
+    chunks: list[bytes] = []
+    size = 0
     read = f.read  # type: ignore[attr-defined]
     while True:
         chunk = read(min(_CHUNK, limit + 1 - size))

@@ -4,7 +4,6 @@ errors before anything runs."""
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
@@ -139,13 +138,21 @@ def _script_option(*names: str, **kwargs: Any) -> Callable[[F], F]:
     return click.option(*names, show_default=True, cls=KindOption, kind=SCRIPT, **kwargs)
 
 
+def _for_circuits(option: Callable[[F, str | None], F]) -> Callable[[F], F]:
+    """An option of trace that only a circuit file takes."""
+
+    def apply(f: F) -> F:
+        return option(f, CIRCUIT)
+
+    return apply
+
+
 def trace_options(trace_view: Mapping[str, Any]) -> Callable[[F], F]:
-    circuit = {"kind": CIRCUIT}
     return _stack(
         file_argument,
-        functools.partial(set_option, **circuit),
-        functools.partial(step_size_option, **circuit),
-        functools.partial(iteration_options, **circuit),
+        _for_circuits(set_option),
+        _for_circuits(step_size_option),
+        _for_circuits(iteration_options),
         click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back."),
         gate_option,
         unit_option,

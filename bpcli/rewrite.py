@@ -48,7 +48,9 @@ def value_spans(text: str) -> dict[str, tuple[int, int]]:
                 if unit is None:
                     unit = ev.value
                 else:
-                    spans[unit] = (ev.start_mark.index, ev.end_mark.index)
+                    start, end = ev.start_mark, ev.end_mark
+                    if start is not None and end is not None:  # a parser's events have both
+                        spans[unit] = (start.index, end.index)
                     unit = None
 
 
