@@ -236,10 +236,11 @@ def worker_yaml(path: str) -> dict[str, Any]:
     import yaml
 
     from bpcli import parser
+    from bpcli.parser import events as parser_events
 
     data = Path(path).read_bytes()
     text = data.decode("utf-8-sig")
-    event_parser: Any = getattr(parser, "_Parser", None) or yaml.CBaseLoader
+    event_parser: Any = parser_events.Parser
     loader: Any = getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader
     result: dict[str, Any] = {"event_parser": getattr(event_parser, "__name__", "?")}
 
