@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from .errors import did_you_mean
 from .gates import OPS, Op, by_operator
+from .parser.values import quoted
 
 # Python's operators as they are written; the registry says which op each one is.
 _SYMBOL = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**", ast.USub: "-"}
@@ -98,16 +99,39 @@ class _Compiler:
         self.defined.add(out)
         return _Operand(out, True)
 
-    def operand(self, node: ast.expr, out: str | None = None) -> _Operand:
-        """The unit or number a formula's node stands for; gates for its operations."""
+    def operand(self, root: ast.expr, out: str | None = None) -> _Operand:
+        """The unit or number a formula's node stands for; gates for its operations,
+        emitted left to right, innermost first. No recursion: a formula of any
+        length is walked with a stack of its own."""
+        stack: list[tuple[ast.expr, str | None, int]] = [(root, out, -1)]
+        done: list[_Operand] = []  # the operands found, children before their parent
+        while stack:
+            node, name, first = stack.pop()
+            if first >= 0:  # its children are done: the gate that combines them
+                args, done[first:] = done[first:], []
+                done.append(self.combine(node, args, name))
+                continue
+            leaf = self.leaf(node)
+            if leaf is not None:
+                done.append(leaf)
+                continue
+            children = self.children(node)
+            if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.UAdd):
+                stack.append((children[0], name, -1))  # +x is x, under the same name
+                continue
+            stack.append((node, name, len(done)))
+            stack.extend((child, None, -1) for child in reversed(children))
+        return done[0]
+
+    def leaf(self, node: ast.expr) -> _Operand | None:
+        """A number or a unit (None: an operation)."""
         if isinstance(node, ast.Constant):
-            value = node.value
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise _fail(node, f"{value!r} is not a number")
-            x = float(value)
-            if not math.isfinite(x):
-                raise _fail(node, f"{value!r} is not a finite number")
-            return _Operand(repr(x), False)
+            keyword = repr(node.value)
+            if isinstance(node.value, bool) or node.value is None:
+                if keyword in self.defined:  # a unit named True: it is a name here too
+                    return _Operand(keyword, True)
+                raise _fail(node, f"{keyword} is not a number")
+            return _Operand(repr(_number(node)), False)
         if isinstance(node, ast.Name):
             if node.id in self.defined:
                 return _Operand(node.id, True)
@@ -117,39 +141,29 @@ class _Compiler:
                     f"'{node.id}' is used before it is assigned",
                     "assign it on an earlier line",
                 )
-            known = sorted(self.defined)
             raise _fail(
                 node,
-                f"unknown unit '{node.id}'",
-                did_you_mean(node.id, known) or "define it under `units:`",
+                f"unknown unit {quoted(node.id)}",
+                did_you_mean(node.id, sorted(self.defined)) or "define it under `units:`",
             )
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            inner = node.operand
+            if isinstance(inner, ast.Constant) and not isinstance(inner.value, bool):
+                return _Operand(repr(-_number(inner)), False)
+        return None
+
+    def children(self, node: ast.expr) -> list[ast.expr]:
+        """The operands of an operation, once it is checked to be one a gate does."""
+        hint = "use + - * / ** and the gates of `bpcli gates`"
         if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):
-                return self.operand(node.operand, out)
-            if isinstance(node.op, ast.USub):
-                inner = node.operand
-                if isinstance(inner, ast.Constant) and not isinstance(inner.value, bool):
-                    number = self.operand(inner)
-                    return _Operand(repr(-float(number.text)), False)
-                neg = by_operator(_SYMBOL[ast.USub], 1)
-                if neg is not None:
-                    return self.emit(neg, [self.operand(inner)], node, out)
-            raise _fail(
-                node,
-                f"the operator {type(node.op).__name__} is not allowed",
-                "use + - * / ** and the gates of `bpcli gates`",
-            )
+            if isinstance(node.op, (ast.UAdd, ast.USub)):
+                return [node.operand]
+            raise _fail(node, f"the operator {type(node.op).__name__} is not allowed", hint)
         if isinstance(node, ast.BinOp):
             symbol = _SYMBOL.get(type(node.op))
-            op = by_operator(symbol, 2) if symbol else None
-            if op is None:
-                raise _fail(
-                    node,
-                    f"the operator {type(node.op).__name__} is not allowed",
-                    "use + - * / ** and the gates of `bpcli gates`",
-                )
-            args = [self.operand(node.left), self.operand(node.right)]
-            return self.emit(op, args, node, out)
+            if symbol is None or by_operator(symbol, 2) is None:
+                raise _fail(node, f"the operator {type(node.op).__name__} is not allowed", hint)
+            return [node.left, node.right]
         if isinstance(node, ast.Call):
             func = node.func
             if not isinstance(func, ast.Name):
@@ -159,7 +173,7 @@ class _Compiler:
             op = OPS.get(func.id)
             if op is None:
                 hint = did_you_mean(func.id, OPS) or f"the functions: {', '.join(OPS)}"
-                raise _fail(func, f"unknown function '{func.id}'", hint)
+                raise _fail(func, f"unknown function {quoted(func.id)}", hint)
             if node.keywords:
                 raise _fail(node.keywords[0], f"{func.id}() takes no keyword arguments")
             if any(isinstance(a, ast.Starred) for a in node.args):
@@ -167,22 +181,145 @@ class _Compiler:
             if len(node.args) != op.arity:
                 want = "1 argument" if op.arity == 1 else "2 arguments"
                 raise _fail(node, f"{func.id} takes {want}, got {len(node.args)}")
-            return self.emit(op, [self.operand(a) for a in node.args], node, out)
+            return list(node.args)
         what = type(node).__name__
         hint = "use names, numbers, + - * / **, parentheses and the gates as functions"
         raise _fail(node, f"{what} is not allowed in a formula", hint)
 
+    def combine(self, node: ast.expr, args: list[_Operand], out: str | None) -> _Operand:
+        """The gate of an operation whose operands are ``args``."""
+        if isinstance(node, ast.UnaryOp):
+            op = by_operator(_SYMBOL[ast.USub], 1)
+        elif isinstance(node, ast.BinOp):
+            op = by_operator(_SYMBOL[type(node.op)], 2)
+        else:
+            assert isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+            op = OPS[node.func.id]
+        assert op is not None  # children() checked it
+        return self.emit(op, args, node, out)
+
+
+def _number(node: ast.Constant) -> float:
+    """A literal of a formula as a float, or a located error."""
+    value = node.value
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(node, f"{value!r} is not a number")
+    try:
+        x = float(value)
+    except OverflowError:  # an integer literal of 1e309 or more
+        x = math.inf
+    if not math.isfinite(x):
+        shown = str(value) if len(str(value)) <= 30 else f"a number of {len(str(value))} digits"
+        raise _fail(node, f"{shown} is not a finite number: it overflows to infinity")
+    return x
+
+
+_CONSTANTS = ("True", "False", "None")  # keywords a formula reads as names of units, if any
+MAX_OPERATIONS = 100_000  # in one formula; more is an error (split it over lines)
+_STACK = 512 * 1024 * 1024  # the stack Python's parser gets for a long formula
+
+
+def _parse(text: str) -> ast.Module:
+    """Python's parser, on a stack of its own: a long sum (a+a+…, thousands of
+    terms) builds a deep tree, and the parser needs room for it."""
+    import sys
+    import threading
+
+    found: list[ast.Module | BaseException] = []
+
+    def work() -> None:
+        try:
+            found.append(ast.parse(text, mode="exec"))
+        except BaseException as exc:  # handed back to the caller's thread
+            found.append(exc)
+
+    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, 4 * MAX_OPERATIONS))
+    try:
+        threading.stack_size(_STACK)
+        worker = threading.Thread(target=work, name="bpcli-formulas")
+        worker.start()
+        worker.join()
+    finally:
+        threading.stack_size(old_size)
+        sys.setrecursionlimit(old_limit)
+    result = found[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _too_long(text: str) -> FormulaError | None:
+    """A formula with more operations than the parser is given room for."""
+    for number, line in enumerate(text.split("\n"), 1):
+        count = sum(line.count(c) for c in "+-*/(")
+        if count > MAX_OPERATIONS:
+            return FormulaError(
+                number,
+                0,
+                f"a formula of {count:,} operations: at most {MAX_OPERATIONS:,} in one formula",
+                "give parts of it names of their own, on lines of their own",
+            )
+    return None
+
+
+def _char_col(lines: list[str], line: int, col: int) -> int:
+    """Python's column (UTF-8 bytes into the line) as characters."""
+    if 1 <= line <= len(lines) and not lines[line - 1].isascii():
+        return len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "ignore"))
+    return col
+
 
 def compile_formulas(text: str, inputs: Iterable[str]) -> list[GateText]:
-    """The gates of the formulas, in evaluation order, or a FormulaError."""
+    """The gates of the formulas, in evaluation order, or a FormulaError whose
+    column counts characters."""
+    lines = text.split("\n")
     try:
-        tree = ast.parse(text, mode="exec")
+        gates = _compile(text, inputs)
+    except FormulaError as err:
+        err.col = _char_col(lines, err.line, err.col)
+        raise
+    return [g._replace(col=_char_col(lines, g.line, g.col)) for g in gates]
+
+
+def _keyword_problem(text: str, inputs: set[str]) -> FormulaError | None:
+    """An input named like a Python keyword (`lambda`, `if`) cannot be written in
+    a formula: say so where it is, not 'invalid syntax'."""
+    import io
+    import keyword
+    import tokenize
+
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            named = tok.type == tokenize.NAME and tok.string in inputs
+            if named and keyword.iskeyword(tok.string) and tok.string not in _CONSTANTS:
+                return FormulaError(
+                    tok.start[0],
+                    tok.start[1],
+                    f"'{tok.string}' is a Python keyword: a formula cannot name a unit so",
+                    "rename the unit (under `units:` and here), or write the circuit "
+                    "under `gates:`",
+                )
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return None
+
+
+def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
+    inputs = set(inputs)
+    too_long = _too_long(text)
+    if too_long is not None:
+        raise too_long
+    try:
+        tree = _parse(text)
     except SyntaxError as exc:
-        raise FormulaError(
+        raise _keyword_problem(text, inputs) or FormulaError(
             exc.lineno or 1, max((exc.offset or 1) - 1, 0), f"invalid formula: {exc.msg}"
         ) from None
     except (RecursionError, MemoryError, ValueError):
-        raise FormulaError(1, 0, "the formulas nest too deeply") from None
+        raise FormulaError(
+            1, 0, "the formulas nest too deeply", "give parts of them names of their own"
+        ) from None
     targets: list[str] = []
     for stmt in tree.body:
         if (
@@ -198,7 +335,6 @@ def compile_formulas(text: str, inputs: Iterable[str]) -> list[GateText]:
         targets.append(stmt.targets[0].id)
     if not targets:
         raise FormulaError(1, 0, "'expr' holds no formula", "write `name = formula`")
-    inputs = set(inputs)
     compiler = _Compiler(inputs, targets)
     assigned: set[str] = set()
     for stmt in tree.body:
