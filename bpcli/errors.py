@@ -32,6 +32,7 @@ class CircuitError(Exception):
         super().__init__(problems[0].message)
         self.problems = list(problems)
         self.filename = filename  # set by whoever knows what was read
+        self.total = len(self.problems)  # found, when more were found than listed
 
     def during(self, context: str) -> CircuitError:
         """The same error, its last problem saying when it happened."""

@@ -49,8 +49,11 @@ class BpcliGroup(click.Group):
         except CircuitError as err:
             err.filename = ctx.meta.get("bpcli.file", err.filename)
             say(format_error(err))
-            if len(err.problems) > 1:
-                say(f"{len(err.problems)} errors")
+            shown = len(err.problems)
+            if err.total > shown:
+                say(f"{shown} errors shown, {err.total:,} found")
+            elif shown > 1:
+                say(f"{shown} errors")
             raise click.exceptions.Exit(1) from None
         except Failure as exc:
             say(f"bpcli: error: {exc.message}")

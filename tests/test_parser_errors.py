@@ -244,8 +244,8 @@ CASES = [
     ("UTF-16 without BOM", "units:\n".encode("utf-16-le"), "1:2", "NUL character", "UTF-16"),
     # -- invalid YAML -----------------------------------------------------------------------------
     ("tab indentation", c("units:", "\ta: 1"), "2:1", "invalid YAML", "indent with spaces"),
-    ("unclosed quote", c("units:", '  a: "1'), "3:1",
-     "end of stream (while scanning a quoted scalar at line 2, column 6)", None),
+    ("unclosed quote", c("units:", '  a: "1'), "2:6",  # where the quote opens (issue 11)
+     "end of stream (while scanning a quoted scalar)", "never closed"),
     ("unclosed flow mapping", c("units: {a: 1"), "2:1",
      "(while parsing a flow mapping at line 1, column 8)", None),
     ("value with ': '", c("units:", "  a: 1: 2"), "2:7", "mapping values are not allowed",
@@ -503,8 +503,9 @@ def test_all_errors_stops_listing_at_a_yaml_syntax_error() -> None:
     with pytest.raises(CircuitError) as info:
         parse(text, all_errors=True)
     problems = info.value.problems
-    assert (problems[0].line, problems[0].col) == (2, 6)
-    assert "invalid YAML" in problems[-1].message
+    # YAML's own error first (issue 11: a value check must not pre-empt it), then the rest
+    assert "invalid YAML" in problems[0].message
+    assert (problems[1].line, problems[1].col) == (2, 6)
     assert len(problems) == 2
 
 

@@ -19,8 +19,8 @@ Every error is a ``Problem`` with a 1-based line and column.
 from __future__ import annotations
 
 from ..engine import Circuit
-from ..errors import CircuitError
-from . import events, text
+from ..errors import CircuitError, Problem
+from . import advice, events, text
 from .assemble import build
 from .builder import Builder
 from .document import DEFAULT_STEP_SIZE, Document
@@ -52,11 +52,31 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
     src = Source(content)
     problems = Problems(all_errors)
     builder = Builder(src, problems)
-    doc = Document(src, problems, events.Events(src, problems, data), builder)
+    stream = events.Events(src, problems, data)
+    doc = Document(src, problems, stream, builder)
     try:
         doc.read()
         return build(doc, builder)
     except CircuitError as err:
-        if all_errors:  # list them in file order
-            err.problems.sort(key=lambda p: (p.line, p.col))
+        listed = [p for p in err.problems if p not in problems.found]  # a fatal one
+        err.total = problems.count + len(listed)
+        first = stream.yaml_error_ahead()  # YAML's own error, if any, comes first
+        rest = [p for p in err.problems if p != first] if all_errors else []
+        if all_errors:  # the rest in file order
+            rest.sort(key=lambda p: (p.line, p.col))
+        if first is not None:
+            err.problems[:] = [first, *rest]
+        elif all_errors:
+            err.problems[:] = rest
+        _name_stray_bom(src, err)
         raise
+
+
+def _name_stray_bom(src: Source, err: CircuitError) -> None:
+    """A problem on a line that holds a byte-order mark is, most likely, that mark."""
+    if advice.BOM_CHAR not in src.text[1:]:
+        return
+    for k, p in enumerate(err.problems):
+        pos = advice.stray_bom(src, p.line)
+        if pos is not None:
+            err.problems[k] = Problem(pos.line, pos.col, advice.BOM_MESSAGE, advice.BOM_HINT)

@@ -14,7 +14,7 @@ from ..errors import CircuitError, did_you_mean
 from . import gate_text
 from .builder import Builder, RawGate
 from .document import Document
-from .text import Pos, Span
+from .text import Pos, Source, Span, places
 from .values import quoted
 
 
@@ -67,27 +67,45 @@ def expr_gates(doc: Document, b: Builder, ev: Any, key: Pos) -> None:
     try:
         compiled = compile_formulas(ev.value, inputs)
     except FormulaError as err:
-        b.report(formula_pos(doc, ev, err.line, err.col), err.message, err.hint)
+        b.report(FormulaPlaces(doc.src, ev).at(err.line, err.col), err.message, err.hint)
         return
     start = ev.start_mark.index
+    where = FormulaPlaces(doc.src, ev)
     for g in compiled:
-        pos = formula_pos(doc, ev, g.line, g.col)
+        pos = where.at(g.line, g.col)
         span = Span(start, start, "=", pos.line, pos.col)  # any place in it: the formulas' start
         b.pending.append(RawGate(g.name, g.text, pos.line, pos.col, span))
 
 
-def formula_pos(doc: Document, ev: Any, line: int, col: int) -> Pos:
-    """Where column ``col`` (0-based) of formula line ``line`` (1-based) is in the file."""
-    mark = ev.start_mark
-    if ev.style in ("|", ">"):  # a block: its lines follow the indicator's line
-        raw = doc.src.text[mark.index : ev.end_mark.index].split("\n")
-        if line < len(raw):
-            text = raw[line]
-            return Pos(mark.line + 1 + line, len(text) - len(text.lstrip()) + col + 1)
-        return Pos(mark.line + 1, mark.column + 1)
-    if line == 1:
-        return Pos(mark.line + 1, mark.column + 1 + col + (1 if ev.style else 0))
-    return Pos(mark.line + 1, mark.column + 1)
+class FormulaPlaces:
+    """Where each character of the formulas of `expr:` is in the file, worked
+    out once for all of them (a block of thousands of lines stays linear)."""
+
+    def __init__(self, src: Source, ev: Any) -> None:
+        self.src = src
+        span = Span.of(ev)
+        body = src.text[span.start : span.end]
+        self.base = span.start
+        if span.style in ("'", '"'):
+            body, self.base = body[1:-1], self.base + 1
+        elif span.style in ("|", ">"):
+            cut = body.find("\n") + 1
+            body, self.base = body[cut:], self.base + cut
+        self.start = src.at(ev.start_mark)
+        self.places = places(body, span.style, ev.value)
+        self.lines = [0]  # where each line of the value starts in it
+        for k, ch in enumerate(ev.value):
+            if ch == "\n":
+                self.lines.append(k + 1)
+
+    def at(self, line: int, col: int) -> Pos:
+        """Column ``col`` (0-based) of formula line ``line`` (1-based)."""
+        if not 1 <= line <= len(self.lines):
+            return self.start
+        k = self.lines[line - 1] + col
+        if 0 <= k < len(self.places) and self.places[k] >= 0:
+            return self.src.pos(self.base + self.places[k])
+        return self.start
 
 
 def resolve_output(doc: Document, b: Builder) -> int:

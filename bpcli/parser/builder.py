@@ -22,7 +22,7 @@ from . import gate_text
 from .gate_text import GateTextError
 from .problems import Problems
 from .text import Pos, Source, Span
-from .values import NAME_RULE, NUMBER_START, is_name, name_hint, parse_number, quoted
+from .values import NUMBER_START, invalid_name, is_name, name_hint, parse_number, quoted
 
 _UNIQUE = "names are unique across units and gates"
 
@@ -266,7 +266,7 @@ class Builder:
         if arg in self.broken:
             return  # its definition was reported already
         if not is_name(arg):
-            self.report(at, f"invalid name {quoted(arg)}: {NAME_RULE}", name_hint(arg))
+            self.report(at, invalid_name(arg), name_hint(arg))
             return
         if self.is_gate_name(arg):
             out = self.output_of_gate(arg)
@@ -290,7 +290,7 @@ class Builder:
         elif "units" not in self.broken_keys:  # else no unit is known: no point guessing
             self.report(
                 at,
-                f"unknown unit '{arg}'",
+                f"unknown unit {quoted(arg)}",
                 did_you_mean(arg, self.known()) or "define it under `units:` or as a gate output",
             )
 

@@ -16,7 +16,7 @@ from ..errors import did_you_mean
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source
-from .values import NAME_RULE, NUMBER_RE, is_name, name_hint, parse_number, quoted
+from .values import NUMBER_RE, invalid_name, is_name, name_hint, parse_number, quoted
 
 if TYPE_CHECKING:
     from .builder import Builder
@@ -123,7 +123,7 @@ class Document:
     def invalid_name(self, ev: Any, what: str = "") -> None:
         self.report(
             self.src.at(ev.start_mark),
-            f"{what}invalid name {quoted(ev.value)}: {NAME_RULE}",
+            f"{what}{invalid_name(ev.value)}",
             name_hint(ev.value),
         )
 

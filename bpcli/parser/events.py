@@ -14,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from ..errors import CircuitError
+from ..errors import CircuitError, Problem
+from . import advice
 from . import text as _text
 from .problems import Problems
 from .text import Pos, Source
@@ -48,12 +49,37 @@ class Events:
         self.data = data
         self.depth = 0
         self._get: Any = self._first
+        self.yaml_problem: Problem | None = None  # YAML's own error, once found
+        self.refused = False  # an alias, anchor, tag or depth bpcli refuses
+
+    def _feed(self) -> bytes | str:
+        return self.data if self.data is not None and not _pure(Parser) else self.src.text
 
     def _first(self) -> yaml.Event:
         # The pure-Python parser reads (and may refuse) characters as it is made.
-        feed = self.data if self.data is not None and not _pure(Parser) else self.src.text
-        self._get = Parser(feed).get_event
+        self._get = Parser(self._feed()).get_event
         return self._get()
+
+    def yaml_error_ahead(self) -> Problem | None:
+        """YAML's own error, if the file has one: found, or looked for in the rest
+        of the events (read on from where the walk stopped: each event is read
+        once). It comes first, since a value that looks wrong may be its symptom;
+        a refusal of bpcli's own (an alias, an anchor, a tag, too deep) stands."""
+        if self.refused:
+            return None
+        if self.yaml_problem is None:
+            get, depth = self._get, self.depth
+            try:
+                ev = get()
+                while ev is not None and not isinstance(ev, yaml.StreamEndEvent):
+                    depth += isinstance(ev, _OPEN) - isinstance(ev, _CLOSE)
+                    if depth > MAX_DEPTH:
+                        return None  # refused anyway when it is read: no need to look on
+                    ev = get()
+            except yaml.YAMLError as exc:
+                self._error_of(exc)
+        found = self.yaml_problem
+        return None if found is None or found.message == TOO_DEEP else found
 
     def next(self) -> yaml.Event:
         try:
@@ -88,7 +114,7 @@ class Events:
 
     def checked(self, ev: yaml.Event) -> yaml.Event:
         """Any event but a plain scalar: nesting depth, and no alias, anchor or tag."""
-        fatal, at = self.problems.fatal, self.src.at
+        fatal, at = self._refusal, self.src.at
         if isinstance(ev, _OPEN):
             self.depth += 1
             if self.depth > MAX_DEPTH:
@@ -111,6 +137,10 @@ class Events:
             )
         return ev
 
+    def _refusal(self, pos: Pos, message: str, hint: str | None = None) -> CircuitError:
+        self.refused = True
+        return self.problems.fatal(pos, message, hint)
+
     def skip(self, ev: yaml.Event) -> None:
         """Skip the value that starts with ``ev`` (iteratively, at any depth)."""
         depth = 0
@@ -127,12 +157,17 @@ class Events:
 
     def _error_of(self, exc: yaml.YAMLError) -> CircuitError:
         if isinstance(exc, yaml.MarkedYAMLError):
-            return self._yaml_error(exc)
-        return self._reader_error(exc)  # the reader's "unacceptable character"
+            err = self._yaml_error(exc)
+        else:
+            err = self._reader_error(exc)  # the reader's "unacceptable character"
+        self.yaml_problem = err.problems[-1]
+        return err
 
     def _yaml_error(self, exc: yaml.MarkedYAMLError) -> CircuitError:
         at, fatal = self.src.at, self.problems.fatal
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
+            mark = exc.context_mark  # an unclosed quote: where it opens, not the file's end
         pos = at(mark) if mark is not None else Pos(1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if "maximum nesting depth" in problem:
@@ -145,12 +180,17 @@ class Events:
             if context != pos:
                 where = f" at line {context.line}, column {context.col}"
             message += f" ({exc.context}{where})"
+        long = advice.long_key(self.src, pos, problem)
+        if long is not None:
+            return fatal(Pos(pos.line, 1 + _indent(self.src, pos.line)), *long)
         hint = None
         index = getattr(mark, "index", None)
         if isinstance(index, int) and self.src.text[index : index + 1] == "\t":
             hint = "YAML does not allow tabs for indentation: indent with spaces"
         elif "mapping values are not allowed" in problem:
             hint = "a ': ' inside a value needs quotes, or a key is indented wrongly"
+        elif "quoted scalar" in (exc.context or "") and "end of stream" in problem:
+            hint = "the quote opened here is never closed"
         return fatal(pos, message, hint)
 
     def _reader_error(self, exc: yaml.YAMLError) -> CircuitError:
@@ -169,6 +209,13 @@ class Events:
                 text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore")
             )
         return fatal(self.src.pos(position), f"invalid character: {reason}")
+
+
+def _indent(src: Source, line: int) -> int:
+    """How many spaces a line of the file starts with."""
+    lines = src.text.splitlines()
+    text = lines[line - 1] if 1 <= line <= len(lines) else ""
+    return len(text) - len(text.lstrip(" "))
 
 
 def _pure(parser: Any) -> bool:

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from ..errors import did_you_mean
 from ..gates import IN_SLOTS, OPS, Op
-from .values import NAME, NAME_RULE, is_name, name_hint, quoted
+from .values import NAME, invalid_name, is_name, name_hint, quoted
 
 # A gate as it is usually written, the one regex match of the common case: a
 # known op, one or two arguments (any token: what they name is the builder's to
@@ -125,7 +125,9 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     if m and m.group(1):
         out = m.group(1)
         raise GateTextError(
-            q + 1 + m.start(1), f"invalid output name {quoted(out)}: {NAME_RULE}", name_hint(out)
+            q + 1 + m.start(1),
+            invalid_name(out, "output name"),
+            name_hint(out),
         )
     where = q + 1 + (len(rest) - len(rest.lstrip()) if rest.strip() else 0)
     hint = "write the arrow as '->'" if "→" in rest else EXAMPLE

@@ -1,8 +1,8 @@
 """The problems found in one circuit file, listed as they are found.
 
-Without ``all_errors`` the first problem stops the parse; with it, problems are
-listed until ``MAX_ERRORS``, and a fatal one (after which nothing more can be
-read) ends the list.
+Without ``all_errors`` the first problem stops the parse; with it, the first
+``MAX_ERRORS`` problems are listed and the rest only counted, and a fatal one
+(after which nothing more can be read) ends the walk.
 """
 
 from __future__ import annotations
@@ -17,12 +17,17 @@ class Problems:
     def __init__(self, all_errors: bool) -> None:
         self.all_errors = all_errors
         self.found: list[Problem] = []
+        self.count = 0  # every problem found, listed or not
 
     def report(self, pos: Pos, message: str, hint: str | None = None) -> None:
-        self.found.append(Problem(pos.line, pos.col, message, hint))
-        if not self.all_errors or len(self.found) >= MAX_ERRORS:
+        self.count += 1
+        if len(self.found) < MAX_ERRORS:
+            self.found.append(Problem(pos.line, pos.col, message, hint))
+        if not self.all_errors:
             raise CircuitError(self.found)
 
     def fatal(self, pos: Pos, message: str, hint: str | None = None) -> CircuitError:
         """The error that ends the parse: every problem so far, then this one."""
-        return CircuitError([*self.found, Problem(pos.line, pos.col, message, hint)])
+        return CircuitError(
+            [*self.found[: MAX_ERRORS - 1], Problem(pos.line, pos.col, message, hint)]
+        )

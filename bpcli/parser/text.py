@@ -104,6 +104,63 @@ class Source:
         return self.pos(base + j)
 
 
+_ESCAPES = {
+    "0": "\0", "a": "\a", "b": "\b", "t": "\t", "\t": "\t", "n": "\n", "v": "\v",
+    "f": "\f", "r": "\r", "e": "\x1b", " ": " ", '"': '"', "/": "/", "\\": "\\",
+    "N": "\x85", "_": "\xa0", "L": "\u2028", "P": "\u2029",
+}  # fmt: skip
+_HEX = {"x": 2, "u": 4, "U": 8}
+
+
+def _escape(src: str, j: int) -> tuple[str, int]:
+    """The character a double-quoted escape at ``src[j]`` (a backslash) stands
+    for ('' for an escaped line break), and how long the escape is."""
+    ch = src[j + 1 : j + 2]
+    if ch in _HEX:
+        digits = src[j + 2 : j + 2 + _HEX[ch]]
+        try:
+            return chr(int(digits, 16)), 2 + _HEX[ch]
+        except ValueError:
+            return "", 1
+    if ch in ("\r", "\n"):
+        return "", 2 + (src[j + 1 : j + 3] == "\r\n")
+    return _ESCAPES.get(ch, ""), 2
+
+
+def places(src: str, style: str | None, value: str) -> list[int]:
+    """For each character of a scalar's value, where it is in its source ``src``
+    (the text between the quotes, or after a block's indicator line); -1 from the
+    first character that cannot be matched. One pass: YAML's folding (a line
+    break read as a space), indentation, and double-quoted escapes and line
+    continuations are followed as YAML reads them."""
+    found = [-1] * len(value)
+    j, k = 0, 0
+    while k < len(value) and j < len(src):
+        ch, here = value[k], src[j]
+        if here == "\\" and style == '"':
+            produced, length = _escape(src, j)
+            if produced == ch:
+                found[k] = j
+                k += 1
+            elif produced:
+                break
+            j += length
+        elif here == "'" and style == "'" and src.startswith("''", j) and ch == "'":
+            found[k] = j
+            k, j = k + 1, j + 2
+        elif here == ch:
+            found[k] = j
+            k, j = k + 1, j + 1
+        elif here in " \t\r\n":
+            if ch in " \n" and here in "\r\n":  # a line break that YAML folded
+                found[k] = j
+                k += 1
+            j += 1
+        else:
+            break
+    return found
+
+
 def text_position(text: str, index: int) -> tuple[int, int]:
     p = Source(text).pos(index)
     return p.line, p.col

@@ -17,11 +17,39 @@ _BOOLEANS = {"true", "false", "yes", "no", "on", "off", "y", "n"}
 _NONFINITE = re.compile(r"[-+]?\.?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _NULLS = {"", "~", "null"}
 
-NAME = "[A-Za-z_][A-Za-z0-9_]*"  # the name rule, as a pattern (gate_text's regex reads it too)
+MAX_NAME = 1024  # characters in a name, at most
+# The name rule, as a pattern (gate_text's regex reads it too).
+NAME = f"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME - 1}}}"
 NAME_RE = re.compile(rf"{NAME}\Z")
 NAME_RULE = "a name is letters, digits and '_', and does not start with a digit"
 is_name = NAME_RE.match
 """The name rule: a match (true) when the whole text is a name, else None."""
+_NOT_IN_NAME = re.compile("[^A-Za-z0-9_]")
+
+
+def invalid_name(text: str, what: str = "name") -> str:
+    """What is wrong with a text that is not a name: its length, or the first
+    character that cannot be in one (with its code point)."""
+    if len(text) > MAX_NAME:
+        return (
+            f"invalid {what} {quoted(text)}: {len(text):,} characters, and a name has at "
+            f"most {MAX_NAME:,}"
+        )
+    bad = _NOT_IN_NAME.search(text)
+    if bad is not None and not bad.group().isascii():
+        ch = bad.group()
+        return (
+            f"invalid {what} {quoted(text)}: {ch!r} ({_code(ch)}) is not an ASCII letter, "
+            "digit or '_'"
+        )
+    return f"invalid {what} {quoted(text)}: {NAME_RULE}"
+
+
+def _code(ch: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
 
 def quoted(text: str, limit: int = 60) -> str:
