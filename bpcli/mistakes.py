@@ -162,12 +162,12 @@ def _calls(c: Circuit, m: Mistake, phase: str) -> Iterator[object]:
 
 def mistaken_steps(
     c: Circuit, m: Mistake, iterations: int = 1, update: bool = True
-) -> Iterator[tuple[str, int]]:
-    """Yields after each call (each gate, the seed, each update), in the order
-    `trace` shows them."""
+) -> Iterator[object]:
+    """Yields after each call, in the order `trace` shows them, what it called:
+    the gate, None for the seed, the index of the input updated."""
     note = f", with the mistake '{m.name}'"
-    for phase, it, _ in in_passes(iterations, update, lambda p, _: _calls(c, m, p), note):
-        yield phase, it
+    for _, _, call in in_passes(iterations, update, lambda p, _: _calls(c, m, p), note):
+        yield call
 
 
 def mistaken_passes(

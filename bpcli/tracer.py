@@ -11,7 +11,7 @@ several gates, the running sum of the pulls it has received.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
 from .engine import Circuit, Gate, Unit, in_passes, plan
@@ -78,20 +78,41 @@ def with_mistake(
     steps: Iterator[Step], c: Circuit, other: Circuit, shadow: Iterator[object]
 ) -> Iterator[Step]:
     """The steps of the correct run, the first one where the mistaken run (``other``,
-    advanced by ``shadow`` call for call) holds different numbers marked."""
+    advanced by ``shadow`` call for call) holds different numbers marked.
+
+    Before that step the two runs hold the same numbers, so only what this
+    step's two calls touched can differ: a gate's Units, an updated input, or
+    (the seed, which zeroes every grad) everything. Linear in the steps."""
     parted = False
+    everything = range(len(c.units))
     for step in steps:
-        next(shadow, None)
-        if not parted:
-            found = tuple(
-                (name, (u.value, u.grad), (v.value, v.grad))
-                for name, u, v in zip(c.names, c.units, other.units)
-                if (u.value, u.grad) != (v.value, v.grad)
-            )
-            if found:
-                parted = True
-                step = step._replace(parts=found)
+        call = next(shadow, None)
+        if parted:
+            yield step
+            continue
+        if step.gate is None and step.update is None:  # the seed: every grad zeroed
+            touched: Iterable[int] = everything
+        else:
+            touched = {c.index[s.unit] for s in step.slots} | _touched_by(call)
+        found = tuple(
+            (c.names[i], (u.value, u.grad), (v.value, v.grad))
+            for i in sorted(touched)
+            for u, v in [(c.units[i], other.units[i])]
+            if (u.value, u.grad) != (v.value, v.grad)
+        )
+        if found:
+            parted = True
+            step = step._replace(parts=found)
         yield step
+
+
+def _touched_by(call: object) -> set[int]:
+    """The units one call of the mistaken run may have changed."""
+    if isinstance(call, Gate):
+        return {*call.args, call.out}
+    if isinstance(call, int):
+        return {call}
+    return set()
 
 
 class _Holders:
