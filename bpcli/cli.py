@@ -50,6 +50,7 @@ from .options import (
     step_size_option,
 )
 from .process import BpcliGroup, exit_with, gc_paused
+from .safe_text import shown
 
 if TYPE_CHECKING:
     from .engine import Circuit
@@ -308,12 +309,11 @@ def mistakes() -> None:
     from .mistakes import MISTAKES
 
     for m in MISTAKES.values():
-        click.echo(f"{m.name}\n    {m.slip}")
         indent = "    "
         wrapped = click.wrap_text(
             m.explanation, width=88, initial_indent=indent, subsequent_indent=indent
         )
-        click.echo(wrapped + "\n")
+        write_stdout(f"{m.name}\n{indent}{m.slip}\n{wrapped}\n\n")
 
 
 @cli.command(help=HELP["expand"])
@@ -332,9 +332,9 @@ def expand(file: str, max_bytes: int, sets: tuple[str, ...], step_size: float | 
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
 def validate(file: str, max_bytes: int, all_errors: bool) -> None:
     name, circuit = load(file, all_errors=all_errors, max_bytes=max_bytes)
-    click.echo(
-        f"{name}: ok: {len(circuit.inputs)} inputs, {len(circuit.gates)} gates, "
-        f"output {circuit.output_name}"
+    write_stdout(
+        f"{shown(name)}: ok: {len(circuit.inputs)} inputs, {len(circuit.gates)} gates, "
+        f"output {circuit.output_name}\n"
     )
 
 

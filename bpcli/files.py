@@ -79,12 +79,15 @@ def _bounded(f: object, name: str, limit: int) -> bytes:
 
 
 def write_stdout(data: bytes | str) -> None:
-    """Data to standard output, text or bytes, in order with what went before."""
+    """Data to standard output, text or bytes, in order with what went before;
+    text in ASCII where the output cannot show bpcli's symbols."""
+    from .safe_text import can_show, plain
+
     out = sys.stdout
     if out is None:
         raise FileProblem("cannot write the output: standard output is closed")
     if isinstance(data, str):
-        out.write(data)
+        out.write(data if can_show(out) else plain(data))
         return
     out.flush()
     out.buffer.write(data)

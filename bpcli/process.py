@@ -10,7 +10,9 @@ of standard output went away.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
+import io
 import os
 import signal
 import sys
@@ -120,10 +122,31 @@ def say(text: str) -> None:
         stream.flush()
 
 
+class _Closed(io.TextIOBase):
+    """Standard output when it was closed before bpcli started (``>&-``): every
+    write fails as a write to a closed descriptor does, and is said so."""
+
+    encoding = "utf-8"
+    closed_stream = True  # a script bpcli runs prints nowhere, as under python itself
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.EBADF, "standard output is closed")
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def buffer(self) -> _Closed:
+        return self  # bytes fail alike
+
+
 def _streams_that_can_fail() -> None:
-    """An output that cannot show bpcli's symbols gets escapes, never an error."""
+    """A closed standard output fails when written to; an output that cannot
+    show bpcli's symbols gets escapes, never an error."""
     from .safe_text import can_show
 
+    if sys.stdout is None:
+        sys.stdout = _Closed()
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and not can_show(stream):
             with contextlib.suppress(AttributeError, ValueError):

@@ -75,6 +75,8 @@ def trace_script(
         raise UsageProblem("a script is run from its file: give its path, not -")
     names = tuple(m.strip() for m in methods.split(",") if m.strip())
     sink = sys.stderr if json else sys.stdout
+    if getattr(sink, "closed_stream", False):
+        sink = None  # the script's prints go nowhere, as they would under python
     found, status = run_script(path, argv, sink, names, value_attr, grad_attr)
     warnings = []
     steps: Iterator[tuple[int, Step]] = enumerate(found, 1)

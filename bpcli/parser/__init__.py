@@ -77,6 +77,8 @@ def _name_stray_bom(src: Source, err: CircuitError) -> None:
     if advice.BOM_CHAR not in src.text[1:]:
         return
     for k, p in enumerate(err.problems):
+        if not p.message.startswith("invalid YAML") and "\\ufeff" not in p.message:
+            continue  # a problem of its own (a NUL, a control character): it stands
         pos = advice.stray_bom(src, p.line)
         if pos is not None:
             err.problems[k] = Problem(pos.line, pos.col, advice.BOM_MESSAGE, advice.BOM_HINT)

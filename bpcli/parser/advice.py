@@ -5,7 +5,7 @@ better, says so; else YAML's words stand."""
 
 from __future__ import annotations
 
-from .text import Pos, Source
+from .text import LINE_BREAK, Pos, Source
 from .values import MAX_NAME
 
 BOM_CHAR = "\ufeff"
@@ -33,7 +33,8 @@ def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
     """A key of more than 1,024 characters, which YAML takes for no key at all."""
     if "mapping values" not in problem and "expected ':'" not in problem:
         return None
-    line = src.text.splitlines()[pos.line - 1] if pos.line <= src.text.count("\n") + 1 else ""
+    lines = LINE_BREAK.split(src.text)
+    line = lines[pos.line - 1] if 1 <= pos.line <= len(lines) else ""
     key = line.lstrip().split(":", 1)[0].strip()
     if len(key) <= MAX_NAME:
         return None

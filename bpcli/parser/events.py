@@ -213,7 +213,7 @@ class Events:
 
 def _indent(src: Source, line: int) -> int:
     """How many spaces a line of the file starts with."""
-    lines = src.text.splitlines()
+    lines = _text.LINE_BREAK.split(src.text)
     text = lines[line - 1] if 1 <= line <= len(lines) else ""
     return len(text) - len(text.lstrip(" "))
 
