@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 from .engine import Circuit
 from .errors import UsageProblem, did_you_mean
-from .tracer import Step
+from .steps import Step
 from .views import TraceJob
 
 

@@ -12,66 +12,10 @@ several gates, the running sum of the pulls it has received.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import NamedTuple
 
 from .engine import Circuit, Gate, Unit, in_passes, plan
 from .gates import OUT_SLOT
-
-
-class SlotView(NamedTuple):
-    slot: str  # u0, u1, utop
-    unit: str  # the name of the Unit the slot holds
-    id: int
-    value: float
-    grad: float
-    also: tuple[str, ...]  # every other gate.slot that holds this very object
-
-
-class Write(NamedTuple):
-    slot: str
-    unit: str
-    formula: str  # the local derivative, as text (σ(1−σ)); "" for a script's gate
-    local: float | None  # 0.0 where skipped; None for a script's gate (unknown)
-    upstream: float | None  # utop.grad; None for a script's gate
-    grad_before: float
-    grad_after: float
-    pulls: tuple[float, ...]  # what this unit received so far in this pass (the seed
-    # 1.0 first, for the output), this write last: they add up to grad_after
-    skipped: bool = False  # undefined here, and the slot holds a literal (pow, SPEC §3)
-
-
-class Update(NamedTuple):
-    unit: str
-    step_size: float
-    grad: float
-    value_before: float
-    value_after: float
-
-
-class Step(NamedTuple):
-    phase: str  # forward, backward, update
-    iteration: int
-    call: str  # mulg0.forward(a, x) · sg0.backward() · s.grad = 1.0 · a.value += …
-    gate: str | None  # None for the seed and the updates
-    op: str | None
-    cls: str | None  # the gate's class: MultGate, SigmoidGate, …
-    line: int
-    slots: tuple[SlotView, ...]
-    writes: tuple[Write, ...] = ()
-    update: Update | None = None
-    new: str | None = None  # forward: the name of the Unit the call created
-    # trace --mistake: at the step where the mistaken run first parts from this
-    # one, (unit, (value, grad) here, (value, grad) with the mistake) for each unit
-    parts: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = ()
-    out_slot: str = OUT_SLOT  # the slot holding what forward() created (a script's may differ)
-
-    def touches(self, gates: set[str], units: set[str]) -> bool:
-        """Whether this step involves one of these gates or units."""
-        if self.gate is not None and self.gate in gates:
-            return True
-        if any(s.unit in units for s in self.slots):
-            return True
-        return self.update is not None and self.update.unit in units
+from .steps import SlotView, Step, Update, Write
 
 
 def with_mistake(

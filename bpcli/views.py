@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .gradcheck import CheckRow, Tolerances
     from .mistakes import Lesson
     from .render.console import Page
-    from .tracer import Step
+    from .steps import Step
 
 Write = Callable[[str], None]
 P = TypeVar("P", bound="Page")

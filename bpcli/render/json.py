@@ -18,7 +18,7 @@ from typing import Any
 from ..engine import PassRecord
 from ..gates import IN_SLOTS, Op
 from ..gradcheck import CheckRow, Tolerances
-from ..tracer import SlotView, Step
+from ..steps import SlotView, Step
 
 
 def pass_dict(rec: PassRecord) -> dict[str, Any]:

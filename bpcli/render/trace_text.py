@@ -11,7 +11,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
-from ..tracer import SlotView, Step, Write
+from ..steps import SlotView, Step, Write
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 
 

@@ -1,0 +1,90 @@
+"""The records of a trace, for a circuit and for a learner's script alike: one
+``Step`` per gate call (and per seed, update, or line of a script that wrote a
+Unit), with the Units its slots hold, the writes it made, and the gate object
+it ran on. No I/O: the tracers make them, the renderers draw them."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from .gates import OUT_SLOT
+
+
+class SlotView(NamedTuple):
+    slot: str  # u0, u1, utop
+    unit: str  # the name of the Unit the slot holds
+    id: int
+    value: float
+    grad: float
+    also: tuple[str, ...]  # every other gate.slot that holds this very object
+
+
+class Source(NamedTuple):
+    """A line of the learner's own script."""
+
+    file: str  # as the user named it
+    line: int
+    text: str  # the line, stripped
+
+
+class Write(NamedTuple):
+    slot: str  # the gate's slot (attribute) that holds the Unit written
+    unit: str
+    formula: str  # the local derivative, as text (σ(1−σ)); "" for a script's gate
+    local: float | None  # 0.0 where skipped; a script's: the pull over upstream, if any
+    upstream: float | None  # utop.grad; None where there is none (a script's seed)
+    grad_before: float  # before and after, of `attr`
+    grad_after: float
+    pulls: tuple[float, ...]  # what this unit received so far in this pass (the seed
+    # 1.0 first, for the output), this write last: they add up to grad_after
+    skipped: bool = False  # undefined here, and the slot holds a literal (pow, SPEC §3)
+    attr: str = "grad"  # what was written: grad or value (a script's attribute name)
+    source: Source | None = None  # the script's line that wrote it
+
+
+class SelfView(NamedTuple):
+    """The gate object a call runs on: ``self`` in its forward() or backward()."""
+
+    name: str
+    cls: str
+    id: int
+    first_of_class: str | None = None  # the first gate of this class seen, when this
+    # is another object of it, seen for the first time (else None)
+
+
+class Update(NamedTuple):
+    unit: str
+    step_size: float
+    grad: float
+    value_before: float
+    value_after: float
+
+
+class Step(NamedTuple):
+    phase: str  # forward, backward, update
+    iteration: int
+    call: str  # mulg0.forward(a, x) · sg0.backward() · s.grad = 1.0 · a.value += …
+    gate: str | None  # None for the seed and the updates
+    op: str | None
+    cls: str | None  # the gate's class: MultGate, SigmoidGate, …
+    line: int
+    slots: tuple[SlotView, ...]
+    writes: tuple[Write, ...] = ()
+    update: Update | None = None
+    new: str | None = None  # forward: the name of the Unit the call created
+    # trace --mistake: at the step where the mistaken run first parts from this
+    # one, (unit, (value, grad) here, (value, grad) with the mistake) for each unit
+    parts: tuple[tuple[str, tuple[float, float], tuple[float, float]], ...] = ()
+    out_slot: str = OUT_SLOT  # the slot holding what forward() created (a script's may differ)
+    self_: SelfView | None = None  # the gate object the call ran on
+    source: Source | None = None  # a script's: the line that called, or that wrote
+    raised: str | None = None  # a script's call that raised: the exception, as Python says it
+    problems: tuple[str, ...] = ()  # what `bpcli check SCRIPT.py` finds wrong here
+
+    def touches(self, gates: set[str], units: set[str]) -> bool:
+        """Whether this step involves one of these gates or units."""
+        if self.gate is not None and self.gate in gates:
+            return True
+        if any(s.unit in units for s in self.slots):
+            return True
+        return self.update is not None and self.update.unit in units
