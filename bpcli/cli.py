@@ -18,6 +18,7 @@ import click
 from . import views
 from .files import (
     MAX_BYTES,
+    Output,
     Target,
     display_name,
     input_stat,
@@ -196,19 +197,20 @@ def trace(file: str, **given: Any) -> None:
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
     check_outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
     selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
+    script = None
     if file_kind(file, o.as_python) == SCRIPT:
         argv, json = list(o.script_args), o.fmt != "table"
-        job, warnings = trace_script(
+        job, script = trace_script(
             file, argv, o.methods, o.value_attr, o.grad_attr, selection, o.step, json
         )
-        for warning in warnings:
-            click.echo(warning, err=True)
     else:
         with gc_paused():
             name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
         update = not o.no_update
         job = trace_circuit(name, circuit, o.iterations, update, o.mistake, selection, o.step)
-    drawn = views.TRACE[o.fmt](job, drawing, write_stdout)
+    drawn = views.TRACE[o.fmt](job, drawing, Output())
+    for warning in script.warnings() if script is not None else ():
+        click.echo(warning, err=True)
     save_recorded(drawn, f"bpcli trace {display_name(file)}", o.save_svg, o.save_html)
     if job.status:
         raise click.exceptions.Exit(job.status)

@@ -24,6 +24,7 @@ import os
 import stat
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from .errors import Failure
 
@@ -78,12 +79,27 @@ def _bounded(f: object, name: str, limit: int) -> bytes:
             )
 
 
-def write_stdout(data: bytes | str) -> None:
+class Output:
+    """Standard output as it is now, kept: while a learner's script runs, its own
+    prints may be sent elsewhere (standard error, for JSON), bpcli's are not."""
+
+    def __init__(self) -> None:
+        self.stream = sys.stdout
+
+    def __call__(self, data: bytes | str) -> None:
+        write_stdout(data, self.stream)
+
+    def flush(self) -> None:
+        if self.stream is not None:
+            self.stream.flush()
+
+
+def write_stdout(data: bytes | str, stream: object = None) -> None:
     """Data to standard output, text or bytes, in order with what went before;
     text in ASCII where the output cannot show bpcli's symbols."""
     from .safe_text import can_show, plain
 
-    out = sys.stdout
+    out: Any = stream if stream is not None else sys.stdout
     if out is None:
         raise FileProblem("cannot write the output: standard output is closed")
     if isinstance(data, str):

@@ -111,6 +111,53 @@ class Keys:
                 return NEXT  # an unknown line moves on rather than stalling a script
 
 
+class Quit(BaseException):
+    """`q`: stop here. A BaseException, so that a learner's script that is paused
+    mid-call cannot catch it by accident; bpcli ends with status 0."""
+
+
+class Stepper:
+    """Shows each step as it is offered and waits for a key before the next: the
+    caller (a circuit's loop, or a script's own run) goes on when `offer`
+    returns. `b` pages back over the steps already shown, and forward again to
+    the newest; `c` runs on without waiting; `q` raises ``Quit``."""
+
+    def __init__(
+        self, keys: Keys, show: Callable[[str], None], prompt: Callable[[str], None]
+    ) -> None:
+        self.keys, self.show, self.prompt = keys, show, prompt
+        self.shown: list[str] = []  # the pages so far, for `b`
+        self.running_on = False
+
+    def offer(self, text: str) -> None:
+        """Show ``text`` (the newest step), and return when the user asks for the next."""
+        if self.running_on:
+            self.show(text)
+            return
+        self.shown.append(text)
+        at = len(self.shown) - 1
+        self.show(text)
+        while True:
+            self.prompt(PROMPT)
+            key = self.keys.read()
+            self.prompt("")  # the prompt goes once a key is pressed
+            if key is None or key == CONTINUE:  # run on to the end, keeping nothing
+                for page in self.shown[at + 1 :]:
+                    self.show(page)
+                self.running_on = True
+                self.shown.clear()
+                return
+            if key == QUIT:
+                raise Quit
+            if key == BACK:
+                at = max(at - 1, 0)
+            elif at + 1 < len(self.shown):
+                at += 1
+            else:
+                return  # at the newest: on to the next step
+            self.show(self.shown[at])
+
+
 def page(
     pages: Iterable[str],
     keys: Keys,
@@ -118,35 +165,7 @@ def page(
     prompt: Callable[[str], None],
 ) -> None:
     """Show ``pages`` one at a time, moving as the keys say."""
-    with keys.session():
-        _page(iter(pages), keys, show, prompt)
-
-
-def _page(
-    source: Iterator[str], keys: Keys, show: Callable[[str], None], prompt: Callable[[str], None]
-) -> None:
-    shown: list[str] = []  # the pages so far, for `b`
-    at = -1
-    while True:
-        if at + 1 < len(shown):
-            at += 1
-        else:
-            text = next(source, None)
-            if text is None:
-                return
-            shown.append(text)
-            at = len(shown) - 1
-        show(shown[at])
-        prompt(PROMPT)
-        key = keys.read()
-        prompt("")  # the prompt goes once a key is pressed
-        if key is None or key == CONTINUE:  # run on to the end, keeping nothing
-            for text in shown[at + 1 :]:
-                show(text)
-            for text in source:
-                show(text)
-            return
-        if key == QUIT:
-            return
-        if key == BACK:
-            at = max(at - 2, -1)
+    stepper = Stepper(keys, show, prompt)
+    with keys.session(), contextlib.suppress(Quit):
+        for text in pages:
+            stepper.offer(text)

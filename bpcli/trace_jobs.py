@@ -1,18 +1,17 @@
 """What `bpcli trace` shows, for a circuit file and for a Python script: the
 steps (numbered), filtered by ``--gate`` and ``--unit``, with the step where a
-``--mistake`` run parts from the correct one marked. No printing here: the
-CLI writes the job with the view the user chose."""
+``--mistake`` run parts from the correct one marked; a script's as it runs.
+No printing here: the CLI writes the job with the view the user chose."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from typing import NamedTuple
 
 from .engine import Circuit
 from .errors import UsageProblem, did_you_mean
 from .steps import Step
-from .views import TraceJob
+from .views import Emit, TraceJob
 
 
 class Selection(NamedTuple):
@@ -23,6 +22,9 @@ class Selection(NamedTuple):
 
     def __bool__(self) -> bool:
         return bool(self.gates or self.units)
+
+    def shows(self, step: Step) -> bool:
+        return not self or bool(step.parts) or step.touches(set(self.gates), set(self.units))
 
 
 def trace_circuit(
@@ -40,21 +42,91 @@ def trace_circuit(
     check_names(circuit, selection.gates, selection.units)
     tracer = Tracer(circuit)
     total = tracer.count(iterations, update)
-    traced = tracer.steps(iterations, update)
-    if mistake:
-        import copy
 
-        from .mistakes import MISTAKES, mistaken_steps
-        from .tracer import with_mistake
+    def run(emit: Emit) -> int:
+        traced = tracer.steps(iterations, update)
+        if mistake:
+            import copy
 
-        other = copy.deepcopy(circuit)  # before any pass: its own Units
-        shadow = mistaken_steps(other, MISTAKES[mistake], iterations, update)
-        traced = with_mistake(traced, circuit, other, shadow)
-    steps: Iterator[tuple[int, Step]] = enumerate(traced, 1)
-    if selection:
-        gates, units = set(selection.gates), set(selection.units)
-        steps = ((k, s) for k, s in steps if s.parts or s.touches(gates, units))
-    return TraceJob(steps, total, circuit, name, paged)
+            from .mistakes import MISTAKES, mistaken_steps
+            from .tracer import with_mistake
+
+            other = copy.deepcopy(circuit)  # before any pass: its own Units
+            shadow = mistaken_steps(other, MISTAKES[mistake], iterations, update)
+            traced = with_mistake(traced, circuit, other, shadow)
+        for k, step in enumerate(traced, 1):
+            if selection.shows(step):
+                emit(k, step)
+        return 0
+
+    return TraceJob(run, total, circuit, name, paged)
+
+
+class ScriptTrace:
+    """A script's trace, and what the user should hear of it afterwards."""
+
+    def __init__(
+        self,
+        path: str,
+        argv: list[str],
+        methods: str,
+        value_attr: str,
+        grad_attr: str,
+        selection: Selection,
+        json: bool,
+    ) -> None:
+        if path == "-":
+            raise UsageProblem("a script is run from its file: give its path, not -")
+        self.path, self.argv, self.selection, self.json = path, argv, selection, json
+        self.methods = tuple(m.strip() for m in methods.split(",") if m.strip())
+        self.value_attr, self.grad_attr = value_attr, grad_attr
+        self.seen_gates: set[str] = set()
+        self.seen_units: set[str] = set()
+        self.count = 0
+
+    def run(self, emit: Emit) -> int:
+        from .script.runner import run
+        from .script.watcher import Watcher
+
+        def numbered(step: Step) -> None:
+            self.count += 1
+            if step.gate is not None:
+                self.seen_gates.add(step.gate)
+            self.seen_units.update(v.unit for v in step.slots)
+            if self.selection.shows(step):
+                emit(self.count, step)
+
+        watcher = Watcher(numbered, self.methods, self.value_attr, self.grad_attr)
+        sink = sys.stderr if self.json else sys.stdout  # JSON stays pure on stdout
+        if getattr(sink, "closed_stream", False):
+            sink = None  # the script's prints go nowhere, as they would under python
+        self.gates_called = watcher
+        return run(self.path, self.argv, watcher, sink)
+
+    def warnings(self) -> list[str]:
+        found = []
+        sel = self.selection
+        for option, wanted, seen in (
+            ("--gate", sel.gates, self.seen_gates),
+            ("--unit", sel.units, self.seen_units),
+        ):
+            for missing in sorted(wanted - seen):
+                hint = did_you_mean(missing, seen) or ""
+                found.append(
+                    f"bpcli: warning: {option} {missing}: the script has none by that name. "
+                    f"{hint}".rstrip()
+                )
+        if self.count == 0:
+            found.append(
+                f"bpcli: warning: the script called no method named "
+                f"{' or '.join(self.methods)}: there is nothing to trace (--methods names others)"
+            )
+        elif not self.seen_units:
+            found.append(
+                f"bpcli: warning: the gates held no Unit (an object with numeric "
+                f"{self.value_attr} and {self.grad_attr}); micrograd-style code: --value-attr data"
+            )
+        return found
 
 
 def trace_script(
@@ -66,35 +138,8 @@ def trace_script(
     selection: Selection,
     paged: bool,
     json: bool,
-) -> tuple[TraceJob, list[str]]:
-    """Run the script (its output to standard error for JSON, so standard output
-    stays JSON); the job, and warnings for the user."""
-    from .script_trace import trace_script as run_script
-
-    if path == "-":
-        raise UsageProblem("a script is run from its file: give its path, not -")
-    names = tuple(m.strip() for m in methods.split(",") if m.strip())
-    sink = sys.stderr if json else sys.stdout
-    if getattr(sink, "closed_stream", False):
-        sink = None  # the script's prints go nowhere, as they would under python
-    found, status = run_script(path, argv, sink, names, value_attr, grad_attr)
-    warnings = []
-    steps: Iterator[tuple[int, Step]] = enumerate(found, 1)
-    if selection:
-        gates, units = set(selection.gates), set(selection.units)
-        steps = ((k, s) for k, s in steps if s.touches(gates, units))
-        seen_gates = {s.gate for s in found if s.gate is not None}
-        seen_units = {v.unit for s in found for v in s.slots}
-        for option, wanted, seen in (("--gate", gates, seen_gates), ("--unit", units, seen_units)):
-            for missing in sorted(wanted - seen):
-                hint = did_you_mean(missing, seen) or ""
-                warnings.append(
-                    f"bpcli: warning: {option} {missing}: the script has none by that name. "
-                    f"{hint}".rstrip()
-                )
-    if found and not any(s.slots for s in found):
-        warnings.append(
-            f"bpcli: warning: the gates held no Unit (an object with numeric {value_attr} "
-            f"and {grad_attr}); micrograd-style code: --value-attr data"
-        )
-    return TraceJob(steps, len(found), paged=paged, status=status), warnings
+) -> tuple[TraceJob, ScriptTrace]:
+    """Run the script, watched, as the job is written (its output to standard
+    error for JSON, so that standard output stays JSON)."""
+    script = ScriptTrace(path, argv, methods, value_attr, grad_attr, selection, json)
+    return TraceJob(script.run, None, paged=paged, live=True), script

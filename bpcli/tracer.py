@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from .engine import Circuit, Gate, Unit, in_passes, plan
 from .gates import OUT_SLOT
-from .steps import SlotView, Step, Update, Write
+from .steps import SelfView, SlotView, Step, Update, Write
 
 
 def with_mistake(
@@ -83,6 +83,24 @@ class _Holders:
         return tuple(sorted(found, key=lambda h: (order[h.partition(".")[0]], h)))
 
 
+class Selves:
+    """The gate objects calls run on: each one's ``self``, and, the first time a
+    second object of a class is seen, the first object of that class (they are
+    two objects: gates share the Units in their slots, not themselves)."""
+
+    def __init__(self) -> None:
+        self.first: dict[type, str] = {}  # class -> the name of its first object seen
+        self.seen: set[int] = set()
+
+    def of(self, gate: object, name: str) -> SelfView:
+        cls = type(gate)
+        first = self.first.setdefault(cls, name)
+        new = id(gate) not in self.seen
+        self.seen.add(id(gate))
+        other = first if new and first != name else None
+        return SelfView(name, cls.__name__, id(gate), other)
+
+
 class Tracer:
     """Runs a circuit pass by pass, describing every single call."""
 
@@ -90,6 +108,10 @@ class Tracer:
         self.c = circuit
         self.holders = _Holders()
         self.order = {g.name: k for k, g in enumerate(circuit.gates)}
+        self.selves = Selves()
+
+    def _self(self, g: Gate) -> SelfView:
+        return self.selves.of(g, g.name)
 
     def _name(self, i: int) -> str:
         return self.c.names[i]
@@ -141,6 +163,7 @@ class Tracer:
                 g.line,
                 self._slot_views(g),
                 new=self._name(g.out),
+                self_=self._self(g),
             )
 
     def backward(self, it: int) -> Iterator[Step]:
@@ -182,6 +205,7 @@ class Tracer:
                 g.line,
                 self._slot_views(g),
                 writes,
+                self_=self._self(g),
             )
 
     def _writes(

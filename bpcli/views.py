@@ -9,6 +9,7 @@ format is chosen: JSON never loads rich.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -136,13 +137,30 @@ RUN: dict[str, Callable[[RunJob, Drawing, Write], Page | None]] = {
 # -- trace ----------------------------------------------------------------------------
 
 
-class TraceJob(NamedTuple):
-    steps: Iterator[tuple[int, Step]]  # (number, step)
-    total: int | None  # how many steps there are, if known
-    circuit: Circuit | None = None  # None: a script's trace
-    name: str = ""  # the circuit's file
-    paged: bool = False  # --step: wait for a key after each step
-    status: int = 0  # a script's exit status
+Emit = Callable[[int, "Step"], None]  # a numbered step, written as it comes
+
+
+class TraceJob:
+    """A trace to write: ``run(emit)`` produces the steps (a circuit's loop, or a
+    script's own run) and hands each to ``emit`` as it comes, so a script's trace
+    is live; it returns the exit status (a script's own)."""
+
+    def __init__(
+        self,
+        run: Callable[[Emit], int],
+        total: int | None,
+        circuit: Circuit | None = None,
+        name: str = "",
+        paged: bool = False,
+        live: bool = False,
+    ) -> None:
+        self.run, self.total, self.circuit, self.name = run, total, circuit, name
+        self.paged = paged  # --step: wait for a key after each step
+        self.live = live  # each step flushed as it comes (a script's)
+        self.status = 0
+
+    def steps(self, emit: Emit) -> None:
+        self.status = self.run(emit)
 
 
 def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
@@ -152,45 +170,58 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
     if job.circuit is not None:
         c = job.circuit
         write(text.header(job.name, c.description, c.output_name, c.step_size))
-    pages = ("\n" + text.step_text(s, k, job.total) for k, s in job.steps)
-    if job.paged:
-        _page(pages, write)
-    else:
-        for block in pages:
-            write(block)
-    return text
+    if not job.paged:
 
+        def show(k: int, s: Step) -> None:
+            write("\n" + text.step_text(s, k, job.total))
+            if job.live:
+                _flush(write)
 
-def _page(pages: Iterator[str], write: Write) -> None:
-    """--step: one step, a key, the next (keys from standard input)."""
-    from .stepper import Keys, page
+        job.steps(show)
+        return text
+    from .stepper import Keys, Quit, Stepper
 
     tty = sys.stdin is not None and sys.stdin.isatty()
 
-    def show(text: str) -> None:
-        write(text)
-        sys.stdout.flush()
+    def shown(block: str) -> None:
+        write(block)
+        _flush(write)
 
-    def prompt(text: str) -> None:
+    def prompt(line: str) -> None:
         """On a terminal: the keys, on one line that goes once a key is pressed."""
         if tty:
-            sys.stderr.write(text if text else "\r\x1b[2K")
+            sys.stderr.write(line if line else "\r\x1b[2K")
             sys.stderr.flush()
 
-    page(pages, Keys(sys.stdin, tty), show, prompt)
+    keys = Keys(sys.stdin, tty)
+    stepper = Stepper(keys, shown, prompt)
+    with keys.session(), contextlib.suppress(Quit):
+        job.steps(lambda k, s: stepper.offer("\n" + text.step_text(s, k, job.total)))
+    return text
+
+
+def _flush(write: Write) -> None:
+    flush = getattr(write, "flush", None)
+    (flush or sys.stdout.flush)()
 
 
 def trace_json(job: TraceJob, drawing: Drawing, write: Write) -> None:
     from .render.json import dumps, step_dict
 
-    write(dumps([step_dict(s, k) for k, s in job.steps]))
+    found: list[dict[str, object]] = []
+    job.steps(lambda k, s: found.append(step_dict(s, k)))
+    write(dumps(found))
 
 
 def trace_jsonl(job: TraceJob, drawing: Drawing, write: Write) -> None:
     from .render.json import line, step_dict
 
-    for k, s in job.steps:
+    def emit(k: int, s: Step) -> None:
         write(line(step_dict(s, k)))
+        if job.live:
+            _flush(write)  # a reader (tail -f) sees each event as it happens
+
+    job.steps(emit)
 
 
 TRACE: dict[str, Callable[[TraceJob, Drawing, Write], Page | None]] = {

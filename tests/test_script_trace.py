@@ -23,11 +23,16 @@ def events(proc: subprocess.CompletedProcess) -> list[dict]:
     return [json.loads(line) for line in proc.stdout.splitlines()]
 
 
+def calls(proc: subprocess.CompletedProcess) -> list[dict]:
+    """The gate calls only (not the script's own lines that wrote a Unit)."""
+    return [e for e in events(proc) if e["gate"] is not None]
+
+
 def test_the_guides_neuron_script_with_the_spec_figures() -> None:
     proc = trace(str(SCRIPT))
     assert proc.returncode == 0, proc.stderr
     assert "circuit output: 0.8807970779778823" in proc.stderr  # its own output, on stderr
-    evs = events(proc)
+    evs = calls(proc)
     assert [e["phase"] for e in evs] == ["forward"] * 5 + ["backward"] * 5 + ["forward"] * 5
     assert [e["call"] for e in evs[5:10]] == [
         "sg0.backward()", "addg1.backward()", "addg0.backward()", "mulg1.backward()",
@@ -44,7 +49,7 @@ def test_the_guides_neuron_script_with_the_spec_figures() -> None:
 
 
 def test_sg0s_write_lands_on_the_object_addg1_holds_as_utop() -> None:
-    evs = events(trace(str(SCRIPT)))
+    evs = calls(trace(str(SCRIPT)))
     addg1 = next(e for e in evs if e["call"] == "addg1.forward(axpby, c)")
     sg0 = next(e for e in evs if e["call"] == "sg0.backward()")
     assert sg0["slots"]["u0"]["id"] == addg1["slots"]["utop"]["id"]
@@ -102,7 +107,7 @@ def test_other_names_a_shared_unit_and_the_scripts_arguments(tmp_path: Path) -> 
     proc = trace(str(path), "--", "2")
     assert proc.returncode == 0, proc.stderr
     assert "dw 2.0" in proc.stderr  # the script read its argument: w = 6, dw = u + v
-    evs = events(proc)
+    evs = calls(proc)
     assert [e["call"] for e in evs] == [
         "first.forward(w, u)", "second.forward(w, v)", "joint.forward(wu, wv)",
         "joint.backward()", "second.backward()", "first.backward()",
@@ -139,12 +144,12 @@ m.backward()
 def test_a_micrograd_style_data_attribute(tmp_path: Path) -> None:
     path = tmp_path / "mg.py"
     path.write_text(MICROGRAD_STYLE)
-    evs = events(trace("--value-attr", "data", str(path)))
+    evs = calls(trace("--value-attr", "data", str(path)))
     assert [e["call"] for e in evs] == ["m.forward(p, q)", "m.backward()"]
     assert evs[0]["slots"]["out"]["value"] == -6.0
     grads = {w["unit"]: w["grad_after"] for w in evs[1]["writes"]}
     assert grads == {"p": -4.0, "q": 1.5}
-    plain = events(trace(str(path)))  # without --value-attr: the calls, but no Unit in them
+    plain = calls(trace(str(path)))  # without --value-attr: the calls, but no Unit in them
     assert [e["call"] for e in plain] == ["m.forward(p, q)", "m.backward()"]
     assert all(e["slots"] == {} for e in plain)
 
@@ -157,7 +162,7 @@ def test_a_script_that_raises_shows_its_own_traceback(tmp_path: Path) -> None:
     assert "Traceback (most recent call last)" in proc.stderr
     assert "RuntimeError: my own bug" in proc.stderr and str(path) in proc.stderr
     assert "bpcli" not in proc.stderr.split("Traceback", 1)[1]  # its frames, not ours
-    assert len(events(proc)) == 2  # what ran before the error was traced
+    assert len(calls(proc)) == 2  # what ran before the error was traced
 
 
 def test_exit_status_of_the_script(tmp_path: Path) -> None:
@@ -170,7 +175,11 @@ def test_the_table_view_of_a_script() -> None:
     proc = subprocess.run([sys.executable, "-m", "bpcli", "trace", str(SCRIPT)],
                           capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 0
-    assert "sg0.u0.grad: axpbypc.grad 0.000000 → 0.104994" in proc.stdout
+    # the learner's own line, then its numbers (issue 12: their line, with the numbers)
+    assert (
+        "self.u0.grad += (s * (1 - s)) * self.utop.grad\n    axpbypc.grad 0.000000 → 0.104994"
+        in (proc.stdout)
+    )
     assert "the same object as addg1.utop" in proc.stdout
 
 
@@ -218,17 +227,24 @@ def test_one_unit_in_two_slots_and_a_container(tmp_path: Path) -> None:
     path.write_text(EDGES)
     proc = trace(str(path))
     assert "dw 6.75" in proc.stderr  # d(w^3)/dw = 3 w^2
-    evs = events(proc)
+    evs = calls(proc)
     # the container's own calls hold the gates' calls: only the gates' are steps
     assert [e["op"] for e in evs] == ["Sq"] * 4
     first_forward = evs[0]
-    assert first_forward["call"] == "Sq#1.forward(w, w)"
-    assert first_forward["slots"]["a"]["same_object_as"] == ["Sq#1.b"]  # its own other slot
-    last = evs[-1]  # first.backward(): w is in both a and b: one write, both pulls
-    (write,) = last["writes"]
-    assert write["slot"] == "a+b" and write["unit"] == "w"
-    assert write["grad_after"] - write["grad_before"] == 2 * 1.5 * 1.5  # 2 w · upstream (w²)
-    assert write["grad_after"] == 6.75
+    # `self.first.forward(w, w)` inside net's own method: the gate is net.first
+    assert first_forward["call"] == "net.first.forward(w, w)"
+    assert first_forward["slots"]["a"]["same_object_as"] == ["net.first.b"]  # its own slot
+    last = evs[-1]  # first.backward(): w is in both a and b; each line of it is one write
+    writes = last["writes"]
+    assert [(w["slot"], w["unit"]) for w in writes] == [("a", "w"), ("b", "w")]
+    assert [w["source"]["text"] for w in writes] == [
+        "self.a.grad += self.b.value * self.out.grad",
+        "self.b.grad += self.a.value * self.out.grad",
+    ]
+    upstream = 1.5  # what second.backward() wrote into first's out: d(w² · w)/d(w²) = w
+    assert [w["after"] - w["before"] for w in writes] == [1.5 * upstream, 1.5 * upstream]
+    assert all(w["upstream"] == upstream for w in writes)
+    assert writes[-1]["after"] == 6.75  # 3 w², by hand
 
 
 def test_keyboard_interrupt_in_a_script_exits_130(tmp_path: Path) -> None:
@@ -264,12 +280,13 @@ first = us[0]  # named at the end: U#1 becomes `first`, and U#10 stays U#10
 """
 
 
-def test_a_later_name_replaces_a_placeholder_whole(tmp_path: Path) -> None:
+def test_a_name_is_given_once_and_never_mangled(tmp_path: Path) -> None:
+    """A trace is live (issue 12): each object is named when first seen and keeps
+    that name, so a later variable does not rename it, and U#10 stays U#10."""
     path = tmp_path / "many.py"
     path.write_text(MANY_UNNAMED)
-    calls = [e["call"] for e in events(trace(str(path)))]
-    assert len(calls) == 11
-    assert calls[0] == "Add#1.forward(first, U#2)"
-    # U#1 was named `first`: U#18 and the rest keep their own placeholders
-    assert calls[9] == "Add#10.forward(U#18, U#20)"
-    assert not any(re.search(r"first\d", c) for c in calls)
+    found = [e["call"] for e in calls(trace(str(path)))]
+    assert len(found) == 11
+    assert found[0] == "Add#1.forward(U#1, U#2)"
+    assert found[9] == "Add#10.forward(U#10, U#11)"
+    assert not any(re.search(r"first|U#1\d\d", c) for c in found)

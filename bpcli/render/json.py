@@ -18,7 +18,7 @@ from typing import Any
 from ..engine import PassRecord
 from ..gates import IN_SLOTS, Op
 from ..gradcheck import CheckRow, Tolerances
-from ..steps import SlotView, Step
+from ..steps import SlotView, Source, Step, Write
 
 
 def pass_dict(rec: PassRecord) -> dict[str, Any]:
@@ -95,6 +95,40 @@ def _slot(s: SlotView) -> dict[str, Any]:
     }
 
 
+def _source(src: Source) -> dict[str, Any]:
+    return {"file": src.file, "line": src.line, "text": src.text}
+
+
+def _write(step: Step, w: Write) -> dict[str, Any]:
+    """A write: the unit, the attribute and its numbers before and after; a gate's,
+    also its slot and the chain rule's numbers; a script's, the line that wrote."""
+    found: dict[str, Any] = {
+        "unit": w.unit,
+        "attr": w.attr,
+        "before": w.grad_before,
+        "after": w.grad_after,
+    }
+    if step.gate is None and step.phase == "script":
+        if w.source is not None and w.source != step.source:
+            found["source"] = _source(w.source)
+        return found
+    for key, value in (
+        ("slot", w.slot),
+        ("formula", w.formula),
+        ("local", w.local),
+        ("upstream", w.upstream),
+        ("grad_before", w.grad_before),
+        ("grad_after", w.grad_after),
+        ("pulls", list(w.pulls)),
+        ("skipped", w.skipped),
+    ):
+        if value is not None and (key != "formula" or value):
+            found[key] = value
+    if w.source is not None:
+        found["source"] = _source(w.source)
+    return found
+
+
 def step_dict(step: Step, number: int) -> dict[str, Any]:
     """One trace event (SPEC §6 and the README's trace section)."""
     event: dict[str, Any] = {
@@ -108,25 +142,19 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         "line": step.line,
         "slots": {s.slot: _slot(s) for s in step.slots},
     }
+    if step.self_ is not None:
+        me = step.self_
+        event["self"] = {"name": me.name, "class": me.cls, "id": hex(me.id)}
+        if me.first_of_class is not None:
+            event["self"]["first_of_class"] = me.first_of_class
+    if step.source is not None:
+        event["source"] = _source(step.source)
+    if step.raised is not None:
+        event["raised"] = step.raised
+    if step.problems:
+        event["problems"] = list(step.problems)
     if step.phase == "backward" or step.writes:
-        event["writes"] = [
-            {
-                key: value
-                for key, value in (
-                    ("slot", w.slot),
-                    ("unit", w.unit),
-                    ("formula", w.formula),
-                    ("local", w.local),
-                    ("upstream", w.upstream),
-                    ("grad_before", w.grad_before),
-                    ("grad_after", w.grad_after),
-                    ("pulls", list(w.pulls)),
-                    ("skipped", w.skipped),
-                )
-                if value is not None and (key != "formula" or value)
-            }
-            for w in step.writes
-        ]
+        event["writes"] = [_write(step, w) for w in step.writes]
     if step.update is not None:
         u = step.update
         event["update"] = {

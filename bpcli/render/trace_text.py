@@ -20,22 +20,33 @@ class TraceText(Page):
 
     def step_text(self, step: Step, number: int, total: int | None = None) -> str:
         p = self.precision
-        where = f"line {step.line}" if step.line else ""
-        title = Text.assemble(
-            (f"{step.phase} {step.iteration}", f"bold {PHASE_STYLE.get(step.phase, '')}"),
-            f" · step {number}{f'/{total}' if total else ''} · ",
-            (step.call, "bold"),
-            f" · {step.cls} · {where}" if step.cls else (f" · {where}" if where else ""),
-        )
-        parts: list[object] = [title]
+        parts: list[object] = [self.heading(step, number, total)]
+        if step.self_ is not None and step.self_.first_of_class is not None:
+            me = step.self_
+            parts.append(
+                paragraph(
+                    f"{me.name} is another {me.cls}, a different object from "
+                    f"{me.first_of_class}, with attributes of its own. Gates of one class "
+                    "share their code, not themselves: what they share are the Units in "
+                    "their slots.",
+                    self.width,
+                    style="cyan",
+                )
+            )
+        if step.raised:
+            parts.append(Text(f"  this call {step.raised}", style="bold red"))
+        for problem in step.problems:
+            parts.append(Text(f"  ✗ {problem}", style="bold red"))
         if step.phase == "backward" and step.gate is None:
             out = step.slots[0]
             parts.append(Text(f"  every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"))
             parts.append(self._where(out.unit, out))
         top = next((s for s in step.slots if s.slot == step.out_slot), None)
         if step.phase != "forward" and step.gate is not None and top is not None:
+            grad = next((w.attr for w in step.writes if w.attr != "value"), "grad")
             reads = Text(
-                f"  reads {step.gate}.{top.slot}.grad = {fmt(top.grad, self.precision)}: {top.unit}"
+                f"  reads {step.gate}.{top.slot}.{grad} = {fmt(top.grad, self.precision)}: "
+                f"{top.unit}"
             )
             if top.also:
                 reads.append(", the same object as " + ", ".join(top.also), style=SHARED_STYLE)
@@ -69,16 +80,47 @@ class TraceText(Page):
                 )
         return self.text(*parts)
 
+    def heading(self, step: Step, number: int, total: int | None) -> Text:
+        """What the step is: its pass, its number, the call (or the script's line),
+        the gate object it ran on, and where; a field that does not fit the
+        width goes whole to the next line."""
+        fields = [
+            Text(f"{step.phase} {step.iteration}", f"bold {PHASE_STYLE.get(step.phase, '')}"),
+            Text(f"step {number}{f'/{total}' if total else ''}"),
+        ]
+        if step.phase == "script" and step.source is not None:
+            src = step.source
+            fields.append(Text.assemble((f"{src.file}:{src.line}  ", "dim"), (src.text, "bold")))
+            return joined(fields, self.width)
+        fields.append(Text(step.call, style="bold"))
+        if step.source is not None:
+            fields.append(Text(f"{step.source.file}:{step.source.line}"))
+        elif step.line:
+            fields.append(Text(f"line {step.line}"))
+        if step.self_ is not None:
+            me = step.self_
+            fields.append(Text(f"self = {me.name}, {_a(me.cls)} at {hex(me.id)}"))
+        elif step.cls:
+            fields.append(Text(step.cls))
+        return joined(fields, self.width)
+
     def _write_lines(self, step: Step, w: Write) -> list[Text]:
         p = self.precision
         lines = []
-        if w.local is None or w.upstream is None:  # a script's gate: what changed, and by how much
-            line = Text(f"  {step.gate}.{w.slot}.grad: {w.unit}.grad {fmt(w.grad_before, p)} → ")
+        if w.source is not None:  # a script's write: its own line, then the numbers
+            src = w.source
+            if step.source != src:  # a script's line outside calls says it in its heading
+                lines.append(Text.assemble((f"  {src.file}:{src.line}  ", "dim"), src.text))
+            line = Text(f"    {w.unit}.{w.attr} {fmt(w.grad_before, p)} → ")
             line.append(fmt(w.grad_after, p), style="bold")
             if len(w.pulls) > 1:
                 line.append(f"   ({_sum(w.pulls, p)} = {fmt(w.grad_after, p)})", style="magenta")
+            lines.append(line)
             first = w.slot.split("+")[0]  # one object in several attributes: x * x
-            return [line, self._where(w.unit, next(s for s in step.slots if s.slot == first))]
+            held = next((s for s in step.slots if s.slot == first or s.unit == w.unit), None)
+            if held is not None:
+                lines.append(self._where(w.unit, held))
+            return lines
         if w.skipped:
             lines.append(
                 Text(
@@ -88,10 +130,11 @@ class TraceText(Page):
                 )
             )
             return lines
+        local, upstream = w.local or 0.0, w.upstream or 0.0  # a circuit's: both known
         lines.append(
             Text(
                 f"  {step.gate}.{w.slot}.grad += {w.formula} × utop.grad = "
-                f"{fmt(w.local, p)} × {fmt(w.upstream, p)}"
+                f"{fmt(local, p)} × {fmt(upstream, p)}"
             )
         )
         line = Text(f"    {w.unit}.grad {fmt(w.grad_before, p)} → ")
@@ -133,3 +176,36 @@ def _sum(pulls: tuple[float, ...], p: int) -> str:
     return fmt(pulls[0], p) + "".join(
         f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in pulls[1:]
     )
+
+
+def _a(noun: str) -> str:
+    """`a MultGate`, `an AddGate`."""
+    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+
+
+def joined(fields: list[Text], width: int, sep: str = " · ", indent: str = "  ") -> Text:
+    """Fields joined by ``sep``; one that would pass ``width`` starts a line of
+    its own, indented: a heading never breaks inside a field."""
+    out = Text()
+    used = 0
+    for k, field in enumerate(fields):
+        size = field.cell_len
+        if k and used + len(sep) + size > width:
+            out.append("\n" + indent)
+            used = len(indent)
+        elif k:
+            out.append(sep)
+            used += len(sep)
+        out.append_text(field)
+        used += size
+    return out
+
+
+def paragraph(text: str, width: int, indent: str = "  ", style: str = "") -> Text:
+    """Prose wrapped at spaces to the width, every line indented."""
+    import textwrap
+
+    lines = textwrap.wrap(
+        text, max(20, width - len(indent)), break_long_words=False, break_on_hyphens=False
+    )
+    return Text("\n".join(indent + line for line in lines), style=style)
