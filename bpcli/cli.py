@@ -19,18 +19,17 @@ from . import views
 from .files import (
     MAX_BYTES,
     Output,
-    Target,
+    Outputs,
     display_name,
-    input_stat,
     read_input,
     unchanged_on_disk,
-    write_file,
     write_stdout,
 )
 from .help_texts import HELP
 from .option_sets import (
     RunOptions,
     TraceOptions,
+    check_drawing,
     check_options,
     check_run,
     check_tolerances,
@@ -75,46 +74,31 @@ def load(
     step_size: float | None = None,
     all_errors: bool = False,
     max_bytes: int = MAX_BYTES,
+    keep: bool = False,
 ) -> tuple[str, Circuit]:
-    """Read and parse FILE, then apply --set and --step-size (bad ones exit 2)."""
+    """Read and parse FILE, then apply --set and --step-size (bad ones exit 2);
+    with ``keep``, the file as read is kept, to save trained values into."""
     from . import choices
     from .parser import parse
 
     name = display_name(path)
     meta = click.get_current_context().meta
     meta["bpcli.file"] = name  # for errors found later
-    meta["bpcli.data"] = data = read_input(path, max_bytes)  # for --write
+    data = read_input(path, max_bytes)
     circuit = parse(data, all_errors=all_errors)
-    meta["bpcli.values"] = {i: circuit.units[i].value for i in circuit.inputs}  # as in FILE
+    if keep:
+        from .rewrite import original
+
+        meta["bpcli.original"] = original(data, circuit)
     choices.apply(circuit, sets, step_size)
     return name, circuit
 
 
-def check_outputs(file: str, *outputs: tuple[str, str | None]) -> None:
-    """Each (option, path) an output can go to, before anything is computed: not a
-    folder, not the circuit file itself, a folder that exists."""
-    source = input_stat(file)
-    for option, path in outputs:
-        if path:
-            Target(path, option, source)
-
-
-def write_to(option: str, path: str | None, data: bytes | str) -> None:
-    """An output, to standard output (no path, or `-`) or to a file (files.py's rules)."""
-    if isinstance(data, str):
-        data = data.encode()
-    if path in (None, "-"):
-        write_stdout(data)
-        return
-    source = input_stat(click.get_current_context().params.get("file", "-"))
-    write_file(path, data, option, source)
-
-
-def save_recorded(page: Page | None, title: str, svg: str | None, html: str | None) -> None:
+def save_recorded(page: Page | None, title: str, outputs: Outputs) -> None:
     """--save-svg and --save-html: what the page drew, as a picture or a page."""
-    for option, kind, path in (("--save-svg", "svg", svg), ("--save-html", "html", html)):
-        if path and page is not None:
-            write_to(option, path, page.recorded(kind, title))
+    for option, kind in (("--save-svg", "svg"), ("--save-html", "html")):
+        if option in outputs.targets and page is not None:
+            outputs.write(option, page.recorded(kind, title))
 
 
 # -- commands -------------------------------------------------------------------------
@@ -129,13 +113,16 @@ def run(file: str, **given: Any) -> None:
 
     o = RunOptions(**given)
     check_run(file, o)
-    check_outputs(
-        file, ("-o", o.out_path), ("--save-svg", o.save_svg), ("--save-html", o.save_html)
+    outputs = Outputs(
+        file,
+        ("-o", o.out_path),
+        ("--save-svg", o.save_svg),
+        ("--save-html", o.save_html),
+        ("--write", file if o.write_back else None),
     )
-    if o.write_back:
-        Target(file, "--write")
+    training = bool(o.write_back or o.out_path)
     with gc_paused():
-        name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
+        name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes, keep=training)
         choices.check_names(circuit, (), o.only_units)
         update = not o.no_update
         last = o.iterations if update else 0
@@ -158,34 +145,28 @@ def run(file: str, **given: Any) -> None:
                 job = views.RunJob(name, circuit, passes, last, lesson, o.every, rows, only)
                 drawing = views.Drawing(o.precision, o.color, bool(o.save_svg or o.save_html))
                 drawn = views.RUN[o.fmt](job, drawing, write_stdout)
-                save_recorded(drawn, f"bpcli run {name}", o.save_svg, o.save_html)
+                save_recorded(drawn, f"bpcli run {name}", outputs)
         except KeyboardInterrupt:
             raise watch.interrupted() from None
-    if o.write_back or o.out_path:
-        save_trained(file, circuit, o.out_path)
+    if training:
+        save_trained(file, circuit, outputs, "--write" if o.write_back else "-o")
 
 
-def save_trained(file: str, circuit: Circuit, new: str | None) -> None:
-    """The final input values into FILE (or NEW): those numbers and nothing else
-    change, and the new text is parsed back and checked before it is written."""
-    from .rewrite import moved_inputs, rewrite, verifier
+def save_trained(file: str, circuit: Circuit, outputs: Outputs, option: str) -> None:
+    """The final input values into FILE (--write) or NEW (-o): those numbers and
+    nothing else change, and the new text is checked before it is written."""
+    from .rewrite import trained
 
-    meta = click.get_current_context().meta
-    data = meta["bpcli.data"]
-    changed = moved_inputs(circuit, meta["bpcli.values"])
-    text = rewrite(data, changed)
-    verify = verifier(data, changed)
-    if new is not None:
-        wrote = write_file(new, text, "-o", input_stat(file), verify=verify)
-    else:
-        wrote = write_file(
-            file, text, "--write", verify=verify, check=unchanged_on_disk(file, data)
-        )
-    target = new or file
-    if wrote or changed:  # a NEW that already held these values: they are there
-        click.echo(f"bpcli: wrote {len(changed)} trained values to {target}", err=True)
-    else:
+    orig = click.get_current_context().meta["bpcli.original"]
+    text, moved, verify = trained(orig, circuit)
+    check = unchanged_on_disk(file, orig.data) if option == "--write" else None
+    target = outputs.targets[option].path
+    if option == "--write" and not moved:
         click.echo(f"bpcli: no value changed: {target} left as it was", err=True)
+        return
+    outputs.write(option, text, verify, check)
+    values = "value" if moved == 1 else "values"
+    click.echo(f"bpcli: wrote {moved} trained {values} to {target}", err=True)
 
 
 @cli.command(cls=TraceCommand, help=HELP["trace"])
@@ -195,7 +176,7 @@ def trace(file: str, **given: Any) -> None:
 
     o = TraceOptions(**given)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
-    check_outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
+    outputs = Outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
     selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
     script = None
     if file_kind(file, o.as_python) == SCRIPT:
@@ -211,7 +192,7 @@ def trace(file: str, **given: Any) -> None:
     drawn = views.TRACE[o.fmt](job, drawing, Output())
     for warning in script.warnings() if script is not None else ():
         click.echo(warning, err=True)
-    save_recorded(drawn, f"bpcli trace {display_name(file)}", o.save_svg, o.save_html)
+    save_recorded(drawn, f"bpcli trace {display_name(file)}", outputs)
     if job.status:
         raise click.exceptions.Exit(job.status)
 
@@ -237,6 +218,7 @@ def check(
     from .gradcheck import check as gradient_check
 
     check_tolerances(h, tol, abs_tol)
+    check_drawing(fmt)
     name, circuit = load(file, sets, max_bytes=max_bytes)
     tolerances = Tolerances(tol[0], tol[1], abs_tol)
     rows = gradient_check(circuit, h, tolerances)
@@ -274,7 +256,8 @@ def graph(
         fmt = views.GRAPH_EXTENSIONS.get(extension, fmt)  # -o x.svg: SVG
     if fmt in views.BINARY and out_path in (None, "-") and sys.stdout.isatty():
         raise click.UsageError(f"{fmt.upper()} is binary: give -o FILE, or redirect the output")
-    check_outputs(file, ("-o", out_path))
+    check_drawing(fmt, values)
+    outputs = Outputs(file, ("-o", out_path))
     _, circuit = load(file, sets, max_bytes=max_bytes)
     if values:
         circuit.forward()
@@ -285,7 +268,7 @@ def graph(
             f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand",
             err=True,
         )
-    write_to("-o", out_path, views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
+    outputs.write("-o", views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
 
 
 @cli.command(help=HELP["export"])
@@ -299,11 +282,11 @@ def export(
     from . import __version__
     from .export import script
 
-    check_outputs(file, ("-o", out_path))
+    outputs = Outputs(file, ("-o", out_path))
     name, circuit = load(file, sets, step_size, max_bytes=max_bytes)
     circuit.forward()  # a circuit that cannot be computed gets its error here, not in Python's
     circuit.backward()
-    write_to("-o", out_path, script(circuit, name, __version__))
+    outputs.write("-o", script(circuit, name, __version__))
 
 
 @cli.command(help=HELP["mistakes"])

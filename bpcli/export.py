@@ -82,7 +82,7 @@ def _gate_class(cls: type[Gate]) -> str:
                 "        if local == local:",
                 f"            self.{slot}.grad += local * self.{OUT_SLOT}.grad",
                 f"        elif not any(self.{slot} is u for u in LITERALS):",
-                f'            raise ValueError("{op.name}: the {slot} derivative needs u0 > 0")',
+                f'            raise ValueError("{op.name}: {op.domain}")',
             ]
         else:
             lines.append(f"        self.{slot}.grad += ({code}) * self.{OUT_SLOT}.grad")

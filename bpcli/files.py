@@ -57,6 +57,12 @@ def read_input(path: str, limit: int = MAX_BYTES) -> bytes:
             raise NoInput(f"cannot read standard input: {exc}") from None
     try:
         with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            if size > limit:  # a file says how big it is: nothing needs reading
+                raise FileProblem(
+                    f"{path} is larger than {limit:,} bytes: not read",
+                    "a circuit file is small; --max-bytes N reads more",
+                )
             return _bounded(f, path, limit)
     except OSError as exc:
         raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -114,74 +120,113 @@ def same_file(a: os.stat_result, b: os.stat_result) -> bool:
 
 
 def input_stat(path: str) -> os.stat_result | None:
-    """What FILE is on disk, to know it again as an output path (None for ``-``)."""
-    if path == "-":
+    """What FILE is on disk, to know it again as an output path; for ``-``, the
+    file standard input reads, if it is one (``bpcli export - < c.txt``)."""
+    try:
+        st = os.fstat(0) if path == "-" else os.stat(path)
+    except OSError:
         return None
-    with contextlib.suppress(OSError):
-        return os.stat(path)
-    return None
+    return st if path != "-" or stat.S_ISREG(st.st_mode) else None
 
 
 class Target:
-    """Where an output goes, checked before anything is computed or written."""
+    """Where an output goes, checked before anything is computed (and again just
+    before it is written): never the circuit file read, a folder, a read-only
+    file, or a symbolic link that is dangling or someone else's in a shared
+    folder."""
 
     def __init__(self, path: str, option: str, source: os.stat_result | None = None) -> None:
-        self.path, self.option = path, option
+        self.path, self.option, self.source = path, option, source
         self.stat: os.stat_result | None = None
-        if path == "-":
-            return
+        if path != "-":
+            self.check()
+
+    def check(self) -> None:
+        path, option = self.path, self.option
+        _links_fit_to_follow(path)
         try:
             self.stat = os.stat(path)  # through symlinks: what it names
         except FileNotFoundError:
+            self.stat = None
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
                 raise FileProblem(
                     f"cannot write {path}: the folder {folder} does not exist"
                 ) from None
+            if not os.access(folder, os.W_OK):
+                raise FileProblem(
+                    f"cannot write {path}: the folder {folder} is read-only"
+                ) from None
+            return
         except OSError as exc:
             raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
         st = self.stat
-        if st is not None and stat.S_ISDIR(st.st_mode):
-            raise FileProblem(f"{option} {path}: that is a folder, not a file")
-        if st is not None and source is not None and same_file(st, source):
+        if self.source is not None and same_file(st, self.source):
             raise FileProblem(
                 f"{option} {path} is the circuit file bpcli read: refusing to overwrite it",
-                "give another file name (run --write saves trained values into FILE)",
+                "give another file name"
+                + (" (--write saves trained values into FILE)" if option == "-o" else ""),
+            )
+        if stat.S_ISREG(st.st_mode) and (not st.st_mode & 0o222 or not os.access(path, os.W_OK)):
+            raise FileProblem(
+                f"{path} is read-only: not written", "make it writable, or write another file"
             )
 
     @property
     def regular(self) -> bool:
         return self.stat is not None and stat.S_ISREG(self.stat.st_mode)
 
+    def same_as(self, other: Target) -> bool:
+        """Whether two outputs name one file."""
+        if "-" in (self.path, other.path):
+            return False
+        if self.stat is not None and other.stat is not None:
+            return same_file(self.stat, other.stat)
+        return os.path.realpath(self.path) == os.path.realpath(other.path)
+
+
+def _links_fit_to_follow(path: str) -> None:
+    """Refuse to write through a dangling symbolic link (it would make a file
+    wherever it points), or through one that another user put in a shared
+    folder such as /tmp (as the kernel's protected_symlinks does)."""
+    if not os.path.islink(path):
+        return
+    if not os.path.exists(path):
+        raise FileProblem(f"{path} is a dangling symbolic link: not writing through it")
+    link = os.lstat(path)
+    folder = os.stat(os.path.dirname(os.path.abspath(path)))
+    shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
+    if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
+        raise FileProblem(
+            f"{path} is another user's symbolic link in a shared folder: not writing through it"
+        )
+
 
 def write_file(
-    path: str,
+    target: Target,
     data: bytes,
-    option: str = "-o",
-    source: os.stat_result | None = None,
     verify: Callable[[bytes], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> bool:
-    """Write ``data`` to ``path`` (``-``: standard output) by the rules above.
-    ``verify`` sees the bytes as written to the temporary file and may refuse;
-    ``check`` has the last word before the rename. False if nothing changed."""
-    target = Target(path, option, source)
-    if path == "-":
+    """Write ``data`` where ``target`` says (``-``: standard output) by the rules
+    above, checked again now. ``verify`` sees the bytes before anything is
+    written and may refuse; ``check`` has the last word before the rename.
+    False if nothing changed."""
+    if target.path == "-":
         write_stdout(data)
         return True
-    st = target.stat
+    target.check()
+    path, st = target.path, target.stat
+    if verify is not None:
+        verify(data)
     if (st is not None and not target.regular) or _is_standard_stream(st):
         _write_into(path, data)  # a FIFO, a device, or our own standard output
         return True
     if st is not None:
-        if not st.st_mode & 0o222 or not os.access(path, os.W_OK):
-            raise FileProblem(
-                f"{path} is read-only: not written", "make it writable, or write another file"
-            )
         with contextlib.suppress(OSError), open(path, "rb") as f:
             if f.read(len(data) + 1) == data:
                 return False  # nothing would change: the file is left as it is
-    write_atomically(os.path.realpath(path), data, st, verify, check)
+    write_atomically(os.path.realpath(path), data, st, check)
     return True
 
 
@@ -196,6 +241,8 @@ def _is_standard_stream(st: os.stat_result | None) -> bool:
 
 
 def _write_into(path: str, data: bytes) -> None:
+    """Into what is there (a FIFO, a device, standard output): opened as it is,
+    never made, never truncated, and refused should it turn out a regular file."""
     for fd, stream in ((1, sys.stdout), (2, sys.stderr)):
         with contextlib.suppress(OSError):
             if stream is not None and same_file(os.fstat(fd), os.stat(path)):
@@ -203,10 +250,17 @@ def _write_into(path: str, data: bytes) -> None:
                 _write_all(fd, data)
                 return
     try:
-        with open(path, "wb") as f:  # O_TRUNC does nothing to a FIFO or a device
-            f.write(data)
+        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
     except OSError as exc:
         raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a file meanwhile
+            raise FileProblem(f"{path} changed while bpcli ran: nothing written")
+        _write_all(fd, data)
+    except OSError as exc:
+        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -219,12 +273,12 @@ def write_atomically(
     path: str,
     data: bytes,
     old: os.stat_result | None = None,
-    verify: Callable[[bytes], None] | None = None,
     check: Callable[[], None] | None = None,
 ) -> None:
     """A temporary file in the same folder with ``old``'s mode, owner and group,
-    flushed, synced and verified, then renamed over ``path`` (or, for a file
-    with several hard links, copied into it)."""
+    flushed and synced, then renamed over ``path``; for a file with several
+    hard links, copied into it instead, so that its other names see it (that
+    copy is not atomic: an interruption can leave the file half written)."""
     import tempfile
 
     folder = os.path.dirname(path)
@@ -237,20 +291,17 @@ def write_atomically(
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
-        if old is not None:
-            _keep_owner(fd, old)  # first: a change of owner may clear set-id bits
+        if old is not None and not _keep_owner(fd, old):
+            mode &= ~(stat.S_ISUID | stat.S_ISGID)  # never set-id for another owner
         os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        if verify is not None:
-            with open(tmp, "rb") as f:
-                verify(f.read())
         if check is not None:
             check()
         if old is not None and old.st_nlink > 1:
-            _copy_into(tmp, path)  # its other names keep seeing one file
+            _copy_into(data, path)  # its other names keep seeing one file
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
@@ -263,24 +314,59 @@ def write_atomically(
                 os.unlink(tmp)
 
 
-def _keep_owner(fd: int, old: os.stat_result) -> None:
-    """The owner and group of the file replaced, where the process may set them."""
+def _keep_owner(fd: int, old: os.stat_result) -> bool:
+    """The owner and group of the file replaced, where the process may set them;
+    whether the owner is kept."""
     for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
         try:
             os.fchown(fd, uid, gid)
-            return
-        except (PermissionError, AttributeError):
+            return uid != -1 or os.fstat(fd).st_uid == old.st_uid
+        except (OSError, AttributeError):
             continue
+    return os.fstat(fd).st_uid == old.st_uid
 
 
-def _copy_into(tmp: str, path: str) -> None:
-    with open(tmp, "rb") as src, open(path, "r+b") as dst:
-        data = src.read()
-        dst.seek(0)
+def _copy_into(data: bytes, path: str) -> None:
+    with open(path, "r+b") as dst:
         dst.write(data)
         dst.truncate()
         dst.flush()
         os.fsync(dst.fileno())
+
+
+class Outputs:
+    """The files one command writes, checked together before it computes
+    anything: each a Target, and no two of them one file."""
+
+    def __init__(self, source_path: str, *named: tuple[str, str | None]) -> None:
+        from .errors import UsageProblem
+
+        source = input_stat(source_path)
+        self.targets: dict[str, Target] = {}
+        for option, path in named:
+            if not path:
+                continue
+            # --write is the circuit file, on purpose; any other output must not be
+            target = Target(path, option, None if option == "--write" else source)
+            for other in self.targets.values():
+                if target.same_as(other):
+                    raise UsageProblem(f"{other.option} and {option} name one file: {path}", option)
+            self.targets[option] = target
+
+    def write(
+        self,
+        option: str,
+        data: bytes | str,
+        verify: Callable[[bytes], None] | None = None,
+        check: Callable[[], None] | None = None,
+    ) -> bool:
+        """This output's data, to its file (or standard output when it has none)."""
+        raw = data.encode() if isinstance(data, str) else data
+        target = self.targets.get(option)
+        if target is None:
+            write_stdout(raw)
+            return True
+        return write_file(target, raw, verify, check)
 
 
 def unchanged_on_disk(path: str, data: bytes) -> Callable[[], None]:

@@ -77,16 +77,11 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
         except CircuitError as err:
             u.value = x
             rows.append(
-                CheckRow(
+                _failed(
                     c.names[i],
                     x,
                     analytic[i],
-                    None,
-                    None,
-                    None,
-                    FAIL,
                     f"f(x ± h) cannot be computed: {err.problems[0].message}",
-                    None,
                 )
             )
             continue
@@ -95,16 +90,11 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
         numeric = _central(f_plus, f_minus, h)
         if numeric is None:
             rows.append(
-                CheckRow(
+                _failed(
                     c.names[i],
                     x,
                     analytic[i],
-                    None,
-                    None,
-                    None,
-                    FAIL,
                     "the numeric gradient overflows",
-                    None,
                     f"(f(x+h) − f(x−h)) / 2h = ({f_plus!r} − {f_minus!r}) / {2 * h!r} is too "
                     "large to be a number; try a smaller --h",
                 )
@@ -125,6 +115,22 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
     c.forward()  # leave the circuit as it was: values at x, grads of x
     c.backward()
     return rows
+
+
+def _failed(name: str, x: float, a: float, rule: str, note: str | None = None) -> CheckRow:
+    """A row with no numeric gradient: the verdict fail, and why."""
+    return CheckRow(
+        name,
+        x,
+        a,
+        numeric=None,
+        abs_error=None,
+        rel_error=None,
+        verdict=FAIL,
+        rule=rule,
+        kink=None,
+        note=note,
+    )
 
 
 def _central(f_plus: float, f_minus: float, h: float) -> float | None:

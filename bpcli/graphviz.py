@@ -7,7 +7,6 @@ import subprocess
 
 from .errors import Failure
 
-FORMATS = ("svg", "png")  # what bpcli asks dot for
 SLOW_LAYOUT = 3000  # nodes past which Graphviz's layout gets slow
 
 
@@ -16,8 +15,7 @@ def render(dot_text: bytes, fmt: str) -> bytes:
     program = shutil.which("dot")
     if program is None:
         raise Failure(
-            f"--format {' and '.join(FORMATS)} need Graphviz's `dot` program, "
-            "which is not installed",
+            f"{fmt.upper()} pictures are drawn by Graphviz's `dot` program, which is not installed",
             "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
             "graphviz), or use --format dot or mermaid",
         )

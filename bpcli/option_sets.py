@@ -110,6 +110,25 @@ def check_run(file: str, o: RunOptions) -> None:
         raise click.UsageError("--write needs FILE to be a file; use -o NEW with standard input")
     if o.mistake and not o.no_update and o.iterations == 0:
         raise click.UsageError("-n 0 runs no backward pass: nothing for --mistake to compare")
+    if o.quiet:
+        refuse_given(
+            ctx, (*TABLE_OPTIONS, "only_units", "every"), "-q prints only the output value"
+        )
+    elif o.fmt != "table":
+        refuse_given(ctx, TABLE_OPTIONS, f"--format {o.fmt} writes every number in full")
+
+
+TABLE_OPTIONS = ("precision", "color", "max_rows", "all_rows")  # what shapes a table
+
+
+def refuse_given(ctx: click.Context, names: tuple[str, ...], why: str) -> None:
+    """An option given on the command line that what is asked for would ignore:
+    a usage error, not silence."""
+    for param in ctx.command.params:
+        if param.name in names and isinstance(param, click.Option):
+            source = ctx.get_parameter_source(param.name)
+            if source is click.core.ParameterSource.COMMANDLINE:
+                raise click.UsageError(f"{why}: drop {param.opts[0]}", ctx)
 
 
 class TraceOptions(NamedTuple):
@@ -149,7 +168,7 @@ def _for_circuits(option: Callable[[F, str | None], F]) -> Callable[[F], F]:
 
 def trace_options(trace_view: Mapping[str, Any]) -> Callable[[F], F]:
     return _stack(
-        file_argument,
+        _for_circuits(file_argument),
         _for_circuits(set_option),
         _for_circuits(step_size_option),
         _for_circuits(iteration_options),
@@ -183,6 +202,12 @@ def check_trace(file: str, o: TraceOptions) -> bool:
         check_iterations(o.iterations, o.no_update)
         if o.step and file == "-":
             raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
+    if o.fmt != "table":
+        refuse_given(
+            click.get_current_context(),
+            TABLE_OPTIONS,
+            f"--format {o.fmt} writes every number in full",
+        )
     return check_saving(o.fmt, o.save_svg, o.save_html)
 
 
@@ -214,6 +239,16 @@ def check_options(f: F) -> F:
             help="An absolute difference at most this is ok, whatever its relative error.",
         ),
     )(f)
+
+
+def check_drawing(fmt: str, values: bool | None = None) -> None:
+    """check --format json, graph without --values: --precision and --color would
+    shape nothing."""
+    ctx = click.get_current_context()
+    if values is not None and not values:
+        refuse_given(ctx, ("precision",), "--precision sets the digits of --values")
+    elif values is None and fmt != "table":
+        refuse_given(ctx, TABLE_OPTIONS, f"--format {fmt} writes every number in full")
 
 
 def check_tolerances(h: float, tol: tuple[float, float], abs_tol: float) -> None:

@@ -22,7 +22,7 @@ CIRCUIT, SCRIPT = "circuit", "script"
 _FOR = {CIRCUIT: "circuit files", SCRIPT: "Python scripts (FILE.py, or --python)"}
 
 
-def file_argument(f: F) -> F:
+def file_argument(f: F, kind: str | None = None) -> F:
     """FILE: a circuit file, or `-` for standard input; and how much of it is read."""
     f = click.option(
         "--max-bytes",
@@ -31,6 +31,7 @@ def file_argument(f: F) -> F:
         show_default=True,
         metavar="N",
         help="Refuse a FILE larger than this.",
+        **_kind(kind),
     )(f)
     return click.argument(
         "file", type=click.Path(exists=True, dir_okay=False, allow_dash=True), metavar="FILE"

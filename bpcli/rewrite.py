@@ -9,6 +9,7 @@ values of the run. Every comment, blank line, key order and space stays.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import yaml
 
@@ -72,33 +73,48 @@ def rewrite(data: bytes, values: dict[str, float]) -> bytes:
     return bom + (lead + text).encode("utf-8")
 
 
-def moved_inputs(circuit: Circuit, in_file: dict[int, float]) -> dict[str, float]:
-    """name -> final value of each input whose value is no longer the file's."""
-    return {
-        circuit.names[i]: circuit.units[i].value
-        for i, value in in_file.items()
-        if circuit.units[i].value != value
+class Original(NamedTuple):
+    """The circuit file as it was read, before --set and --step-size: its bytes,
+    its inputs' values, and a digest of everything else it says."""
+
+    data: bytes
+    values: dict[str, float]
+    shape: bytes
+
+
+def original(data: bytes, c: Circuit) -> Original:
+    return Original(data, {c.names[i]: c.units[i].value for i in c.inputs}, _shape(c))
+
+
+def _shape(c: Circuit) -> bytes:
+    """A digest of all a circuit says but its inputs' values (small for any size)."""
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=16)
+    for part in (c.names, c.kinds, [c.output, c.step_size, sorted(c.frozen), c.description]):
+        h.update(repr(part).encode())
+    for g in c.gates:
+        h.update(f"{g.name} {g.op.name} {g.args} {g.out};".encode())
+    for u, k in zip(c.units, c.kinds):
+        if k == CONST:
+            h.update(repr(u.value).encode())
+    return h.digest()
+
+
+def trained(orig: Original, c: Circuit) -> tuple[bytes, int, Callable[[bytes], None]]:
+    """The file with the trained values in place of the file's, how many moved,
+    and the check the new bytes must pass before they replace anything: parsed
+    back, they give exactly the trained values and otherwise the same circuit."""
+    moved = {
+        n: c.units[c.index[n]].value
+        for n, v in orig.values.items()
+        if c.units[c.index[n]].value != v
     }
-
-
-def _shape(c: Circuit) -> tuple[object, ...]:
-    """All a circuit file says but its inputs' values."""
-    gates = [(g.name, g.op.name, g.args, g.out) for g in c.gates]
-    consts = [u.value for u, k in zip(c.units, c.kinds) if k == CONST]
-    frozen = sorted(c.frozen)
-    return (c.names, c.kinds, gates, consts, c.output, c.step_size, frozen, c.description)
-
-
-def verifier(data: bytes, changed: dict[str, float]) -> Callable[[bytes], None]:
-    """A check of the rewritten bytes: parsed back, they give exactly the trained
-    values and otherwise the very circuit ``data`` gives; else nothing is written."""
-    from .parser import parse
-
-    before = parse(data)
-    want = {before.names[i]: before.units[i].value for i in before.inputs}
-    want.update(changed)
+    want = {**orig.values, **moved}
 
     def verify(new: bytes) -> None:
+        from .parser import parse
+
         try:
             after = parse(new)
         except CircuitError as err:
@@ -109,7 +125,7 @@ def verifier(data: bytes, changed: dict[str, float]) -> Callable[[bytes], None]:
                 "this is a bug in bpcli; the file is as it was",
             ) from None
         got = {after.names[i]: after.units[i].value for i in after.inputs}
-        if _shape(after) != _shape(before) or got != want:
+        if _shape(after) != orig.shape or got != want:
             wrong = sorted(n for n in want if got.get(n) != want[n])
             raise Failure(
                 "the rewritten circuit would not give back the trained values"
@@ -118,4 +134,4 @@ def verifier(data: bytes, changed: dict[str, float]) -> Callable[[bytes], None]:
                 "this is a bug in bpcli; the file is as it was",
             )
 
-    return verify
+    return rewrite(orig.data, moved), len(moved), verify

@@ -78,6 +78,17 @@ def _records(job: RunJob) -> Iterator[PassRecord]:
     return (job.circuit.snapshot(phase, it) for phase, it in job.passes)
 
 
+def _chosen(job: RunJob) -> Iterator[PassRecord]:
+    """The passes --every shows (every K-th iteration, the first and the last), each
+    with the units --unit names: what JSON, JSONL and CSV write, as the tables do."""
+    for rec in _records(job):
+        if rec.iteration % job.every and rec.iteration != job.last:
+            continue
+        if job.only:
+            rec = rec._replace(units=[u for u in rec.units if u.name in job.only])
+        yield rec
+
+
 def run_table(job: RunJob, drawing: Drawing, write: Write) -> Page:
     from .render.mistake_table import mistake_table
     from .render.run_tables import RunTables
@@ -106,13 +117,13 @@ def run_json(job: RunJob, drawing: Drawing, write: Write) -> None:
 
     c = job.circuit
     extra = job.lesson.json if job.lesson else None
-    write(run_document(job.name, c.output_name, c.step_size, _records(job), extra))
+    write(run_document(job.name, c.output_name, c.step_size, _chosen(job), extra))
 
 
 def run_jsonl(job: RunJob, drawing: Drawing, write: Write) -> None:
     from .render.json import line, pass_line
 
-    for rec in _records(job):  # each pass is written, then let go: memory stays flat
+    for rec in _chosen(job):  # each pass is written, then let go: memory stays flat
         write(pass_line(rec))
     if job.lesson is not None:
         write(line(job.lesson.json()))
@@ -122,7 +133,7 @@ def run_csv(job: RunJob, drawing: Drawing, write: Write) -> None:
     from .render import csv
 
     write(csv.header())
-    for rec in _records(job):
+    for rec in _chosen(job):
         write(csv.pass_rows(rec))
 
 

@@ -74,9 +74,14 @@ def _choices(command: str, option: str = "fmt") -> list[str]:
 
 @pytest.mark.parametrize(
     ("command", "view"),
-    [("run", views.RUN), ("trace", views.TRACE), ("check", views.CHECK), ("gates", views.GATES),
-     ("graph", views.GRAPH)],
-)  # fmt: skip
+    [
+        ("run", views.RUN),
+        ("trace", views.TRACE),
+        ("check", views.CHECK),
+        ("gates", views.GATES),
+        ("graph", views.GRAPH),
+    ],
+)
 def test_format_choices_come_from_the_views_table(command: str, view: dict) -> None:
     assert _choices(command) == list(view)
     assert all(callable(writer) for writer in view.values())

@@ -27,8 +27,11 @@ CIRCUIT = "units:\n  a: 1.0\n  b: -2.0\ngates:\n  g: mul(a, b) -> p\n  h: sigmoi
 def bpcli(*args: str, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "bpcli", *map(str, args)],
-        capture_output=True, text=True, timeout=60, **kwargs,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        timeout=60,
+        **kwargs,
+    )
 
 
 def leftovers(folder: Path) -> list[str]:
@@ -56,8 +59,11 @@ def test_a_fifo_is_written_into_not_replaced(tmp_path: Path) -> None:
 def test_a_character_device_is_written_into_not_replaced(tmp_path: Path) -> None:
     null = tmp_path / "null"
     os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))  # a /dev/null of our own
-    for args in (["export", NEURON, "-o", null], ["graph", NEURON, "-o", null],
-                 ["run", NEURON, "--save-html", null]):  # fmt: skip
+    for args in (
+        ["export", NEURON, "-o", null],
+        ["graph", NEURON, "-o", null],
+        ["run", NEURON, "--save-html", null],
+    ):
         result = invoke(*args)
         assert result.exit_code == 0, result.stderr
         assert stat.S_ISCHR(null.stat().st_mode), args
@@ -70,8 +76,10 @@ def test_dev_stdout_into_a_file_is_that_file(tmp_path: Path) -> None:
         inode = os.fstat(f.fileno()).st_ino
         proc = subprocess.run(
             [sys.executable, "-m", "bpcli", "export", str(NEURON), "-o", "/dev/stdout"],
-            stdout=f, stderr=subprocess.PIPE, timeout=60,
-        )  # fmt: skip
+            stdout=f,
+            stderr=subprocess.PIPE,
+            timeout=60,
+        )
     assert proc.returncode == 0, proc.stderr
     assert out.stat().st_ino == inode  # the same file: nothing renamed over it
     assert "class MultGate" in out.read_text()
@@ -203,10 +211,15 @@ def test_a_rewrite_that_would_not_give_the_values_writes_nothing(
 
 @pytest.mark.parametrize(
     "args",
-    [["run", "{c}", "--save-html", "{c}"], ["run", "{c}", "--save-svg", "{c}"],
-     ["graph", "{c}", "-o", "{c}"], ["export", "{c}", "-o", "{c}"],
-     ["run", "-q", "{c}", "-o", "{c}"], ["trace", "{c}", "--save-html", "{link}"]],
-)  # fmt: skip
+    [
+        ["run", "{c}", "--save-html", "{c}"],
+        ["run", "{c}", "--save-svg", "{c}"],
+        ["graph", "{c}", "-o", "{c}"],
+        ["export", "{c}", "-o", "{c}"],
+        ["run", "-q", "{c}", "-o", "{c}"],
+        ["trace", "{c}", "--save-html", "{link}"],
+    ],
+)
 def test_an_output_is_never_the_circuit_file(tmp_path: Path, args: list[str]) -> None:
     circuit = tmp_path / "c.txt"
     circuit.write_text(CIRCUIT)
@@ -253,8 +266,11 @@ def test_a_signal_during_a_write_removes_the_temporary(tmp_path: Path, sig: int)
     env = dict(os.environ, PYTHONPATH=str(hook), BPCLI_TEST_MARK=str(mark))
     proc = subprocess.Popen(
         [sys.executable, "-m", "bpcli", "run", "-q", "--write", str(circuit)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-    )  # fmt: skip
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     end = time.monotonic() + 60
     while not mark.exists() and time.monotonic() < end:
         time.sleep(0.02)
@@ -278,11 +294,11 @@ def chain(n: int) -> str:
 def test_ctrl_c_while_output_is_written_prints_the_summary(tmp_path: Path, fmt: str) -> None:
     circuit = tmp_path / "c.txt"
     circuit.write_text(chain(60))
+    every_row = ["--all"] if fmt == "table" else []
+    command = ["run", "--format", fmt, *every_row, "-n", "100000", str(circuit)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "run", "--format", fmt, "--all", "-n", "100000",
-         str(circuit)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [sys.executable, "-m", "bpcli", *command], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
     assert proc.stdout is not None
     proc.stdout.read(20000)  # it is writing
     proc.send_signal(signal.SIGINT)
@@ -291,3 +307,78 @@ def test_ctrl_c_while_output_is_written_prints_the_summary(tmp_path: Path, fmt: 
     text = err.decode()
     assert re.search(r"bpcli: interrupted after (forward|backward|update) pass \d+: u60 = ", text)
     assert "Traceback" not in text
+
+
+# -- found in review: links, owners, standard input, early refusals, one file twice ----------
+
+
+def test_a_dangling_symbolic_link_is_not_written_through(tmp_path: Path) -> None:
+    link = tmp_path / "out.dot"
+    link.symlink_to(tmp_path / "private" / "planted.dot")
+    result = invoke("graph", NEURON, "-o", link)
+    assert result.exit_code == 1 and "dangling symbolic link" in result.stderr
+    assert not (tmp_path / "private").exists()
+
+
+@ROOT_ONLY
+def test_another_users_link_in_a_shared_folder_is_not_followed(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o1777)  # like /tmp
+    victim = tmp_path / "victim.txt"
+    victim.write_text("mine\n")
+    link = shared / "o.dot"
+    link.symlink_to(victim)
+    os.lchown(link, 12345, 12345)
+    result = invoke("graph", NEURON, "-o", link)
+    assert result.exit_code == 1 and "another user's symbolic link" in result.stderr
+    assert victim.read_text() == "mine\n"
+
+
+@ROOT_ONLY
+def test_set_id_bits_go_when_the_owner_cannot_be_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "tool.py"
+    target.write_text("old\n")
+    os.chown(target, 12345, 12345)
+    target.chmod(0o6755)
+
+    def refused(fd: int, uid: int, gid: int) -> None:
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(os, "fchown", refused)  # as a user who may not give files away
+    assert invoke("export", NEURON, "-o", target).exit_code == 0
+    mode = stat.S_IMODE(target.stat().st_mode)
+    assert mode & (stat.S_ISUID | stat.S_ISGID) == 0 and mode & 0o777 == 0o755
+
+
+def test_the_circuit_read_from_standard_input_is_not_overwritten(tmp_path: Path) -> None:
+    circuit = tmp_path / "in.txt"
+    circuit.write_text(CIRCUIT)
+    with circuit.open() as stdin:
+        proc = subprocess.run(
+            [sys.executable, "-m", "bpcli", "export", "-", "-o", str(circuit)],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert proc.returncode == 1 and "is the circuit file bpcli read" in proc.stderr
+    assert circuit.read_text() == CIRCUIT
+
+
+def test_a_read_only_target_is_refused_before_the_run(tmp_path: Path) -> None:
+    circuit = tmp_path / "c.txt"
+    circuit.write_text(CIRCUIT)
+    circuit.chmod(0o444)
+    result = invoke("run", "-q", "-n", "1000000", "--write", circuit)  # would take minutes
+    assert result.exit_code == 1 and "is read-only" in result.stderr
+    assert result.stdout == ""  # refused before anything ran
+
+
+def test_two_outputs_may_not_name_one_file(tmp_path: Path) -> None:
+    same = tmp_path / "same.txt"
+    result = invoke("run", NEURON, "-o", same, "--save-svg", same)
+    assert result.exit_code == 2 and "name one file" in result.stderr
+    assert not same.exists()

@@ -51,10 +51,18 @@ def problem(text: str, all_errors: bool = False) -> tuple[str, str, str | None]:
 # -- 6. closed or odd standard streams ----------------------------------------------------
 
 EVERY_COMMAND = [
-    ["run", NEURON], ["trace", NEURON], ["check", NEURON], ["graph", NEURON],
-    ["export", NEURON], ["expand", NEURON], ["validate", NEURON], ["gates"], ["mistakes"],
-    ["run", "--format", "json", NEURON], ["trace", SCRIPT],
-]  # fmt: skip
+    ["run", NEURON],
+    ["trace", NEURON],
+    ["check", NEURON],
+    ["graph", NEURON],
+    ["export", NEURON],
+    ["expand", NEURON],
+    ["validate", NEURON],
+    ["gates"],
+    ["mistakes"],
+    ["run", "--format", "json", NEURON],
+    ["trace", SCRIPT],
+]
 
 
 @pytest.mark.parametrize("args", EVERY_COMMAND, ids=lambda a: " ".join(map(str, a))[:40])
@@ -77,10 +85,17 @@ def test_a_full_standard_output_is_one_line() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [["run", NEURON], ["trace", NEURON], ["check", NEURON], ["gates"], ["mistakes"],
-     ["run", "--mistake", "assign", ROOT / "circuits" / "fanout.txt"], ["trace", SCRIPT]],
+    [
+        ["run", NEURON],
+        ["trace", NEURON],
+        ["check", NEURON],
+        ["gates"],
+        ["mistakes"],
+        ["run", "--mistake", "assign", ROOT / "circuits" / "fanout.txt"],
+        ["trace", SCRIPT],
+    ],
     ids=lambda a: " ".join(map(str, a))[:40],
-)  # fmt: skip
+)
 def test_an_ascii_standard_output_gets_ascii_views(args: list[object]) -> None:
     proc = bpcli(*args, env=dict(os.environ, PYTHONIOENCODING="ascii"))
     assert proc.returncode == 0, proc.stderr
@@ -91,8 +106,9 @@ def test_an_ascii_standard_output_gets_ascii_views(args: list[object]) -> None:
 
 def test_json_on_an_ascii_output_is_the_same_json() -> None:
     text = "description: ½ and ≡\nunits: {a: 1}\ngates:\n  g: neg(a) -> b\n"
-    ascii = bpcli("run", "--format", "json", "-", input=text,
-                  env=dict(os.environ, PYTHONIOENCODING="ascii"))  # fmt: skip
+    ascii = bpcli(
+        "run", "--format", "json", "-", input=text, env=dict(os.environ, PYTHONIOENCODING="ascii")
+    )
     utf8 = bpcli("run", "--format", "json", "-", input=text)
     assert ascii.stdout.isascii()
     masked = [re.sub(r"0x[0-9a-f]+", "id", p.stdout) for p in (ascii, utf8)]
@@ -298,8 +314,62 @@ def test_endless_input_is_refused_before_memory_runs_out() -> None:
     yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
     proc = subprocess.run(
         [sys.executable, "-m", "bpcli", "validate", "--max-bytes", "5000000", "-"],
-        stdin=yes.stdout, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+        stdin=yes.stdout,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     yes.kill()
     assert proc.returncode == 1
     assert "is larger than 5,000,000 bytes" in proc.stderr and "MemoryError" not in proc.stderr
+
+
+# -- found in review ----------------------------------------------------------------------
+
+
+def test_a_literals_slot_name_is_not_a_name_a_gate_can_read() -> None:
+    _, message, _ = problem(
+        "units:\n  a: 1.0\ngates:\n  g1: mul(a, 2) -> y\n  g2: add(y, g1.u1) -> z\n"
+    )
+    assert "invalid name 'g1.u1'" in message
+
+
+def test_a_description_of_several_lines_is_one_line_in_the_heading(write_circuit) -> None:
+    path = write_circuit(
+        "description: |\n  first line\n  second line\nunits: {a: 1}\ngates:\n  g: neg(a) -> s\n"
+    )
+    assert invoke("run", path).stdout.splitlines()[0].endswith(" — first line second line")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "-q", "--every", "5", NEURON], "-q prints only the output value: drop --every"),
+        (["run", "-q", "--precision", "3", NEURON], "drop --precision"),
+        (["run", "--format", "json", "--max-rows", "3", NEURON], "drop --max-rows"),
+        (["check", "--format", "json", "--color", "always", NEURON], "drop --color"),
+        (["graph", "--precision", "2", NEURON], "--precision sets the digits of --values"),
+        (["trace", "--max-bytes", "10", SCRIPT], "--max-bytes is for circuit files"),
+    ],
+)
+def test_an_option_that_would_be_ignored_is_refused(args: list[object], message: str) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2 and message in result.stderr
+
+
+def test_unit_and_every_choose_what_json_and_csv_write() -> None:
+    doc = json.loads(
+        invoke("run", "--format", "json", "-n", "4", "--every", "2", "--unit", "a", NEURON).stdout
+    )
+    assert [(p["phase"], p["iteration"]) for p in doc["passes"]] == [
+        ("forward", 0),
+        ("backward", 0),
+        ("update", 0),
+        ("forward", 2),
+        ("backward", 2),
+        ("update", 2),
+        ("forward", 4),
+    ]
+    assert all(list(p["units"]) == ["a"] for p in doc["passes"])
+    rows = invoke("run", "--format", "csv", "--unit", "s", NEURON).stdout.splitlines()[1:]
+    assert {r.split(",")[2] for r in rows} == {"s"}

@@ -263,7 +263,7 @@ CASES = [
     ("quoted gate text", HEAD + '  g: "mul(a, zeta) -> b"\n', "5:14", "unknown unit 'zeta'", None),
     ("gate text folded over two lines", HEAD + "  g: mul(a,\n      zeta) -> b\n", "6:7",
      "unknown unit 'zeta'", None),
-    ("gate text with escapes", HEAD + '  g: "mul(a, \\x7Aeta) -> b"\n', "5:6",
+    ("gate text with escapes", HEAD + '  g: "mul(a, \\x7Aeta) -> b"\n', "5:14",  # the escape
      "unknown unit 'zeta'", None),
     ("CRLF line endings", HEAD.replace("\n", "\r\n") + "  g: mul(a, zeta) -> b\r\n", "5:13",
      "unknown unit 'zeta'", None),

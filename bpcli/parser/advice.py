@@ -40,5 +40,5 @@ def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
         return None
     return (
         f"a name of {len(key):,} characters: a name has at most {MAX_NAME:,}",
-        "YAML reads no longer key either: give it a shorter name",
+        "YAML cannot read a longer key either: shorten the name",
     )

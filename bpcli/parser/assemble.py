@@ -50,8 +50,16 @@ def build(doc: Document, b: Builder) -> Circuit:
         frozen,
         doc.description,
         b.locations,
-        b.index,
+        _with_constants(b),
     )
+
+
+def _with_constants(b: Builder) -> dict[str, int]:
+    """The circuit's index of every unit by name, the literals' constants too (they
+    were kept apart while gates were read)."""
+    b.index.update(b.constants)
+    b.constants.clear()
+    return b.index
 
 
 def expr_gates(doc: Document, b: Builder, ev: Any, key: Pos) -> None:
@@ -84,13 +92,7 @@ class FormulaPlaces:
     def __init__(self, src: Source, ev: Any) -> None:
         self.src = src
         span = Span.of(ev)
-        body = src.text[span.start : span.end]
-        self.base = span.start
-        if span.style in ("'", '"'):
-            body, self.base = body[1:-1], self.base + 1
-        elif span.style in ("|", ">"):
-            cut = body.find("\n") + 1
-            body, self.base = body[cut:], self.base + cut
+        body, self.base = src.body(span)
         self.start = src.at(ev.start_mark)
         self.places = places(body, span.style, ev.value)
         self.lines = [0]  # where each line of the value starts in it

@@ -55,6 +55,7 @@ class Builder:
         self.kinds: list[str] = []
         self.values: list[float] = []
         self.index: dict[str, int] = {}
+        self.constants: dict[str, int] = {}  # a literal's constant unit, by its slot's name
         self.locations: dict[str, tuple[int, int]] = {}  # of the inputs
         self.gates: list[Gate] = []
         self.gate_names: set[str] = set()
@@ -64,11 +65,16 @@ class Builder:
         self.inputs_added = False
 
     def add_unit(self, name: str, kind: str, value: float) -> int:
+        """A unit; a literal's (its constant, `g1.u1`) is kept out of the index that
+        names are looked up in, so that no gate can read it by its slot's name."""
         i = len(self.names)
         self.names.append(name)
         self.kinds.append(kind)
         self.values.append(value)
-        self.index[name] = i
+        if kind == CONST:
+            self.constants[name] = i
+        else:
+            self.index[name] = i
         return i
 
     def add_inputs(self, units: list[tuple[str, int, int, float]], stream: bool = False) -> None:

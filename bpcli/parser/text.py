@@ -69,39 +69,29 @@ class Source:
         return Pos(mark.line + 1, mark.column + 1)
 
     def in_value(self, span: Span, value: str, offset: int) -> Pos:
-        """Where character ``offset`` of a scalar's ``value`` is in the file.
-
-        Exact for text written as is; for text YAML changed (escapes, folded
-        lines) the nearest character that can be matched, else the value's start.
-        """
-        src = self.text[span.start : span.end]
-        base = span.start
-        if span.style in ("'", '"'):
-            src, base = src[1:-1], base + 1
-        elif span.style in _BLOCK:
-            cut = src.find("\n") + 1
-            src, base = src[cut:], base + cut
-        if src.startswith(value):
-            if span.style not in _BLOCK and not LINE_BREAK.search(src, 0, offset):
+        """Where character ``offset`` of a scalar's ``value`` is in the file: exact
+        for text written as is, and through YAML's escapes and folded lines too
+        (see ``places``); else the value's start."""
+        body, base = self.body(span)
+        if body.startswith(value):
+            if span.style not in _BLOCK and not LINE_BREAK.search(body, 0, offset):
                 return Pos(span.line, span.col + (base - span.start) + offset)
             return self.pos(base + offset)
-        # Align the value with its source, skipping only whitespace in the source.
-        j = 0
-        for k, ch in enumerate(value[: offset + 1]):
-            skipped = False
-            while j < len(src) and src[j] != ch and src[j] in " \t\r\n":
-                j += 1
-                skipped = True
-            if j < len(src) and src[j] == ch:
-                here = j
-                j += 1
-            elif skipped and ch in " \t\n":
-                here = j - 1  # a line break that YAML folded into this space
-            else:
-                return self.pos(span.start)
-            if k == offset:
-                return self.pos(base + here)
-        return self.pos(base + j)
+        found = places(body, span.style, value[: offset + 1])
+        if 0 <= offset < len(found) and found[offset] >= 0:
+            return self.pos(base + found[offset])
+        return self.pos(span.start)
+
+    def body(self, span: Span) -> tuple[str, int]:
+        """A scalar's source without its quotes (or a block's indicator line), and
+        where that starts in the file."""
+        body, base = self.text[span.start : span.end], span.start
+        if span.style in ("'", '"'):
+            return body[1:-1], base + 1
+        if span.style in _BLOCK:
+            cut = body.find("\n") + 1
+            return body[cut:], base + cut
+        return body, base
 
 
 _ESCAPES = {

@@ -9,6 +9,7 @@ never markup.
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 from rich import box
@@ -193,8 +194,9 @@ class Page:
         """The circuit's heading: its file, description, output and step size (the
         user's own text with its control characters shown escaped)."""
         t = Text(shown(file), style="bold")
-        if description:
-            t.append(f" — {shown(description)}")
+        if description:  # a description of several lines, on one line
+            folded = re.sub(r"[ \t]*(\r\n|\n)[ \t]*", " ", description.strip()).replace("\t", " ")
+            t.append(f" — {shown(folded)}")
         t.append(f"\noutput {output} · step size {step_size!r}", style="dim")
         return self.text(t)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from rich.table import Table
 from rich.text import Text
 
+from ..gates import OUT_SLOT
 from ..steps import SlotView, Step, Write
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 
@@ -133,7 +134,7 @@ class TraceText(Page):
         local, upstream = w.local or 0.0, w.upstream or 0.0  # a circuit's: both known
         lines.append(
             Text(
-                f"  {step.gate}.{w.slot}.grad += {w.formula} × utop.grad = "
+                f"  {step.gate}.{w.slot}.grad += {w.formula} × {OUT_SLOT}.grad = "
                 f"{fmt(local, p)} × {fmt(upstream, p)}"
             )
         )
