@@ -11,7 +11,6 @@ import pytest
 
 from bpcli.engine import run_passes
 from bpcli.parser import parse
-from bpcli.render.run_tables import RunTables
 from bpcli.render.trace_text import TraceText
 from bpcli.tracer import Tracer
 
@@ -33,25 +32,23 @@ def check(name: str, text: str) -> None:
     assert masked(text) == path.read_text()
 
 
-def run_view(width: int) -> str:
+def run_view(width: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The run view itself (views.run_table), at a width, as `bpcli run` draws it."""
+    from bpcli import views
+
+    monkeypatch.setenv("COLUMNS", str(width))  # not a terminal: the width it says
+    monkeypatch.delenv("NO_COLOR", raising=False)
     c = parse(NEURON.read_bytes())
-    tables = RunTables(width=width, max_rows=40)
-    out = [tables.header(str(NEURON.relative_to(ROOT)), c.description, "s", c.step_size)]
-    first = prev = None
-    updates = 0
-    for phase, it in run_passes(c):
-        rec = c.snapshot(phase, it)
-        out.append(tables.pass_table(rec, prev, "s"))
-        first, prev = first or rec, rec
-        updates += phase == "update"
-    assert first is not None and prev is not None
-    out.append(tables.summary("s", first, prev, updates))
-    return "\n".join(out)
+    passes = run_passes(c)
+    job = views.RunJob(str(NEURON.relative_to(ROOT)), c, passes, 1)
+    out: list[str] = []
+    views.run_table(job, views.Drawing(color="never"), out.append)
+    return "".join(out)
 
 
 @pytest.mark.parametrize("width", [80, 120])
-def test_the_run_tables_of_the_neuron(width: int) -> None:
-    check(f"run_neuron_{width}.txt", run_view(width))
+def test_the_run_tables_of_the_neuron(width: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    check(f"run_neuron_{width}.txt", run_view(width, monkeypatch))
 
 
 @pytest.mark.parametrize("width", [80, 120])
