@@ -27,10 +27,11 @@ from .files import (
 )
 from .help_texts import HELP
 from .option_sets import (
+    CheckOptions,
     RunOptions,
     TraceOptions,
+    check_command_options,
     check_drawing,
-    check_options,
     check_run,
     check_tolerances,
     check_trace,
@@ -39,8 +40,7 @@ from .option_sets import (
 )
 from .options import (
     SCRIPT,
-    TraceCommand,
-    drawing_options,
+    KindCommand,
     file_argument,
     file_kind,
     format_option,
@@ -169,7 +169,7 @@ def save_trained(file: str, circuit: Circuit, outputs: Outputs, option: str) -> 
     click.echo(f"bpcli: wrote {moved} trained {values} to {target}", err=True)
 
 
-@cli.command(cls=TraceCommand, help=HELP["trace"])
+@cli.command(cls=KindCommand, help=HELP["trace"])
 @trace_options(views.TRACE)
 def trace(file: str, **given: Any) -> None:
     from .trace_jobs import Selection, trace_circuit, trace_script
@@ -197,33 +197,31 @@ def trace(file: str, **given: Any) -> None:
         raise click.exceptions.Exit(job.status)
 
 
-@cli.command(help=HELP["check"])
-@file_argument
-@set_option
-@check_options
-@format_option(views.CHECK)
-@drawing_options
-def check(
-    file: str,
-    max_bytes: int,
-    sets: tuple[str, ...],
-    h: float,
-    tol: tuple[float, float],
-    abs_tol: float,
-    fmt: str,
-    precision: int,
-    color: str,
-) -> None:
+@cli.command(cls=KindCommand, help=HELP["check"])
+@check_command_options(views.CHECK)
+def check(file: str, **given: Any) -> None:
     from .gradcheck import FAIL, Tolerances
     from .gradcheck import check as gradient_check
 
-    check_tolerances(h, tol, abs_tol)
-    check_drawing(fmt)
-    name, circuit = load(file, sets, max_bytes=max_bytes)
-    tolerances = Tolerances(tol[0], tol[1], abs_tol)
-    rows = gradient_check(circuit, h, tolerances)
-    job = views.CheckJob(name, circuit.output_name, h, tolerances, rows)
-    views.CHECK[fmt](job, views.Drawing(precision, color), write_stdout)
+    o = CheckOptions(**given)
+    check_drawing(o.fmt)
+    if file_kind(file, o.as_python) == SCRIPT:
+        from .script.check import check_script
+
+        if file == "-":
+            raise click.UsageError("a script is run from its file: give its path, not -")
+        methods = tuple(m.strip() for m in o.methods.split(",") if m.strip())
+        result = check_script(file, list(o.script_args), methods, o.value_attr, o.grad_attr)
+        views.CHECK_SCRIPT[o.fmt](result, views.Drawing(o.precision, o.color), Output())
+        if result.findings or result.status:
+            raise click.exceptions.Exit(1 if result.findings else result.status)
+        return
+    check_tolerances(o.h, o.tol, o.abs_tol)
+    name, circuit = load(file, o.sets, max_bytes=o.max_bytes)
+    tolerances = Tolerances(o.tol[0], o.tol[1], o.abs_tol)
+    rows = gradient_check(circuit, o.h, tolerances)
+    job = views.CheckJob(name, circuit.output_name, o.h, tolerances, rows)
+    views.CHECK[o.fmt](job, views.Drawing(o.precision, o.color), write_stdout)
     if any(row.verdict == FAIL for row in rows):
         raise click.exceptions.Exit(1)
 

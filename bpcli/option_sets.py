@@ -179,6 +179,14 @@ def trace_options(trace_view: Mapping[str, Any]) -> Callable[[F], F]:
         drawing_options,
         save_options,
         mistake_option(CIRCUIT),
+        script_options,
+    )
+
+
+def script_options(f: F) -> F:
+    """What a learner's script is watched by: --python, --methods, --value-attr,
+    --grad-attr, and its own arguments after --."""
+    return _stack(
         click.option(
             "--python",
             "as_python",
@@ -191,6 +199,33 @@ def trace_options(trace_view: Mapping[str, Any]) -> Callable[[F], F]:
         _script_option("--value-attr", default="value", help="A Unit's value (micrograd: data)."),
         _script_option("--grad-attr", default="grad", help="A Unit's gradient attribute."),
         click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]"),
+    )(f)
+
+
+class CheckOptions(NamedTuple):
+    max_bytes: int
+    sets: tuple[str, ...]
+    h: float
+    tol: tuple[float, float]
+    abs_tol: float
+    fmt: str
+    precision: int
+    color: str
+    as_python: bool
+    methods: str
+    value_attr: str
+    grad_attr: str
+    script_args: tuple[str, ...]
+
+
+def check_command_options(check_view: Mapping[str, Any]) -> Callable[[F], F]:
+    return _stack(
+        _for_circuits(file_argument),
+        _for_circuits(set_option),
+        check_options,
+        format_option(check_view),
+        drawing_options,
+        script_options,
     )
 
 
@@ -212,7 +247,7 @@ def check_trace(file: str, o: TraceOptions) -> bool:
 
 
 def check_options(f: F) -> F:
-    """check's tolerances: --h, --tol, --abs-tol."""
+    """check's tolerances for a circuit: --h, --tol, --abs-tol."""
     return _stack(
         click.option(
             "--h",
@@ -221,6 +256,8 @@ def check_options(f: F) -> F:
             default=1e-5,
             show_default=True,
             help="The step of the central difference (f(x+h) − f(x−h)) / 2h.",
+            cls=KindOption,
+            kind=CIRCUIT,
         ),
         click.option(
             "--tol",
@@ -230,6 +267,8 @@ def check_options(f: F) -> F:
             show_default=True,
             metavar="OK FAIL",
             help="Relative error below OK is ok, above FAIL fails, between warns.",
+            cls=KindOption,
+            kind=CIRCUIT,
         ),
         click.option(
             "--abs-tol",
@@ -237,6 +276,8 @@ def check_options(f: F) -> F:
             default=1e-9,
             show_default=True,
             help="An absolute difference at most this is ok, whatever its relative error.",
+            cls=KindOption,
+            kind=CIRCUIT,
         ),
     )(f)
 

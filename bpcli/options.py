@@ -2,7 +2,7 @@
 wherever it appears, and the click classes that check them.
 
 ``KindOption`` marks an option of `bpcli trace` that only one kind of FILE
-takes (a circuit file, or a Python script); ``TraceCommand`` refuses it, with
+takes (a circuit file, or a Python script); ``KindCommand`` refuses it, with
 click's own usage error, when FILE is of the other kind.
 """
 
@@ -234,7 +234,7 @@ def file_kind(path: str, as_python: bool) -> str:
     return SCRIPT if as_python or path.endswith(".py") else CIRCUIT
 
 
-class TraceCommand(BpcliCommand):
+class KindCommand(BpcliCommand):
     """Refuses an option given for the other kind of FILE, as a usage error."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:

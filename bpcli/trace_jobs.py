@@ -96,7 +96,10 @@ class ScriptTrace:
             if self.selection.shows(step):
                 emit(self.count, step)
 
+        from .script.blame import Judge
+
         watcher = Watcher(numbered, self.methods, self.value_attr, self.grad_attr)
+        watcher.judge = Judge(watcher)  # the steps `bpcli check` would blame, marked
         sink = sys.stderr if self.json else sys.stdout  # JSON stays pure on stdout
         if getattr(sink, "closed_stream", False):
             sink = None  # the script's prints go nowhere, as they would under python

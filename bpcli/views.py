@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .gradcheck import CheckRow, Tolerances
     from .mistakes import Lesson
     from .render.console import Page
+    from .script.check import ScriptCheck
     from .steps import Step
 
 Write = Callable[[str], None]
@@ -269,6 +270,24 @@ def check_json(job: CheckJob, drawing: Drawing, write: Write) -> None:
 CHECK: dict[str, Callable[[CheckJob, Drawing, Write], None]] = {
     "table": check_table,
     "json": check_json,
+}
+
+
+def script_check_text(result: ScriptCheck, drawing: Drawing, write: Write) -> None:
+    from .render.blame_text import blame_text
+
+    write(blame_text(result))
+
+
+def script_check_json(result: ScriptCheck, drawing: Drawing, write: Write) -> None:
+    from .render.json import dumps, script_check_document
+
+    write(dumps(script_check_document(result)))
+
+
+CHECK_SCRIPT: dict[str, Callable[[ScriptCheck, Drawing, Write], None]] = {
+    "table": script_check_text,
+    "json": script_check_json,
 }
 
 

@@ -219,3 +219,26 @@ def mistake_dict(name: str, rows: Iterable[Any]) -> dict[str, Any]:
             for r in rows
         },
     }
+
+
+def script_check_document(result: Any) -> dict[str, Any]:
+    """`bpcli check SCRIPT.py --format json`."""
+
+    def finding(f: Any) -> dict[str, Any]:
+        return {
+            "kind": f.kind,
+            "gate": f.gate,
+            "source": _source(f.source),
+            "expected": f.expected,
+            "got": f.got,
+            "message": f.message,
+        }
+
+    return {
+        "file": result.file,
+        "verdict": "fail" if result.findings else "ok",
+        "problems": [finding(f) for f in result.findings],
+        "notes": [finding(f) for f in result.notes],
+        "checked": {"backward_calls": result.calls, "pulls": result.pulls},
+        "status": result.status,
+    }

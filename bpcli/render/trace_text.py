@@ -36,8 +36,6 @@ class TraceText(Page):
             )
         if step.raised:
             parts.append(Text(f"  this call {step.raised}", style="bold red"))
-        for problem in step.problems:
-            parts.append(Text(f"  ✗ {problem}", style="bold red"))
         if step.phase == "backward" and step.gate is None:
             out = step.slots[0]
             parts.append(Text(f"  every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"))
@@ -63,6 +61,8 @@ class TraceText(Page):
                 )
             )
             parts.append(self._where(u.unit, step.slots[0]))
+        for problem in step.problems:  # what `bpcli check` blames here
+            parts.append(paragraph(f"✗ {problem}", self.width, style="bold red"))
         if step.gate is not None:
             parts.append(self._slots_table(step))
         if step.parts:

@@ -26,10 +26,19 @@ class CallRecord(NamedTuple):
     kind: str  # "forward" for the first watched method, else "backward"
     args: tuple[object, ...]  # what the call was given
     arg_values: tuple[float | None, ...]  # the values of the Units among them, then
-    before: dict[str, Any]  # slot -> (unit, grad) when the call began
+    before: dict[str, Any]  # slot -> (unit, grad, value) when the call began
     after: dict[str, object]  # slot -> unit when it returned
     out_slot: str | None  # the slot holding what the gate's forward() makes
     upstream: float | None  # that Unit's grad when the call began
     writes: tuple[RawWrite, ...]
     site: Source  # the line that called it
     raised: bool
+    returned: object  # what the call returned
+
+
+class ScriptRecord(NamedTuple):
+    """One line of the script, outside any watched call, that wrote Units."""
+
+    step: int
+    writes: tuple[RawWrite, ...]
+    source: Source

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..gates import OUT_SLOT
 from ..steps import SlotView, Step, Write
 from . import source as lines
-from .record import CallRecord, RawWrite
+from .record import CallRecord, RawWrite, ScriptRecord
 
 if TYPE_CHECKING:
     from .watcher import Open, Watcher
@@ -48,25 +48,29 @@ def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
         else w.names.unit(a, site.args[k] if k < len(site.args) else None, caller_self=owner)
         for k, a in enumerate(call.args)
     )
-    if w.record:
-        w.calls.append(
-            CallRecord(
-                w.steps + 1,
-                gate,
-                name,
-                method,
-                "forward" if forward else "backward",
-                tuple(call.args),
-                tuple(_value(w, a) if w.is_unit(a) else None for a in call.args),
-                dict(before),
-                dict(after),
-                w.out_slot.get(id(gate)),
-                upstream,
-                tuple(call.writes),
-                source or w.source("", 0),
-                raised,
-            )
+    problems: tuple[str, ...] = ()
+    if w.record or w.judge is not None:
+        record = CallRecord(
+            w.steps + 1,
+            gate,
+            name,
+            method,
+            "forward" if forward else "backward",
+            tuple(call.args),
+            call.arg_values,
+            dict(before),
+            dict(after),
+            w.out_slot.get(id(gate)),
+            upstream,
+            tuple(call.writes),
+            source or w.source("", 0),
+            raised,
+            returned,
         )
+        if w.record:
+            w.events.append(record)
+        if w.judge is not None:
+            problems = tuple(f.message for f in w.judge.call(record))
     return Step(
         method,
         w.iteration,
@@ -80,6 +84,7 @@ def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
         new=new[-1] if new and forward else None,
         out_slot=out_slot,
         self_=w.selves.of(gate, name),
+        problems=problems,
         source=source,
         raised="raised an exception (the script's traceback says which)" if raised else None,
     )
@@ -113,6 +118,12 @@ def script_step(w: Watcher, writes: list[RawWrite]) -> Step:
                 raw.attr, unit, "", None, None, raw.before, raw.after, (), False, raw.attr, source
             )
         )
+    if w.record or w.judge is not None:
+        record = ScriptRecord(w.steps + 1, tuple(writes), source)
+        if w.record:
+            w.events.append(record)
+        if w.judge is not None:
+            w.judge.script(record)
     return Step(
         "script",
         w.iteration,

@@ -19,11 +19,12 @@ updated call by call, answers "the same object as" in time linear in the run.
 
 from __future__ import annotations
 
+import contextlib
 import dis
 import numbers
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from threading import get_ident
 from types import FrameType
 from typing import Any
@@ -33,7 +34,7 @@ from ..steps import Source, Step
 from ..tracer import Selves
 from . import source as lines
 from .names import Names
-from .record import CallRecord, RawWrite
+from .record import CallRecord, RawWrite, ScriptRecord
 
 _RETURNS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap}
 
@@ -50,6 +51,7 @@ class Open:
     """A watched call under way."""
 
     __slots__ = (
+        "arg_values",
         "args",
         "before",
         "frame",
@@ -84,6 +86,7 @@ class Open:
         self.owner: object = None  # the caller's own self, for `self.first.forward(...)`
         self.site = lines.CallSite(None, (), None)  # what the calling line says
         self.source: Source | None = None  # the calling line
+        self.arg_values: tuple[float | None, ...] = ()  # the Units' values among the args
 
 
 class Watcher:
@@ -113,7 +116,8 @@ class Watcher:
         self.last_phase = ""
         self.patched: dict[type, Any] = {}
         self.record = record
-        self.calls: list[CallRecord] = []  # with record: every call, for bpcli check
+        self.events: list[CallRecord | ScriptRecord] = []  # with record: what happened
+        self.judge: Any = None  # a blame.Judge that finds what is wrong, step by step
         self.steps = 0
         self.thread = get_ident()  # the script's own thread: others are not watched
 
@@ -162,6 +166,18 @@ class Watcher:
             return
         self.patched[cls] = original
 
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """bpcli's own calls of the script's code (its forward, run again): unseen."""
+        was_on, profile = self.on, sys.getprofile()
+        self.on = False
+        sys.setprofile(None)
+        try:
+            yield
+        finally:
+            sys.setprofile(profile)
+            self.on = was_on
+
     def unwatch(self) -> None:
         for cls, original in self.patched.items():
             cls.__setattr__ = original  # type: ignore[method-assign]
@@ -183,6 +199,9 @@ class Watcher:
                 if self.is_unit(a):
                     self.watch_class(type(a))
             call = Open(frame, gate, code.co_name, self.state(gate), args)
+            call.arg_values = tuple(
+                _float(getattr(a, self.value_attr)) if self.is_unit(a) else None for a in args
+            )
             self.named(call)
             self.open.append(call)
         elif event == "return" and self.open and self.open[-1].frame is frame:
@@ -197,8 +216,11 @@ class Watcher:
                 self.open[-1].inner = True
 
     def state(self, gate: object) -> dict[str, Any]:
+        """slot -> (Unit, grad, value) as a call begins."""
+        v, g = self.value_attr, self.grad_attr
         return {
-            attr: (u, _float(getattr(u, self.grad_attr))) for attr, u in self.slots(gate).items()
+            attr: (u, _float(getattr(u, g)), _float(getattr(u, v)))
+            for attr, u in self.slots(gate).items()
         }
 
     def wrote(
