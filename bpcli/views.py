@@ -37,18 +37,28 @@ class Drawing(NamedTuple):
     record: bool = False  # keep what is drawn, for --save-svg and --save-html
 
 
+def terminal_width(tty: bool) -> int:
+    """$COLUMNS when it is set, else the terminal's width, else 120 into a pipe or
+    a file and 80 on a terminal that does not say."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if tty:
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns or 80
+        except (OSError, ValueError, AttributeError):
+            return 80
+    return 120
+
+
 def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
-    """A page as wide as the terminal (else $COLUMNS, else 120), in colour on a
+    """A page as wide as the terminal (see terminal_width), in colour on a
     terminal unless NO_COLOR is set, or as --color says."""
     tty = sys.stdout.isatty()
     color = drawing.color == "always" or (
         drawing.color == "auto" and tty and not os.environ.get("NO_COLOR")
     )
-    if tty:
-        width = os.get_terminal_size(sys.stdout.fileno()).columns
-    else:
-        columns = os.environ.get("COLUMNS", "")
-        width = int(columns) if columns.isdigit() and int(columns) > 0 else 120
+    width = terminal_width(tty)
     from .safe_text import can_show
 
     return cls(

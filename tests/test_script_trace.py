@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -173,7 +174,8 @@ def test_exit_status_of_the_script(tmp_path: Path) -> None:
 
 def test_the_table_view_of_a_script() -> None:
     proc = subprocess.run([sys.executable, "-m", "bpcli", "trace", str(SCRIPT)],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
+                          capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, COLUMNS="160"))  # fmt: skip
     assert proc.returncode == 0
     # the learner's own line, then its numbers (issue 12: their line, with the numbers)
     assert (

@@ -220,12 +220,12 @@ def _read_until(fd: int, pattern: str, timeout: float = 20.0) -> str:
 
 
 @contextlib.contextmanager
-def stepper_in_a_terminal() -> Iterator[tuple[int, int, subprocess.Popen]]:
+def stepper_in_a_terminal(*args: str) -> Iterator[tuple[int, int, subprocess.Popen]]:
     """`bpcli trace --step` on a pseudo-terminal that is its controlling terminal,
     as a person's would be: yields (master, slave, process)."""
     master, slave = pty.openpty()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "trace", "--step", str(NEURON)],
+        [sys.executable, "-m", "bpcli", "trace", "--step", *(args or [str(NEURON)])],
         stdin=slave, stdout=slave, stderr=slave, close_fds=True,
         env=dict(os.environ, COLUMNS="120", LINES="40", TERM="xterm"), start_new_session=True,
         preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),

@@ -12,7 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gates import OUT_SLOT
-from ..steps import SlotView, Step, Write
+from ..steps import SlotView, Source, Step, Write
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 
 
@@ -63,7 +63,7 @@ class TraceText(Page):
             parts.append(self._where(u.unit, step.slots[0]))
         for problem in step.problems:  # what `bpcli check` blames here
             parts.append(paragraph(f"✗ {problem}", self.width, style="bold red"))
-        if step.gate is not None:
+        if step.gate is not None and step.slots:
             parts.append(self._slots_table(step))
         if step.parts:
             parts.append(
@@ -111,7 +111,7 @@ class TraceText(Page):
         if w.source is not None:  # a script's write: its own line, then the numbers
             src = w.source
             if step.source != src:  # a script's line outside calls says it in its heading
-                lines.append(Text.assemble((f"  {src.file}:{src.line}  ", "dim"), src.text))
+                lines.append(self._code_line(src))
             line = Text(f"    {w.unit}.{w.attr} {fmt(w.grad_before, p)} → ")
             line.append(fmt(w.grad_after, p), style="bold")
             if len(w.pulls) > 1:
@@ -145,6 +145,14 @@ class TraceText(Page):
         lines.append(line)
         lines.append(self._where(w.unit, next(s for s in step.slots if s.slot == w.slot)))
         return lines
+
+    def _code_line(self, src: Source) -> Text:
+        """`  file:line  code`; where that is wider than the page, the code goes
+        whole to a line of its own."""
+        where = f"  {src.file}:{src.line}"
+        if len(where) + 2 + len(src.text) <= self.width:
+            return Text.assemble((where + "  ", "dim"), src.text)
+        return Text.assemble((where, "dim"), "\n    " + src.text)
 
     def _where(self, unit: str, slot: SlotView) -> Text:
         """Which object was written, and which gate slots hold it too."""

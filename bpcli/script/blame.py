@@ -299,11 +299,13 @@ class Judge:
         out, where = self.seed
         inputs = self.inputs(forwards)
         for unit, value in inputs:
-            numeric = self.numeric(forwards, unit, value, out)
-            if numeric is None:
+            slopes = self.numeric(forwards, unit, value, out)
+            if slopes is None:
                 continue
+            numeric, left, right = slopes
             got = self.final.get(id(unit), 0.0)
-            if not agree(got, numeric):
+            at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
+            if not agree(got, numeric) and not at_kink:
                 name = self.w.names.get(unit) or "a Unit"
                 self.findings.append(
                     Finding(
@@ -329,16 +331,18 @@ class Judge:
 
     def numeric(
         self, forwards: list[CallRecord], unit: object, value: float, out: object
-    ) -> float | None:
+    ) -> tuple[float, float, float] | None:
+        """d output / d unit: the central difference and the two one-sided ones."""
         h = 1e-6 * max(1.0, abs(value))
         try:
             up = self.rerun(forwards, unit, value + h, out)
+            here = self.rerun(forwards, unit, value, out)
             down = self.rerun(forwards, unit, value - h, out)
         except Exception:
             return None
-        if up is None or down is None:
+        if up is None or down is None or here is None:
             return None
-        return (up - down) / (2 * h)
+        return (up - down) / (2 * h), (here - down) / h, (up - here) / h
 
     def rerun(
         self, forwards: list[CallRecord], unit: object, value: float, out: object

@@ -23,6 +23,7 @@ def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
     """Run the script, watched; its exit status. ``stdout``: where its output goes
     (None: nowhere)."""
     script = os.path.abspath(path)
+    watcher.shown_paths[script] = path
     saved_argv, saved_path0 = sys.argv, sys.path[0]
     sys.argv = [path, *argv]
     sys.path[0] = os.path.dirname(script)

@@ -86,7 +86,9 @@ def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
         self_=w.selves.of(gate, name),
         problems=problems,
         source=source,
-        raised="raised an exception (the script's traceback says which)" if raised else None,
+        raised="raised an exception (if the script does not catch it, its traceback follows)"
+        if raised
+        else None,
     )
 
 

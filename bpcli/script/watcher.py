@@ -120,6 +120,7 @@ class Watcher:
         self.judge: Any = None  # a blame.Judge that finds what is wrong, step by step
         self.steps = 0
         self.thread = get_ident()  # the script's own thread: others are not watched
+        self.shown_paths: dict[str, str] = {}  # a file's full path -> as the user named it
 
     # -- what is a Unit ----------------------------------------------------------
 
@@ -259,7 +260,12 @@ class Watcher:
     # -- steps ------------------------------------------------------------------------
 
     def source(self, file: str, line: int) -> Source:
-        shown = os.path.relpath(file) if os.path.isabs(file) else file
+        """A line of the script, its file named as the user named it (the script
+        itself), else relative to here when it is below, else in full."""
+        shown = self.shown_paths.get(file)
+        if shown is None:
+            relative = os.path.relpath(file) if os.path.isabs(file) else file
+            shown = file if relative.startswith("..") else relative
         return Source(shown, line, lines.line(file, line).text)
 
     def finish(self, call: Open, raised: bool, returned: object) -> None:
