@@ -5,8 +5,10 @@ double, the median of a few whole-process runs, and the ratio per doubling
     .venv/bin/python benchmarks/growth.py                # every case
     .venv/bin/python benchmarks/growth.py -k expr -k export --runs 5
 
-Cases (issue 11): an `expr: |` block of many formula lines; `bpcli export` of a
-long chain; `bpcli trace --mistake` of a long chain. It prints figures and
+Cases: an `expr: |` block of many formula lines; `bpcli export` of a long chain;
+`bpcli trace --mistake` of a long chain (issue 11); `bpcli trace SCRIPT.py` of a
+guide-style script, with its cost per step and the script run by python alone
+(issue 12: the same cost a step at every size, within 1.5x). It prints figures and
 never fails on them: the machine is shared and noisy.
 """
 
@@ -37,11 +39,43 @@ def chain(n: int) -> str:
     return f"units:\n  u0: 0.5\ngates:\n{gates}"
 
 
+def guide_script(n: int) -> str:
+    """A learner's script in the guide's style, n gates long: Unit and gate classes,
+    a gate object and a variable for every step, forward, the seed, backward calls
+    in reverse order, an update (as `bpcli trace SCRIPT.py` meets them)."""
+    head = (
+        "class Unit:\n    def __init__(self, value, grad):\n"
+        "        self.value = value\n        self.grad = grad\n\n"
+        "class MultGate:\n    def forward(self, u0, u1):\n        self.u0 = u0\n"
+        "        self.u1 = u1\n        self.utop = Unit(u0.value * u1.value, 0.0)\n"
+        "        return self.utop\n    def backward(self):\n"
+        "        self.u0.grad += self.u1.value * self.utop.grad\n"
+        "        self.u1.grad += self.u0.value * self.utop.grad\n\n"
+        "class AddGate:\n    def forward(self, u0, u1):\n        self.u0 = u0\n"
+        "        self.u1 = u1\n        self.utop = Unit(u0.value + u1.value, 0.0)\n"
+        "        return self.utop\n    def backward(self):\n"
+        "        self.u0.grad += 1 * self.utop.grad\n        self.u1.grad += 1 * self.utop.grad\n\n"
+    )
+    lines = [head, "t0 = Unit(0.5, 0.0)"]
+    for i in range(n):
+        lines.append(f"c{i} = Unit(1.0001, 0.0)")
+        lines.append(f"g{i} = {'MultGate' if i % 2 else 'AddGate'}()")
+    lines.append("def forward():")
+    lines.append("    global " + ", ".join(f"t{i + 1}" for i in range(n)))
+    for i in range(n):
+        lines.append(f"    t{i + 1} = g{i}.forward(t{i}, c{i})")
+    lines += ["forward()", f"t{n}.grad = 1.0"]
+    lines += [f"g{i}.backward()" for i in reversed(range(n))]
+    lines += [f"c{i}.value += 0.01 * c{i}.grad" for i in range(0, n, 50)]
+    return "\n".join(lines) + "\n"
+
+
 CASES: dict[str, tuple[Callable[[int], str], list[str], list[int]]] = {
     "expr": (expr_block, ["run", "-q", "--no-update"], [2000, 4000, 8000, 16000]),
     "export": (chain, ["export"], [1000, 2000, 4000, 8000]),
     "trace-mistake": (chain, ["trace", "--format", "jsonl", "--no-update", "--mistake", "assign"],
                       [1000, 2000, 4000, 8000]),
+    "trace-script": (guide_script, ["trace", "--format", "jsonl"], [250, 500, 1000, 2000, 4000]),
 }  # fmt: skip
 
 
@@ -62,13 +96,18 @@ def main() -> int:
             print(f"{name}: bpcli {' '.join(command)} FILE", flush=True)
             previous = None
             for n in sizes:
-                path = Path(folder) / f"{name}_{n}.txt"
+                path = Path(folder) / f"{name}_{n}{'.py' if 'script' in name else '.txt'}"
                 path.write_text(make(n))
                 args = [sys.executable, "-m", "bpcli", *command, str(path)]
                 t = statistics.median(timed(args) for _ in range(opts.runs))
                 ratio = f"{t / previous:5.2f}x" if previous else "     "
                 flag = "" if previous is None or t / previous <= TARGET else "  over the target"
-                print(f"  {n:>7,}   {t:7.3f} s   {ratio} per doubling{flag}", flush=True)
+                extra = ""
+                if "script" in name:  # per step, and the script alone, run by python
+                    alone = statistics.median(timed([sys.executable, str(path)]) for _ in range(3))
+                    steps = 2 * n + 2 + len(range(0, n, 50))
+                    extra = f"   {1e6 * t / steps:6.1f} µs a step   python alone {alone:.3f} s"
+                print(f"  {n:>7,}   {t:7.3f} s   {ratio} per doubling{flag}{extra}", flush=True)
                 previous = t
     return 0
 

@@ -53,11 +53,12 @@ written, which is where the next gate will read it.
 
 FILE may also be your own Python script (FILE.py, or --python): bpcli RUNS
 IT, with your rights, exactly as `python FILE.py ARGS` would (arguments
-after --), and shows every call of a method named forward or backward:
-the gate (named by its variable), each attribute that holds a Unit (any
-object with numeric value and grad), before and after, and which other
-gate attributes hold the very same object. In JSON formats the script's
-own output goes to standard error; bpcli exits with the script's status.
+after --), and shows, as it happens, every call of a method named forward or
+backward (the gate, self, each attribute that holds a Unit, which other gate
+attributes hold the very same object) and every write to a Unit, with the
+line of your code that made it: the seed and the update too. With --step the
+script waits at each step. In JSON formats the script's own output goes to
+standard error; bpcli exits with the script's status.
 
 With --step, bpcli waits after each step: Enter, space or n for the next,
 b to go back one step, c to run to the end, q to quit. From a pipe or a
@@ -71,12 +72,18 @@ Examples:
   bpcli trace --unit x circuits/fanout.txt
   bpcli trace --format jsonl circuits/neuron.txt | jq -c 'select(.phase=="backward") | .writes'
   bpcli trace examples/neuron_gates.py
+  bpcli trace --step examples/neuron_gates.py
   bpcli trace --value-attr data my_micrograd_script.py -- --epochs 3
 """,
     "check": """\
 Analytic gradients against central differences, input by input.
 
-For each input x: the gradient backprop gives, (f(x+h) − f(x−h)) / 2h, the
+FILE may also be your own Python script (FILE.py, or --python): bpcli runs
+it, unchanged, and checks each backward() call against your own forward()
+code, run again on nudged copies, naming the line of each slip: a wrong local
+derivative, = for +=, backward in the wrong order, grads not reset.
+
+For a circuit: for each input x, the gradient backprop gives, (f(x+h) − f(x−h)) / 2h, the
 relative error |a − n| / max(|a|, |n|) and a verdict. A tiny absolute
 difference counts as agreement too (near zero, the central difference is
 mostly rounding noise); each row says which rule decided. At a kink (relu
@@ -89,6 +96,7 @@ Examples:
   bpcli check --h 1e-6 --tol 1e-8 1e-5 circuits/relu_net.txt
   bpcli check --set c=0.2 circuits/hinge.txt
   bpcli check --format json circuits/neuron.txt | jq '.inputs[] | select(.verdict != "ok")'
+  bpcli check examples/neuron_slip.py
 """,
     "graph": """\
 The circuit as a picture: gates as boxes, each Unit once, one edge per slot.

@@ -23,6 +23,8 @@ def blame_text(result: ScriptCheck) -> str:
     checked = (
         f"{result.calls} backward calls, {result.pulls} pulls checked against the forward code"
     )
+    if result.sampled:
+        checked += "; each pass's result on a sample of its inputs"
     if n:
         lines.append(f"fail: {n} problem{'s' if n != 1 else ''} ({checked})")
     elif result.calls:

@@ -18,6 +18,7 @@ class ScriptCheck(NamedTuple):
     status: int  # the script's own exit status
     calls: int  # backward calls judged
     pulls: int  # pulls compared with the forward code
+    sampled: bool = False  # the whole-pass check took a sample of the inputs
 
 
 def check_script(
@@ -37,4 +38,6 @@ def check_script(
     watcher.emit = counted
     status = run(path, argv, watcher, sys.stderr)
     findings = judge.finish()
-    return ScriptCheck(path, findings, judge.notes, status, calls[0], judge.checked)
+    return ScriptCheck(
+        path, findings, judge.notes, status, calls[0], judge.checked, judge.sampled
+    )

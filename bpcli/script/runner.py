@@ -52,6 +52,8 @@ def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
     except KeyboardInterrupt:
         print("bpcli: interrupted", file=sys.stderr)
         status = 130
+    except BrokenPipeError:  # the reader of the output went away (`| head`): bpcli's exit
+        raise
     except BaseException as exc:  # the script's own error: shown as Python shows it
         status = 1
         tb = exc.__traceback__
