@@ -38,6 +38,4 @@ def check_script(
     watcher.emit = counted
     status = run(path, argv, watcher, sys.stderr)
     findings = judge.finish()
-    return ScriptCheck(
-        path, findings, judge.notes, status, calls[0], judge.checked, judge.sampled
-    )
+    return ScriptCheck(path, findings, judge.notes, status, calls[0], judge.checked, judge.sampled)
