@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from . import views
+from .errors import Interrupted
 from .files import (
     MAX_BYTES,
     Output,
@@ -49,8 +50,9 @@ from .options import (
     set_option,
     step_size_option,
 )
-from .process import BpcliGroup, exit_with, gc_paused
+from .process import BpcliGroup, exit_with, gc_paused, say
 from .safe_text import shown
+from .signals import Terminated
 
 if TYPE_CHECKING:
     from .engine import Circuit
@@ -146,8 +148,8 @@ def run(file: str, **given: Any) -> None:
                 drawing = views.Drawing(o.precision, o.color, bool(o.save_svg or o.save_html))
                 drawn = views.RUN[o.fmt](job, drawing, write_stdout)
                 save_recorded(drawn, f"bpcli run {name}", outputs)
-        except KeyboardInterrupt:
-            raise watch.interrupted() from None
+        except (KeyboardInterrupt, Terminated) as signal:
+            raise watch.interrupted(signal) from None
     if training:
         save_trained(file, circuit, outputs, "--write" if o.write_back else "-o")
 
@@ -162,11 +164,11 @@ def save_trained(file: str, circuit: Circuit, outputs: Outputs, option: str) -> 
     check = unchanged_on_disk(file, orig.data) if option == "--write" else None
     target = outputs.targets[option].path
     if option == "--write" and not moved:
-        click.echo(f"bpcli: no value changed: {target} left as it was", err=True)
+        say(f"bpcli: no value changed: {target} left as it was")
         return
     outputs.write(option, text, verify, check)
     values = "value" if moved == 1 else "values"
-    click.echo(f"bpcli: wrote {moved} trained {values} to {target}", err=True)
+    say(f"bpcli: wrote {moved} trained {values} to {target}")
 
 
 @cli.command(cls=KindCommand, help=HELP["trace"])
@@ -189,9 +191,12 @@ def trace(file: str, **given: Any) -> None:
             name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
         update = not o.no_update
         job = trace_circuit(name, circuit, o.iterations, update, o.mistake, selection, o.step)
-    drawn = views.TRACE[o.fmt](job, drawing, Output())
+    try:
+        drawn = views.TRACE[o.fmt](job, drawing, Output())
+    except (KeyboardInterrupt, Terminated) as signal:
+        raise Interrupted.by(signal, job.where()) from None
     for warning in script.warnings() if script is not None else ():
-        click.echo(warning, err=True)
+        say(warning)
     save_recorded(drawn, f"bpcli trace {display_name(file)}", outputs)
     if job.status:
         raise click.exceptions.Exit(job.status)
@@ -262,10 +267,7 @@ def graph(
         circuit.backward()
     nodes = len(circuit.units) + len(circuit.gates)
     if fmt in views.GRAPHVIZ and nodes > SLOW_LAYOUT:
-        click.echo(
-            f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand",
-            err=True,
-        )
+        say(f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand")
     outputs.write("-o", views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
 
 
@@ -315,9 +317,10 @@ def expand(file: str, max_bytes: int, sets: tuple[str, ...], step_size: float | 
 @click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
 def validate(file: str, max_bytes: int, all_errors: bool) -> None:
     name, circuit = load(file, all_errors=all_errors, max_bytes=max_bytes)
+    inputs, gates = len(circuit.inputs), len(circuit.gates)
     write_stdout(
-        f"{shown(name)}: ok: {len(circuit.inputs)} inputs, {len(circuit.gates)} gates, "
-        f"output {circuit.output_name}\n"
+        f"{shown(name)}: ok: {inputs} {'input' if inputs == 1 else 'inputs'}, "
+        f"{gates} {'gate' if gates == 1 else 'gates'}, output {shown(circuit.output_name)}\n"
     )
 
 

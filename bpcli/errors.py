@@ -55,7 +55,20 @@ class Failure(Exception):
 
 
 class Interrupted(Exception):
-    """Ctrl-C ended a run cleanly (exit status 130); the message says where."""
+    """Ctrl-C (exit status 130) or SIGTERM (143) ended a command cleanly; the
+    message says where."""
+
+    def __init__(self, message: str, status: int = 130) -> None:
+        super().__init__(message)
+        self.status = status
+
+    @classmethod
+    def by(cls, signal: BaseException, where: str) -> Interrupted:
+        """``bpcli: interrupted after …`` (or ``terminated``), for the exception
+        the signal raised."""
+        if isinstance(signal, KeyboardInterrupt):
+            return cls(f"bpcli: interrupted {where}", 130)
+        return cls(f"bpcli: terminated {where}", 143)
 
 
 class UsageProblem(Exception):

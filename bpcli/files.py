@@ -26,7 +26,9 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .errors import Failure
+from .errors import Failure, Interrupted
+from .safe_text import shown
+from .signals import Terminated, deferred
 
 STDIN = "<stdin>"  # the name standard input goes by in messages
 MAX_BYTES = 1 << 30  # what bpcli reads at most, by default: 1 GiB
@@ -108,11 +110,12 @@ def write_stdout(data: bytes | str, stream: object = None) -> None:
     out: Any = stream if stream is not None else sys.stdout
     if out is None:
         raise FileProblem("cannot write the output: standard output is closed")
-    if isinstance(data, str):
-        out.write(data if can_show(out) else plain(data))
-        return
-    out.flush()
-    out.buffer.write(data)
+    with deferred():  # a line is never left half written (see signals)
+        if isinstance(data, str):
+            out.write(data if can_show(out) else plain(data))
+            return
+        out.flush()
+        out.buffer.write(data)
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:
@@ -265,8 +268,9 @@ def _write_into(path: str, data: bytes) -> None:
 
 def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+    with deferred():
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def write_atomically(
@@ -366,7 +370,21 @@ class Outputs:
         if target is None:
             write_stdout(raw)
             return True
-        return write_file(target, raw, verify, check)
+        try:
+            return write_file(target, raw, verify, check)
+        except (KeyboardInterrupt, Terminated) as signal:
+            name = shown(target.path)
+            done = (target.stat is None or target.regular) and _holds(target.path, raw)
+            where = f"after writing {name}" if done else f"before writing {name}: it is as it was"
+            raise Interrupted.by(signal, where) from None
+
+
+def _holds(path: str, data: bytes) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def unchanged_on_disk(path: str, data: bytes) -> Callable[[], None]:

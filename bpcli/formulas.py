@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Iterable
 from typing import NamedTuple
 
@@ -54,7 +55,8 @@ def _fail(node: ast.AST, message: str, hint: str | None = None) -> FormulaError:
 
 
 class _Compiler:
-    def __init__(self, inputs: Iterable[str], targets: list[str]) -> None:
+    def __init__(self, inputs: Iterable[str], targets: list[str], text: str = "") -> None:
+        self.text = text  # the formulas as written, for a literal's own words
         self.inputs = set(inputs)
         self.defined = set(self.inputs)
         self.targets = set(targets)  # every name the formulas assign, for clashes
@@ -131,7 +133,7 @@ class _Compiler:
                 if keyword in self.defined:  # a unit named True: it is a name here too
                     return _Operand(keyword, True)
                 raise _fail(node, f"{keyword} is not a number")
-            return _Operand(repr(_number(node)), False)
+            return _Operand(repr(_number(node, self.text)), False)
         if isinstance(node, ast.Name):
             if node.id in self.defined:
                 return _Operand(node.id, True)
@@ -149,7 +151,7 @@ class _Compiler:
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = node.operand
             if isinstance(inner, ast.Constant) and not isinstance(inner.value, bool):
-                return _Operand(repr(-_number(inner)), False)
+                return _Operand(repr(-_number(inner, self.text)), False)
         return None
 
     def children(self, node: ast.expr) -> list[ast.expr]:
@@ -199,8 +201,8 @@ class _Compiler:
         return self.emit(op, args, node, out)
 
 
-def _number(node: ast.Constant) -> float:
-    """A literal of a formula as a float, or a located error."""
+def _number(node: ast.Constant, text: str = "") -> float:
+    """A literal of a formula as a float, or a located error naming it as written."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(node, f"{value!r} is not a number")
@@ -209,7 +211,8 @@ def _number(node: ast.Constant) -> float:
     except OverflowError:  # an integer literal of 1e309 or more
         x = math.inf
     if not math.isfinite(x):
-        shown = str(value) if len(str(value)) <= 30 else f"a number of {len(str(value))} digits"
+        text = ast.get_source_segment(text, node) or str(value)
+        shown = text if len(text) <= 30 else f"a number of {len(text)} digits"
         raise _fail(node, f"{shown} is not a finite number: it overflows to infinity")
     return x
 
@@ -249,10 +252,23 @@ def _parse(text: str) -> ast.Module:
     return result
 
 
+_OPERATION = re.compile(r"\*\*|[-+*/(]")  # each an operation (or a call) of a formula
+_BIG_INTEGER = re.compile(r"(?<![\w.])\d{309,}(?![\w.])")  # 1e309 or more: no float
+
+
 def _too_long(text: str) -> FormulaError | None:
-    """A formula with more operations than the parser is given room for."""
+    """A formula with more operations than the parser is given room for, or an
+    integer too large for a number (Python's parser has its own word for it)."""
     for number, line in enumerate(text.split("\n"), 1):
-        count = sum(line.count(c) for c in "+-*/(")
+        big = _BIG_INTEGER.search(line)
+        if big is not None:
+            return FormulaError(
+                number,
+                len(line[: big.start()].encode()),
+                f"a number of {len(big.group())} digits is not a finite number: it overflows "
+                "to infinity",
+            )
+        count = len(_OPERATION.findall(line))
         if count > MAX_OPERATIONS:
             return FormulaError(
                 number,
@@ -335,7 +351,7 @@ def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
         targets.append(stmt.targets[0].id)
     if not targets:
         raise FormulaError(1, 0, "'expr' holds no formula", "write `name = formula`")
-    compiler = _Compiler(inputs, targets)
+    compiler = _Compiler(inputs, targets, text)
     assigned: set[str] = set()
     for stmt in tree.body:
         assert isinstance(stmt, ast.Assign)

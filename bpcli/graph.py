@@ -56,7 +56,11 @@ def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
 
 
 def _quote(text: str) -> str:
-    return json.dumps(text, ensure_ascii=False)  # a DOT string is a JSON string, near enough
+    """A DOT string (a JSON string, near enough), what a terminal would act on
+    written as escapes."""
+    from .safe_text import shown
+
+    return json.dumps("\n".join(shown(line) for line in text.split("\n")), ensure_ascii=False)
 
 
 def dot(c: Circuit, values: bool = False, precision: int = 6, title: str | None = None) -> str:

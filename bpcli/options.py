@@ -47,8 +47,10 @@ class OutputPath(click.ParamType):
         text = str(value)
         if not text:
             self.fail("a file name cannot be empty (- is standard output)", param, ctx)
-        if text.endswith(("/", os.sep)) or (text != "-" and os.path.isdir(text)):
+        if text != "-" and os.path.isdir(text):
             self.fail(f"{text!r} is a folder: give a file name", param, ctx)
+        if text.endswith(("/", os.sep)):
+            self.fail(f"{text!r} ends in '/', as a folder does: give a file name", param, ctx)
         return text
 
 
@@ -128,7 +130,7 @@ def precision_option(f: F) -> F:
         type=click.IntRange(0, 17),
         default=6,
         show_default=True,
-        help="Digits after the point in what is drawn (JSON and CSV: always full precision).",
+        help="Digits after the point in what is drawn (machine formats: always full precision).",
     )(f)
 
 

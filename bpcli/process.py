@@ -3,8 +3,8 @@ never a traceback), the garbage collector paused while a circuit loads and
 runs, and the exit itself.
 
 Exit status: 0 success, 1 the circuit is wrong or could not be computed (or an
-internal error), 2 wrong command-line usage, 130 interrupted, 141 the reader
-of standard output went away.
+internal error), 2 wrong command-line usage, 130 interrupted (Ctrl-C), 141 the
+reader of standard output went away, 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import errno
 import gc
 import io
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from typing import Any, NoReturn
@@ -23,6 +22,7 @@ import click
 
 from .errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
 from .files import NoInput
+from .signals import Terminated, deferred, install
 
 
 class BpcliCommand(click.Command):
@@ -63,12 +63,14 @@ class BpcliGroup(click.Group):
                 say(f"hint: {exc.hint}")
             raise click.exceptions.Exit(1) from None
         except Interrupted as exc:
-            say(str(exc))
-            raise click.exceptions.Exit(130) from None
+            say(str(exc), erase=True)
+            raise click.exceptions.Exit(exc.status) from None
         except KeyboardInterrupt:
-            erase = "\r\x1b[2K" if sys.stderr.isatty() else ""
-            say(erase + "bpcli: interrupted")
+            say("bpcli: interrupted", erase=True)
             raise click.exceptions.Exit(130) from None
+        except Terminated:
+            say("bpcli: terminated", erase=True)
+            raise click.exceptions.Exit(143) from None
         except BrokenPipeError:
             # The reader went away (`| head`): say nothing more, as Unix tools do.
             devnull = os.open(os.devnull, os.O_WRONLY)
@@ -101,24 +103,19 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-class Terminated(BaseException):
-    """SIGTERM: the process ends as Ctrl-C ends it, cleaning up (exit status 143)."""
-
-
-def _terminated(signum: int, frame: object) -> None:
-    raise Terminated
-
-
-def say(text: str) -> None:
-    """A message on standard error, shown as that stream can show it; nothing
-    when standard error is closed."""
+def say(text: str, erase: bool = False) -> None:
+    """A message on standard error, each line with the user's text in it made safe
+    (control characters escaped), shown as that stream can show it; nothing when
+    standard error is closed. ``erase``: first clear the line (a prompt, a bar)."""
     stream = sys.stderr
     if stream is None:
         return
-    from .safe_text import can_show, plain
+    from .safe_text import can_show, plain, shown
 
+    safe = "\n".join(shown(line) for line in text.split("\n"))
+    start = "\r\x1b[2K" if erase and stream.isatty() else ""
     with contextlib.suppress(OSError, ValueError):
-        stream.write((text if can_show(stream) else plain(text)) + "\n")
+        stream.write(start + (safe if can_show(stream) else plain(safe)) + "\n")
         stream.flush()
 
 
@@ -147,6 +144,19 @@ def _streams_that_can_fail() -> None:
 
     if sys.stdout is None:
         sys.stdout = _Closed()
+    elif isinstance(getattr(sys.stdout, "buffer", None), io.RawIOBase):
+        # PYTHONUNBUFFERED (python -u): a raw layer loses what a partial write (a
+        # signal, a slow pipe) leaves over; a buffered one, flushed at each line,
+        # writes it all and shows each line as soon
+        out = sys.stdout
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(out.buffer),  # type: ignore[attr-defined]
+            encoding=out.encoding,
+            errors=out.errors,
+            line_buffering=True,
+        )
+    if sys.stderr is None:  # closed: messages go nowhere, and nothing asks it for more
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 (for the life of the process)
     for stream in (sys.stdout, sys.stderr):
         if stream is not None and not can_show(stream):
             with contextlib.suppress(AttributeError, ValueError):
@@ -157,11 +167,14 @@ def exit_with(command: click.Command) -> NoReturn:
     """Run the command, then end with ``os._exit``: a big circuit is millions of
     objects, and freeing them one by one (and the interpreter's last garbage
     collection over them) would only delay the exit the OS does at once."""
-    signal.signal(signal.SIGTERM, _terminated)
+    install()
     _streams_that_can_fail()
     try:
         command(prog_name="bpcli")
         code = 0
+    except OSError as exc:  # `bpcli --help >&-`: click writing before any command runs
+        say(f"bpcli: error: cannot write the output: {exc.strerror or exc}")
+        code = 1
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except Terminated:
@@ -171,11 +184,14 @@ def exit_with(command: click.Command) -> NoReturn:
         if stream is None:
             continue
         try:
-            stream.flush()
+            with deferred():
+                stream.flush()
+        except (KeyboardInterrupt, Terminated):
+            code = code or 130
         except BrokenPipeError:
             code = code or 141
         except (OSError, ValueError) as exc:  # a full disk, a closed descriptor
-            if stream is sys.stdout:
+            if stream is sys.stdout and not code:  # else already said
                 say(f"bpcli: error: cannot write the output: {getattr(exc, 'strerror', exc)}")
             code = code or 1
     os._exit(code)

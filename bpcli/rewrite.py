@@ -66,10 +66,11 @@ def rewrite(data: bytes, values: dict[str, float]) -> bytes:
     lead = "\ufeff" if text.startswith("\ufeff") else ""
     text = text[len(lead) :]
     spans = value_spans(text)
-    for name, (start, end) in sorted(
-        ((n, spans[n]) for n in values if n in spans), key=lambda item: -item[1][0]
-    ):
-        text = text[:start] + repr(values[name]) + text[end:]
+    pieces, at = [], 0  # the text between the numbers, and the new numbers: joined once
+    for start, end, name in sorted((*spans[n], n) for n in values if n in spans):
+        pieces += [text[at:start], repr(values[name])]
+        at = end
+    text = "".join([*pieces, text[at:]])
     return bom + (lead + text).encode("utf-8")
 
 

@@ -16,12 +16,38 @@ from __future__ import annotations
 import re
 from typing import Any
 
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What a terminal may act on or hide: controls (C0, DEL, C1), line and paragraph
+# separators, and the invisible format characters (bidirectional overrides and
+# isolates, zero widths, the BOM, soft hyphen, tag characters).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
 
 
 def _escape(match: re.Match[str]) -> str:
     ch = match.group()
-    return f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}"
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _u_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"  # YAML reads both
+
+
+def visible(quoted: str) -> str:
+    """A YAML double-quoted string (as json.dumps writes it) with the characters
+    ``shown`` would escape written as YAML's own escapes: the same string, safe
+    to print."""
+    return _UNSAFE.sub(_u_escape, quoted)
+
+
+def unsafe(text: str) -> bool:
+    """Whether the text holds anything ``shown`` would escape."""
+    return _UNSAFE.search(text) is not None
 
 
 def shown(text: str) -> str:

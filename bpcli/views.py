@@ -180,9 +180,22 @@ class TraceJob:
         self.paged = paged  # --step: wait for a key after each step
         self.live = live  # each step flushed as it comes (a script's)
         self.status = 0
+        self.shown: tuple[int, Step] | None = None  # the last step written
 
     def steps(self, emit: Emit) -> None:
-        self.status = self.run(emit)
+        def shown(k: int, step: Step) -> None:
+            emit(k, step)
+            self.shown = (k, step)
+
+        self.status = self.run(shown)
+
+    def where(self) -> str:
+        """Where the trace is, for the line an interruption prints."""
+        if self.shown is None:
+            return "before the first step"
+        k, step = self.shown
+        of = f"/{self.total}" if self.total else ""
+        return f"after step {k}{of}: {step.call}"
 
 
 def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:

@@ -221,13 +221,28 @@ def test_a_long_sum_simply_works() -> None:
         ("(" * 100_000 + "a" + ")" * 100_000, "too many nested parentheses"),
         ("-" * 150_000 + "a", "operations"),
         ("a * 1" + "0" * 309, "overflows to infinity"),
-        ("a * 1" + "0" * 5000, "invalid formula"),
+        ("a * 1" + "0" * 5000, "a number of 5001 digits is not a finite number"),
+        ("1e309 * a", "1e309 is not a finite number"),
     ],
-    ids=["long power chain", "deep parentheses", "deep negation", "1e309", "5000 digits"],
+    ids=[
+        "long power chain",
+        "deep parentheses",
+        "deep negation",
+        "1e309",
+        "5000 digits",
+        "as written",
+    ],
 )
 def test_formula_limits_are_located_errors(formula: str, fragment: str) -> None:
     where, message, _ = problem(expr(formula))
     assert where.startswith("3:") and fragment in message
+    assert "sys." not in message  # none of Python's own advice
+
+
+def test_a_huge_integer_is_placed_at_its_first_digit() -> None:
+    where, _, _ = problem(expr("a * 1" + "0" * 5000))
+    col = int(where.split(":")[1])
+    assert expr("a * 1" + "0" * 5000).split("\n")[2][col - 1 :].startswith("10")
 
 
 @pytest.mark.parametrize(
@@ -373,3 +388,11 @@ def test_unit_and_every_choose_what_json_and_csv_write() -> None:
     assert all(list(p["units"]) == ["a"] for p in doc["passes"])
     rows = invoke("run", "--format", "csv", "--unit", "s", NEURON).stdout.splitlines()[1:]
     assert {r.split(",")[2] for r in rows} == {"s"}
+
+
+def test_a_power_counts_as_one_operation() -> None:
+    # 40,000 squares summed: 79,999 operations, under the 100,000 of one formula
+    c = parse(expr(" + ".join(["a**2"] * 40_000)))
+    assert len(c.gates) == 79_999
+    _, message, _ = problem(expr(" ** ".join(["a"] * 100_002)))
+    assert "100,001 operations" in message, message

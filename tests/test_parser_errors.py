@@ -620,4 +620,4 @@ def test_cli_valid_file_still_runs(tmp_path: Path) -> None:
     path.write_text(NEURON_LIKE)
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 0, result.stderr
-    assert "2 inputs, 1 gates, output b" in result.stdout
+    assert "2 inputs, 1 gate, output b" in result.stdout

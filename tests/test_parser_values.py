@@ -302,11 +302,43 @@ def test_non_ascii_is_fine_in_comments_and_description() -> None:
     assert c.description == "naïve σ"
 
 
-def test_line_separators_count_as_yaml_lines() -> None:
-    # YAML ends a line at NEL, LS and PS too; positions follow YAML.
+@pytest.mark.parametrize("mark", ["\x85", "\u2028", "\u2029"])
+def test_line_breaks_an_editor_does_not_show_are_refused_where_they_are(mark: str) -> None:
+    # YAML ends a line at NEL, LS and PS too; an editor, grep and cat do not: a
+    # key after one in a comment would be live, and line numbers would differ.
+    for source in (
+        f"units:\n  a: 1 # x{mark}  b: 2\n",
+        f"units:\n  a: 1 # x{mark}  b: 2\n".encode(),
+    ):
+        with pytest.raises(CircuitError) as info:
+            parse(source)
+        line, col, message, hint = info.value.problems[0]
+        assert (line, col) == (2, 11)
+        assert f"U+{ord(mark):04X}" in message and "line break" in message
+        assert hint is not None and "newline" in hint
+
+
+@pytest.mark.parametrize(
+    ("source", "where"),
+    [
+        (b"\xef\xbb\xbf" * 3 + b"units: {a: 1}\ngates: {g: neg(a) -> s}\n", (1, 1)),
+        (b"# c\n\xef\xbb\xbfunits: {a: 1}\ngates: {g: neg(a) -> s}\n", (2, 1)),
+        ("units: {a: 1}\ngates: {g: neg(a) -> s\ufeff}\n", (2, 23)),
+    ],
+)
+def test_a_byte_order_mark_past_the_start_is_refused_where_it_is(
+    source: str | bytes, where: tuple[int, int]
+) -> None:
     with pytest.raises(CircuitError) as info:
-        parse("# x\u2028units: 5\ngates: {g: neg(1) -> s}\n")
-    assert info.value.problems[0][:2] == (2, 8)
+        parse(source)
+    assert info.value.problems[0][:2] == where
+    assert "byte-order mark" in info.value.problems[0].message
+
+
+def test_two_byte_order_marks_at_the_start_are_read_past() -> None:
+    # one a text editor wrote, one more from a file joined to it: both stripped
+    c = parse(b"\xef\xbb\xbf" * 2 + b"units: {a: 2}\ngates: {g: neg(a) -> s}\n")
+    assert c.output_name == "s"
 
 
 def test_a_big_circuit_parses() -> None:

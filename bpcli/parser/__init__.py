@@ -19,8 +19,8 @@ Every error is a ``Problem`` with a 1-based line and column.
 from __future__ import annotations
 
 from ..engine import Circuit
-from ..errors import CircuitError, Problem
-from . import advice, events, text
+from ..errors import CircuitError
+from . import events, text
 from .assemble import build
 from .builder import Builder
 from .document import DEFAULT_STEP_SIZE, Document
@@ -42,9 +42,13 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
         data: bytes | None = source[len(BOM) :] if source.startswith(BOM) else source
     else:
         content, data = source, None
-    if content.startswith("\ufeff"):
-        content = content[1:]
-        data = None  # a second BOM, which libyaml would take for the encoding's
+    # A file may start with two BOMs (one an editor wrote, one a join left): as
+    # bytes, decoding drops the first; as text, both are dropped here.
+    for _ in range(1 if isinstance(source, bytes) else 2):
+        if content.startswith("\ufeff"):
+            content = content[1:]
+            data = None  # a second BOM, which libyaml would take for the encoding's
+    text.check_hidden(content)  # first: it looks for YAML's refusals before its own
     if isinstance(source, str) or not events.LIBYAML:
         # libyaml refuses the same characters itself (see events.Events._reader_error),
         # and text decoded from bytes holds no lone surrogates.
@@ -68,17 +72,4 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
             err.problems[:] = [first, *rest]
         elif all_errors:
             err.problems[:] = rest
-        _name_stray_bom(src, err)
         raise
-
-
-def _name_stray_bom(src: Source, err: CircuitError) -> None:
-    """A problem on a line that holds a byte-order mark is, most likely, that mark."""
-    if advice.BOM_CHAR not in src.text[1:]:
-        return
-    for k, p in enumerate(err.problems):
-        if not p.message.startswith("invalid YAML") and "\\ufeff" not in p.message:
-            continue  # a problem of its own (a NUL, a control character): it stands
-        pos = advice.stray_bom(src, p.line)
-        if pos is not None:
-            err.problems[k] = Problem(pos.line, pos.col, advice.BOM_MESSAGE, advice.BOM_HINT)

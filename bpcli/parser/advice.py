@@ -8,26 +8,6 @@ from __future__ import annotations
 from .text import LINE_BREAK, Pos, Source
 from .values import MAX_NAME
 
-BOM_CHAR = "\ufeff"
-
-
-def stray_bom(src: Source, line: int) -> Pos | None:
-    """A byte-order mark on this line of the file (not its first character)."""
-    text = src.text
-    start = text.find(BOM_CHAR, 1)
-    while start >= 0:
-        pos = src.pos(start)
-        if pos.line == line:
-            return pos
-        if pos.line > line:
-            return None
-        start = text.find(BOM_CHAR, start + 1)
-    return None
-
-
-BOM_MESSAGE = "a byte-order mark (U+FEFF) in the middle of the file"
-BOM_HINT = "remove it: it is invisible in most editors (joining two files can leave one)"
-
 
 def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
     """A key of more than 1,024 characters, which YAML takes for no key at all."""

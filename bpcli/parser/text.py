@@ -173,6 +173,39 @@ def decode(data: bytes) -> str:
         ) from None
 
 
+_HIDDEN = re.compile("[\x85\u2028\u2029\ufeff]")
+_HIDDEN_NAMES = {
+    "\x85": "a next-line character (U+0085)",
+    "\u2028": "a line separator (U+2028)",
+    "\u2029": "a paragraph separator (U+2029)",
+}
+BOM_MESSAGE = "a byte-order mark (U+FEFF) in the middle of the file"
+BOM_HINT = "remove it: it is invisible in most editors (joining two files can leave one)"
+
+
+def check_hidden(text: str) -> None:
+    """Refuse the characters YAML accepts but an editor does not show as they are
+    read: a byte-order mark past the start, and the line breaks (NEL, LS, PS) that
+    YAML ends a line at and editors, grep and cat do not, so a key could hide in a
+    comment and every later line number would differ from the editor's."""
+    m = _HIDDEN.search(text)
+    if m is None:
+        return
+    check_characters(text[: m.start()])  # a character YAML refuses, earlier, is first
+    line, col = text_position(text, m.start())
+    if m.group() == "\ufeff":
+        where = (
+            BOM_MESSAGE if m.start() else "a byte-order mark (U+FEFF) after the one at the start"
+        )
+        raise CircuitError.at(line, col, where, BOM_HINT)
+    raise CircuitError.at(
+        line,
+        col,
+        f"{_HIDDEN_NAMES[m.group()]}: YAML reads it as a line break, most editors do not",
+        "replace it with a newline, or remove it",
+    )
+
+
 def check_characters(text: str) -> None:
     """Refuse what YAML refuses (NUL, controls, lone surrogates), at its position."""
     m = _BAD_CHAR.search(text)

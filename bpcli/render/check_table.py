@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from rich.text import Text
 
 from ..gradcheck import CheckRow
+from ..safe_text import shown
 from .console import Page, fmt
 
 
@@ -26,7 +27,7 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
         ]
         for r in rows
     ]
-    title = Text(f"{file}: d{output}/dx, backprop against (f(x+h) − f(x−h)) / 2h, h = {h:g}")
+    title = Text(f"{shown(file)}: d{output}/dx, backprop against (f(x+h) − f(x−h)) / 2h, h = {h:g}")
     headers = ["input", "x", "analytic", "numeric", "rel. error", "verdict", "decided by"]
     notes = [Text(f"{r.name}: {r.kink}", style="magenta") for r in rows if r.kink]
     notes += [Text(f"{r.name}: {r.note}", style="red") for r in rows if r.note]

@@ -5,15 +5,16 @@ from __future__ import annotations
 import json
 
 from ..engine import CONST, INPUT, Circuit
+from ..safe_text import shown, visible
 
 
 def gates_file(c: Circuit, source: str) -> str:
     def arg(i: int) -> str:
         return repr(c.units[i].value) if c.kinds[i] == CONST else c.names[i]
 
-    out = [f"# {source}, expanded by bpcli: the same circuit, one gate a line"]
-    if c.description:
-        out.append(f"description: {json.dumps(c.description, ensure_ascii=False)}")
+    out = [f"# {shown(source)}, expanded by bpcli: the same circuit, one gate a line"]
+    if c.description:  # YAML's double quotes take JSON's escapes: \u202e stays \u202e
+        out.append(f"description: {visible(json.dumps(c.description, ensure_ascii=False))}")
     out.append("units:")
     out += [f"  {n}: {c.units[i].value!r}" for i, n in enumerate(c.names) if c.kinds[i] == INPUT]
     out.append("gates:")

@@ -76,12 +76,12 @@ class Watch:
             self.bar.close()
             self.bar = None
 
-    def interrupted(self) -> Interrupted:
-        """What Ctrl-C says: after which pass the run stopped, and its output then."""
+    def interrupted(self, signal: BaseException) -> Interrupted:
+        """What Ctrl-C or SIGTERM says: after which pass the run stopped, and its
+        output then."""
         self.close()
         done = self.done
         if done is None:
-            return Interrupted("bpcli: interrupted before the first pass ended")
-        return Interrupted(
-            f"bpcli: interrupted after {done[0]} pass {done[1]}: {self.output} = {self.value()!r}"
-        )
+            return Interrupted.by(signal, "before the first pass ended")
+        where = f"after {done[0]} pass {done[1]}: {self.output} = {self.value()!r}"
+        return Interrupted.by(signal, where)
