@@ -8,8 +8,11 @@ double, the median of a few whole-process runs, and the ratio per doubling
 Cases: an `expr: |` block of many formula lines; `bpcli export` of a long chain;
 `bpcli trace --mistake` of a long chain (issue 11); `bpcli trace SCRIPT.py` of a
 guide-style script, with its cost per step and the script run by python alone
-(issue 12: the same cost a step at every size, within 1.5x). It prints figures and
-never fails on them: the machine is shared and noisy.
+(issue 12: the same cost a step at every size, within 1.5x); `validate
+--all-errors` of many gates that each read an unknown unit, or a chain written in
+reverse, and a formula naming a unit of millions of characters (issue 11
+review). It prints figures and never fails on them: the machine is shared and
+noisy.
 """
 
 from __future__ import annotations
@@ -37,6 +40,23 @@ def chain(n: int) -> str:
     with n by itself)."""
     gates = "".join(f"  g{i}: mul(u{i}, 1.0001) -> u{i + 1}\n" for i in range(n))
     return f"units:\n  u0: 0.5\ngates:\n{gates}"
+
+
+def unknown_units(n: int) -> str:
+    """n gates, each reading a unit no one defines: n errors (issue 11 review)."""
+    gates = "".join(f"  g{i}: mul(a, zz{i}) -> s{i}\n" for i in range(n))
+    return f"units:\n  a: 1\ngates:\n{gates}"
+
+
+def reversed_chain(n: int) -> str:
+    """A chain written last gate first: each gate reads what a later one makes."""
+    gates = "".join(f"  g{i}: mul(a, s{i + 1}) -> s{i}\n" for i in range(n))
+    return f"units:\n  a: 1\ngates:\n{gates}  h: mul(a, a) -> s{n}\n"
+
+
+def long_name(n: int) -> str:
+    """A formula naming a unit of n characters that does not exist."""
+    return f"units:\n  a: 1\nexpr: |\n  s = a * {'a' * n}\n"
 
 
 def guide_script(n: int) -> str:
@@ -76,12 +96,19 @@ CASES: dict[str, tuple[Callable[[int], str], list[str], list[int]]] = {
     "trace-mistake": (chain, ["trace", "--format", "jsonl", "--no-update", "--mistake", "assign"],
                       [1000, 2000, 4000, 8000]),
     "trace-script": (guide_script, ["trace", "--format", "jsonl"], [250, 500, 1000, 2000, 4000]),
+    "all-errors-unknown": (unknown_units, ["validate", "--all-errors"],
+                           [12500, 25000, 50000, 100000]),
+    "all-errors-reversed": (reversed_chain, ["validate", "--all-errors"],
+                            [12500, 25000, 50000, 100000]),
+    "long-name": (long_name, ["validate"], [1_250_000, 2_500_000, 5_000_000, 10_000_000]),
 }  # fmt: skip
 
 
 def timed(args: list[str]) -> float:
     start = time.perf_counter()
-    subprocess.run(args, stdout=subprocess.DEVNULL, check=True)
+    done = subprocess.run(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if done.returncode not in (0, 1):  # 1: the circuit is wrong, as some cases mean
+        raise SystemExit(f"{' '.join(args)}: exit status {done.returncode}")
     return time.perf_counter() - start
 
 

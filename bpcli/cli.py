@@ -195,7 +195,7 @@ def trace(file: str, **given: Any) -> None:
         drawn = views.TRACE[o.fmt](job, drawing, Output())
     except (KeyboardInterrupt, Terminated) as signal:
         raise Interrupted.by(signal, job.where()) from None
-    for warning in script.warnings() if script is not None else ():
+    for warning in [*job.notes, *(script.warnings() if script is not None else ())]:
         say(warning)
     save_recorded(drawn, f"bpcli trace {display_name(file)}", outputs)
     if job.status:

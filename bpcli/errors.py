@@ -121,8 +121,15 @@ def backward_error(
         f"gate '{gate}': backward: {IN_SLOTS[k]}.grad += {op.local_formulas[k]} × "
         f"{OUT_SLOT}.grad = {local!r} × {upstream!r} is not a finite real number "
         f"({op.name}({shown}))",
-        _domain_hint(op) if local != local else "the numbers grow too large",
+        _slope_hint(op, k, shown) if local != local else "the numbers grow too large",
     )
+
+
+def _slope_hint(op: Op, k: int, shown: str) -> str:
+    from .gates import IN_SLOTS
+
+    hint = f"the local derivative of {IN_SLOTS[k]} has no finite value at {op.name}({shown})"
+    return f"{hint}; {op.name} needs: {op.domain}" if op.domain else hint
 
 
 def _domain_hint(op: Op) -> str | None:
@@ -146,8 +153,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a near miss, or None."""
     import difflib  # only to word a hint: not on every run's start-up
 
-    choices = list(choices)
-    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6)
+    # difflib's ratio is 2·matches/(both lengths): at cutoff 0.6 a choice is at
+    # least 3/7 and at most 7/3 the word's length, so only those are compared (a
+    # name of a million characters is compared with nothing, at no cost)
+    choices = [c for c in choices if 3 * len(word) <= 7 * len(c) and 3 * len(c) <= 7 * len(word)]
+    close = difflib.get_close_matches(word, choices, n=3, cutoff=0.6) if choices else []
     if not close:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:

@@ -281,8 +281,10 @@ def write_atomically(
 ) -> None:
     """A temporary file in the same folder with ``old``'s mode, owner and group,
     flushed and synced, then renamed over ``path``; for a file with several
-    hard links, copied into it instead, so that its other names see it (that
-    copy is not atomic: an interruption can leave the file half written)."""
+    hard links, or one whose owner or group a new file could not have (another
+    user's, writable by this one), copied into it instead, so that its other
+    names see it and its owner keeps it (that copy is not atomic: an
+    interruption can leave the file half written)."""
     import tempfile
 
     folder = os.path.dirname(path)
@@ -304,8 +306,9 @@ def write_atomically(
             os.fsync(f.fileno())
         if check is not None:
             check()
-        if old is not None and old.st_nlink > 1:
-            _copy_into(data, path)  # its other names keep seeing one file
+        if old is not None and (old.st_nlink > 1 or not _owner_kept(old)):
+            # its other names keep seeing one file; another's file stays theirs
+            _copy_into(data, path)
             os.unlink(tmp)
         else:
             os.replace(tmp, path)
@@ -316,6 +319,16 @@ def write_atomically(
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
+
+
+def _owner_kept(old: os.stat_result) -> bool:
+    """Whether a new file can have ``old``'s owner and group: as root, or when the
+    file is the process's own and its group one of the process's groups. Else
+    (a file another user lets this one write) it is written in place."""
+    if os.geteuid() == 0:
+        return True
+    groups = {os.getegid(), *os.getgroups()}
+    return old.st_uid == os.geteuid() and old.st_gid in groups
 
 
 def _keep_owner(fd: int, old: os.stat_result) -> bool:
@@ -365,11 +378,11 @@ class Outputs:
         check: Callable[[], None] | None = None,
     ) -> bool:
         """This output's data, to its file (or standard output when it has none)."""
-        raw = data.encode() if isinstance(data, str) else data
         target = self.targets.get(option)
         if target is None:
-            write_stdout(raw)
+            write_stdout(data)  # text stays text: ASCII where the output needs it
             return True
+        raw = data.encode() if isinstance(data, str) else data
         try:
             return write_file(target, raw, verify, check)
         except (KeyboardInterrupt, Terminated) as signal:

@@ -157,5 +157,5 @@ def _judge(name: str, x: float, a: float, n: float, kink: str | None, tol: Toler
     else:
         verdict, rule = FAIL, f"relative: {rel:.1e} > {tol.fail:.0e}"
     if kink is not None and verdict != OK:
-        verdict = KINK
+        verdict, rule = KINK, "x ± h straddles a kink"
     return CheckRow(name, x, a, n, diff, rel, verdict, rule, kink)

@@ -21,5 +21,6 @@ def render(dot_text: bytes, fmt: str) -> bytes:
         )
     proc = subprocess.run([program, f"-T{fmt}"], input=dot_text, capture_output=True)
     if proc.returncode != 0:
-        raise Failure(f"Graphviz failed: {proc.stderr.decode(errors='replace').strip()}")
+        said = proc.stderr.decode(errors="replace").strip()
+        raise Failure(f"Graphviz's dot failed (exit status {proc.returncode}): {said}".rstrip(": "))
     return proc.stdout

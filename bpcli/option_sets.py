@@ -5,6 +5,8 @@ errors before anything runs."""
 from __future__ import annotations
 
 import math
+import os
+import stat
 from collections.abc import Callable, Mapping
 from typing import Any, NamedTuple, TypeVar
 
@@ -108,8 +110,17 @@ def check_run(file: str, o: RunOptions) -> None:
         raise click.UsageError("--no-update trains nothing: drop --write or -o")
     if o.write_back and file == "-":
         raise click.UsageError("--write needs FILE to be a file; use -o NEW with standard input")
-    if o.mistake and not o.no_update and o.iterations == 0:
-        raise click.UsageError("-n 0 runs no backward pass: nothing for --mistake to compare")
+    if o.write_back and not _regular(file):
+        raise click.UsageError(
+            "--write needs FILE to be a regular file (bpcli reads it again to replace it); "
+            "use -o NEW"
+        )
+    if o.mistake and (o.write_back or o.out_path):
+        raise click.UsageError(
+            f"--mistake {o.mistake} trains with a deliberate slip: its values are not worth "
+            "saving; drop --write or -o"
+        )
+    check_mistake_passes(o.mistake, o.iterations, o.no_update)
     if o.quiet:
         refuse_given(
             ctx, (*TABLE_OPTIONS, "only_units", "every"), "-q prints only the output value"
@@ -229,12 +240,25 @@ def check_command_options(check_view: Mapping[str, Any]) -> Callable[[F], F]:
     )
 
 
+def check_mistake_passes(mistake: str | None, iterations: int, no_update: bool) -> None:
+    if mistake and not no_update and iterations == 0:
+        raise click.UsageError("-n 0 runs no backward pass: nothing for --mistake to compare")
+
+
+def _regular(file: str) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(file).st_mode)
+    except OSError:
+        return True  # the read reports it, in its own words
+
+
 def check_trace(file: str, o: TraceOptions) -> bool:
     """Usage errors of trace's options; whether what is drawn is kept for saving."""
     if o.step and o.fmt != "table":
         raise click.UsageError("--step pages the table view; drop --format")
     if file_kind(file, o.as_python) == CIRCUIT:
         check_iterations(o.iterations, o.no_update)
+        check_mistake_passes(o.mistake, o.iterations, o.no_update)
         if o.step and file == "-":
             raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
     if o.fmt != "table":

@@ -25,8 +25,18 @@ from .files import NoInput
 from .signals import Terminated, deferred, install
 
 
+def _help_shown(text: str) -> str:
+    """Help in ASCII where standard output cannot show bpcli's symbols (≡, ×, σ)."""
+    from .safe_text import can_show, plain
+
+    return text if sys.stdout is None or can_show(sys.stdout) else plain(text)
+
+
 class BpcliCommand(click.Command):
     """A library's usage problem becomes click's usage error for this command."""
+
+    def get_help(self, ctx: click.Context) -> str:
+        return _help_shown(super().get_help(ctx))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -42,6 +52,9 @@ class BpcliGroup(click.Group):
     """Turns library errors into one clear message and an exit status, never a traceback."""
 
     command_class = BpcliCommand
+
+    def get_help(self, ctx: click.Context) -> str:
+        return _help_shown(super().get_help(ctx))
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

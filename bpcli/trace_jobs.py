@@ -54,12 +54,20 @@ def trace_circuit(
             other = copy.deepcopy(circuit)  # before any pass: its own Units
             shadow = mistaken_steps(other, MISTAKES[mistake], iterations, update)
             traced = with_mistake(traced, circuit, other, shadow)
+        parted = False
         for k, step in enumerate(traced, 1):
+            parted = parted or bool(step.parts)
             if selection.shows(step):
                 emit(k, step)
+        if mistake and not parted:
+            job.notes.append(
+                f"bpcli: note: the run with --mistake {mistake} never parts from the correct "
+                "one: in this circuit the slip changes no number"
+            )
         return 0
 
-    return TraceJob(run, total, circuit, name, paged)
+    job = TraceJob(run, total, circuit, name, paged)
+    return job
 
 
 class ScriptTrace:

@@ -181,6 +181,7 @@ class TraceJob:
         self.live = live  # each step flushed as it comes (a script's)
         self.status = 0
         self.shown: tuple[int, Step] | None = None  # the last step written
+        self.notes: list[str] = []  # for standard error, once the trace is written
 
     def steps(self, emit: Emit) -> None:
         def shown(k: int, step: Step) -> None:

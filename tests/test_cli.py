@@ -8,6 +8,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 
 import pytest
 
@@ -291,3 +293,67 @@ def test_trace_refuses_an_option_for_the_other_kind_of_file(args: list[str], mes
     result = invoke("trace", *args)
     assert result.exit_code == 2 and message in result.stderr
     assert "circuit output" not in result.stdout  # a script was not run
+
+
+# -- found by a new user's review (issue 11) ---------------------------------------------
+
+
+def test_a_mistakes_values_are_never_saved(tmp_path) -> None:
+    circuit = tmp_path / "c.txt"
+    circuit.write_text(NEURON.read_text())
+    for saving in (["--write"], ["-o", str(tmp_path / "new.txt")]):
+        result = invoke("run", "-q", "--mistake", "assign", *saving, circuit)
+        assert result.exit_code == 2 and "--mistake assign" in result.stderr
+    assert circuit.read_text() == NEURON.read_text()
+    assert not (tmp_path / "new.txt").exists()
+
+
+def test_write_needs_a_regular_file(tmp_path) -> None:
+    fifo = tmp_path / "c.fifo"
+    os.mkfifo(fifo)
+    result = invoke("run", "-q", "--write", fifo)  # would wait for a writer forever
+    assert result.exit_code == 2 and "regular file" in result.stderr
+
+
+def test_trace_refuses_a_mistake_with_no_backward_pass_as_run_does() -> None:
+    for command in ("run", "trace"):
+        result = invoke(command, "--mistake", "no-zero-grad", "-n", "0", NEURON)
+        assert result.exit_code == 2 and "nothing for --mistake to compare" in result.stderr
+
+
+def test_a_mistake_that_changes_nothing_is_said(write_circuit) -> None:
+    path = write_circuit("units:\n  a: 0.5\ngates:\n  g: relu(a) -> s\n")  # no mul to swap
+    result = invoke("trace", "--mistake", "swap", path)
+    assert result.exit_code == 0
+    assert "never parts from the correct one" in result.stderr
+    shown = invoke("trace", "--mistake", "swap", NEURON)
+    assert "never parts" not in shown.stderr
+
+
+def test_a_circuit_without_inputs_says_there_is_nothing_to_check(write_circuit) -> None:
+    path = write_circuit("units: {}\ngates:\n  g: neg(2) -> s\n")
+    assert "no input units: nothing to check" in invoke("check", path).stdout
+    run = invoke("run", "--mistake", "assign", path).stdout
+    assert "no input units" in run and "0 of 0" not in run
+
+
+def test_help_and_export_are_ascii_where_the_output_is(tmp_path) -> None:
+    env = dict(os.environ, PYTHONIOENCODING="ascii")
+    for args in (["--help"], ["run", "--help"], ["trace", "--help"], ["export", NEURON]):
+        out = subprocess.run([sys.executable, "-m", "bpcli", *map(str, args)], env=env,
+                             capture_output=True, timeout=60).stdout  # fmt: skip
+        assert out and out.isascii(), args
+    exported = subprocess.run([sys.executable, "-m", "bpcli", "export", str(NEURON)], env=env,
+                              capture_output=True, text=True, timeout=60).stdout  # fmt: skip
+    ran = subprocess.run([sys.executable, "-c", exported], capture_output=True, text=True)
+    assert ran.returncode == 0, ran.stderr  # still a program python runs
+
+
+def test_trace_json_writes_every_number_as_a_float() -> None:
+    events = [
+        json.loads(line)
+        for line in invoke("trace", "--format", "jsonl", NEURON).stdout.splitlines()
+    ]
+    writes = [w for e in events for w in e.get("writes", [])]
+    numbers = [w[k] for w in writes for k in ("local", "upstream", "grad_before") if k in w]
+    assert numbers and all(isinstance(x, float) for x in numbers)

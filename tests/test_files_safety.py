@@ -384,3 +384,21 @@ def test_two_outputs_may_not_name_one_file(tmp_path: Path) -> None:
     result = invoke("run", NEURON, "-o", same, "--save-svg", same)
     assert result.exit_code == 2 and "name one file" in result.stderr
     assert not same.exists()
+
+
+def test_another_users_file_is_written_in_place_and_stays_theirs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a user who may write the file but not give a new one its owner: the
+    # file is written into (one inode), never replaced by a file of this user's.
+    circuit = tmp_path / "c.txt"
+    circuit.write_text(CIRCUIT)
+    circuit.chmod(0o666)
+    before = circuit.stat()
+    monkeypatch.setattr(os, "geteuid", lambda: before.st_uid + 1)
+    result = invoke("run", "-q", "--write", circuit)
+    assert result.exit_code == 0, result.stderr
+    after = circuit.stat()
+    assert after.st_ino == before.st_ino and after.st_uid == before.st_uid
+    assert parse(circuit.read_bytes()).units[0].value != 1.0  # trained
+    assert [p.name for p in tmp_path.iterdir()] == ["c.txt"]  # no temporary left

@@ -396,3 +396,27 @@ def test_a_power_counts_as_one_operation() -> None:
     assert len(c.gates) == 79_999
     _, message, _ = problem(expr(" ** ".join(["a"] * 100_002)))
     assert "100,001 operations" in message, message
+
+
+def test_errors_past_those_listed_cost_no_search(monkeypatch) -> None:
+    # 1,000 gates reading unknown units: 200 are listed, each with its hint
+    # searched for; the other 800 are only counted (a search each was quadratic)
+    from bpcli.parser import builder
+
+    calls = []
+    real = builder.did_you_mean
+    monkeypatch.setattr(builder, "did_you_mean", lambda *a: calls.append(1) or real(*a))
+    text = "units:\n  a: 1\ngates:\n" + "".join(
+        f"  g{i}: mul(a, zz{i}) -> s{i}\n" for i in range(1000)
+    )
+    with pytest.raises(CircuitError) as info:
+        parse(text, all_errors=True)
+    assert len(info.value.problems) == 200 and info.value.total == 1000
+    assert len(calls) == 200
+
+
+def test_a_huge_unknown_name_gets_no_suggestion_search() -> None:
+    from bpcli.errors import did_you_mean
+
+    assert did_you_mean("a" * 1_000_000, ["a", "aa", "sigmoid"]) is None
+    assert did_you_mean("sigmod", ["a" * 1_000_000, "sigmoid"]) == "did you mean 'sigmoid'?"

@@ -7,6 +7,7 @@ gates that waited (see builder.py), ``output`` and ``frozen``. Then the
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..engine import INPUT, Circuit
@@ -94,20 +95,49 @@ class FormulaPlaces:
         span = Span.of(ev)
         body, self.base = src.body(span)
         self.start = src.at(ev.start_mark)
-        self.places = places(body, span.style, ev.value)
         self.lines = [0]  # where each line of the value starts in it
-        for k, ch in enumerate(ev.value):
-            if ch == "\n":
-                self.lines.append(k + 1)
+        for m in _NEWLINE.finditer(ev.value):
+            self.lines.append(m.end())
+        # A literal block (`expr: |`), the usual way to write formulas: each line
+        # of the value is a line of the body, less its indentation. Else (quoted,
+        # folded) each character is followed through YAML's rules (``places``).
+        self.literal = _literal_starts(body, span.style, ev.value)
+        self.places = places(body, span.style, ev.value) if self.literal is None else []
 
     def at(self, line: int, col: int) -> Pos:
         """Column ``col`` (0-based) of formula line ``line`` (1-based)."""
         if not 1 <= line <= len(self.lines):
             return self.start
+        if self.literal is not None:
+            if line > len(self.literal):
+                return self.start
+            return self.src.pos(self.base + self.literal[line - 1] + col)
         k = self.lines[line - 1] + col
         if 0 <= k < len(self.places) and self.places[k] >= 0:
             return self.src.pos(self.base + self.places[k])
         return self.start
+
+
+_NEWLINE = re.compile("\n")
+
+
+def _literal_starts(body: str, style: str | None, value: str) -> list[int] | None:
+    """For a literal block whose lines are the body's lines as they are, less one
+    indentation: where each line's text starts in the body; else None."""
+    if style != "|" or "\r" in body:
+        return None
+    starts: list[int] = []
+    at = 0
+    for text in value.split("\n"):
+        end = body.find("\n", at)
+        end = len(body) if end < 0 else end
+        line = body[at:end]
+        indent = len(line) - len(line.lstrip(" "))
+        if text and line[indent:] != text and line[len(line) - len(text) :] != text:
+            return None
+        starts.append(at + (len(line) - len(text) if text else indent))
+        at = end + 1
+    return starts
 
 
 def resolve_output(doc: Document, b: Builder) -> int:

@@ -37,6 +37,9 @@ class RawGate(NamedTuple):
     value: Span
 
 
+_DEFINE_IT = "define it under `units:` or as a gate output"
+
+
 class Def(NamedTuple):
     kind: str  # "input", "gate" (a gate's name) or "output" (a gate's output)
     pos: Pos
@@ -61,6 +64,12 @@ class Builder:
         self.gate_names: set[str] = set()
         self.gate_at: dict[str, Pos] = {}  # where each gate that was not built is
         self.pending: list[RawGate] = []  # gates waiting for the end of the file
+        # For the messages, looked up by name (never a search per error): the gates
+        # built, by name and by output, and the pending ones, as far as indexed.
+        self._by_name: dict[str, Gate] = {}
+        self._by_out: dict[int, Gate] = {}
+        self._pending_by_name: dict[str, RawGate] = {}
+        self._indexed = [0, 0]  # how many gates, and pending gates, are in those
         self.streaming = False  # are gates built as they are read?
         self.inputs_added = False
 
@@ -204,32 +213,45 @@ class Builder:
         """Where character ``offset`` of a gate's text (its value at ``span``) is."""
         return self.src.in_value(span, text, offset)
 
+    def _index(self) -> None:
+        """The gates (built and pending) added since the last call, indexed."""
+        built, waiting = self._indexed
+        for g in self.gates[built:]:
+            self._by_name[g.name] = g
+            self._by_out[g.out] = g
+        for raw in self.pending[waiting:]:
+            self._pending_by_name.setdefault(raw.name, raw)
+        self._indexed = [len(self.gates), len(self.pending)]
+
     def definition(self, name: str) -> Def | None:
-        """What ``name`` is and where it is defined (errors only: it searches)."""
+        """What ``name`` is and where it is defined."""
+        self._index()
         i = self.index.get(name)
         if i is not None and self.kinds[i] == INPUT:
             return Def("input", Pos(*self.locations[name]))
         if i is not None and self.kinds[i] == GATE:
-            g = next(g for g in self.gates if g.out == i)
+            g = self._by_out[i]
             return Def("output", Pos(g.line, g.col), g.name)
         if name in self.gate_names:
             pos = self.gate_at.get(name)
             if pos is None:
-                g = next(g for g in self.gates if g.name == name)
+                g = self._by_name[name]
                 pos = Pos(g.line, g.col)
             return Def("gate", pos)
         return None
 
     def output_of_gate(self, name: str) -> str | None:
         """A gate's output name, from the gate (if built) or from its text."""
-        for g in self.gates:
-            if g.name == name:
-                return self.names[g.out]
-        raw = next((raw for raw in self.pending if raw.name == name), None)
+        self._index()
+        g = self._by_name.get(name)
+        if g is not None:
+            return self.names[g.out]
+        raw = self._pending_by_name.get(name)
         return gate_text.output_of(raw.text) if raw is not None else None
 
     def is_gate_name(self, name: str) -> bool:
-        return name in self.gate_names or any(raw.name == name for raw in self.pending)
+        self._index()
+        return name in self.gate_names or name in self._pending_by_name
 
     @functools.cached_property
     def later_outputs(self) -> dict[str, int]:
@@ -297,7 +319,7 @@ class Builder:
             self.report(
                 at,
                 f"unknown unit {quoted(arg)}",
-                did_you_mean(arg, self.known()) or "define it under `units:` or as a gate output",
+                lambda: did_you_mean(arg, self.known()) or _DEFINE_IT,
             )
 
     def output_taken(self, raw: RawGate, out: str) -> None:

@@ -12,6 +12,7 @@ written as JSON's own escapes, so the document stays exact.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -77,12 +78,37 @@ def _ascii_only() -> bool:
 
 def line(obj: Any) -> str:
     """One JSON object on one line (JSONL)."""
-    return json.dumps(obj, ensure_ascii=_ascii_only(), allow_nan=False) + "\n"
+    return _strict(obj, None) + "\n"
 
 
 def dumps(obj: Any) -> str:
     """One JSON document, indented."""
-    return json.dumps(obj, indent=2, ensure_ascii=_ascii_only(), allow_nan=False) + "\n"
+    return _strict(obj, 2) + "\n"
+
+
+NON_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}  # and NaN: "NaN"
+
+
+def _strict(obj: Any, indent: int | None) -> str:
+    """Strict JSON (RFC 8259 has no NaN or infinity): a number that is not finite,
+    which only a learner's own script can hold (a circuit's is an error), is
+    written as the string "NaN", "Infinity" or "-Infinity"."""
+    ascii_only = _ascii_only()
+    try:
+        return json.dumps(obj, indent=indent, ensure_ascii=ascii_only, allow_nan=False)
+    except ValueError:
+        finite = _finite(obj)
+        return json.dumps(finite, indent=indent, ensure_ascii=ascii_only, allow_nan=False)
+
+
+def _finite(obj: Any) -> Any:
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return NON_FINITE.get(obj, "NaN")
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
 
 
 def _slot(s: SlotView) -> dict[str, Any]:
@@ -99,14 +125,19 @@ def _source(src: Source) -> dict[str, Any]:
     return {"file": src.file, "line": src.line, "text": src.text}
 
 
+def _real(x: float | None) -> float | None:
+    """Every number a float (`1.0`, never `1`), as run's JSON writes them."""
+    return None if x is None else float(x)
+
+
 def _write(step: Step, w: Write) -> dict[str, Any]:
     """A write: the unit, the attribute and its numbers before and after; a gate's,
     also its slot and the chain rule's numbers; a script's, the line that wrote."""
     found: dict[str, Any] = {
         "unit": w.unit,
         "attr": w.attr,
-        "before": w.grad_before,
-        "after": w.grad_after,
+        "before": _real(w.grad_before),
+        "after": _real(w.grad_after),
     }
     if step.gate is None and step.phase == "script":
         if w.source is not None and w.source != step.source:
@@ -115,11 +146,11 @@ def _write(step: Step, w: Write) -> dict[str, Any]:
     for key, value in (
         ("slot", w.slot),
         ("formula", w.formula),
-        ("local", w.local),
-        ("upstream", w.upstream),
-        ("grad_before", w.grad_before),
-        ("grad_after", w.grad_after),
-        ("pulls", list(w.pulls)),
+        ("local", _real(w.local)),
+        ("upstream", _real(w.upstream)),
+        ("grad_before", _real(w.grad_before)),
+        ("grad_after", _real(w.grad_after)),
+        ("pulls", [float(p) for p in w.pulls]),
         ("skipped", w.skipped),
     ):
         if value is not None and (key != "formula" or value):

@@ -29,6 +29,8 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
     title = Text(
         f"mistake '{mistake}': each input's gradient, correct against mistaken", style="bold"
     )
+    if not rows:
+        return page.text(title, Text("the circuit has no input units: no gradient to get wrong"))
     headers = ["input", "correct", "mistaken", "correct, last", "mistaken, last", "verdict", "why"]
     wrong = sum(r.verdict != "right" for r in rows)
     summary = Text(f"{wrong} of {len(rows)} inputs get a wrong gradient", style="bold")

@@ -4,6 +4,8 @@ objects themselves (kept alive) and the lines of the script."""
 
 from __future__ import annotations
 
+import math
+import numbers
 from typing import Any, NamedTuple
 
 from ..steps import Source
@@ -42,3 +44,29 @@ class ScriptRecord(NamedTuple):
     step: int
     writes: tuple[RawWrite, ...]
     source: Source
+
+
+def as_float(x: object) -> float | None:
+    """A real number (not a bool) as a float; None for anything else, and for an
+    int too large for a float (it could not be shown)."""
+    if not isinstance(x, numbers.Real) or isinstance(x, bool):
+        return None
+    try:
+        return float(x)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def read(obj: object, attr: str) -> float | None:
+    """An attribute of one of the script's objects as a float, or None. bpcli's
+    looking never raises into the script: a property that fails is no number."""
+    try:
+        return as_float(getattr(obj, attr))
+    except Exception:
+        return None
+
+
+def value_of(obj: object, attr: str) -> float:
+    """As ``read``, for a Unit's value or grad; NaN if it stopped being a number."""
+    x = read(obj, attr)
+    return math.nan if x is None else x

@@ -9,6 +9,7 @@ program.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import runpy
 import sys
@@ -17,6 +18,66 @@ from typing import Any
 
 from ..stepper import Quit as StopScript  # the stepper's `q`: stopped where it is, status 0
 from .watcher import OutputFailed, Watcher
+
+
+class ScriptStdout(io.TextIOBase):
+    """The script's ``sys.stdout``: bpcli's own standard output, written through,
+    but closed on its own, so that a script that closes it (as some do when
+    done) closes its view of it, not bpcli's, which still has a trace to end."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file.")
+        return int(self._stream.write(text))
+
+    def flush(self) -> None:
+        if not self.closed:
+            self._stream.flush()
+
+    def close(self) -> None:
+        if not self.closed:
+            self._stream.flush()
+        super().close()
+
+    def isatty(self) -> bool:
+        return bool(self._stream.isatty())
+
+    def fileno(self) -> int:
+        return int(self._stream.fileno())
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(self._stream.encoding)
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        return self._stream.errors  # type: ignore[no-any-return]
+
+    @property
+    def buffer(self) -> Any:
+        return self._stream.buffer
+
+
+_BPCLI = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def _without_bpcli(te: traceback.TracebackException) -> traceback.TracebackException:
+    """The script's traceback as python prints it: without bpcli's own frames (its
+    hooks, the stream it gave the script), in the chained exceptions too."""
+    seen: set[int] = set()
+    todo = [te]
+    while todo:
+        t = todo.pop()
+        if id(t) in seen:
+            continue
+        seen.add(id(t))
+        kept = [f for f in t.stack if not os.path.abspath(f.filename).startswith(_BPCLI)]
+        t.stack = traceback.StackSummary.from_list(kept)
+        todo.extend(x for x in (t.__cause__, t.__context__) if x is not None)
+    return te
 
 
 def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
@@ -29,7 +90,7 @@ def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
     sys.path[0] = os.path.dirname(script)
     status = 0
     try:
-        with contextlib.redirect_stdout(stdout):
+        with contextlib.redirect_stdout(None if stdout is None else ScriptStdout(stdout)):
             watcher.on = True
             sys.setprofile(watcher.profile)
             try:
@@ -59,7 +120,8 @@ def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
         tb = exc.__traceback__
         while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != script:
             tb = tb.tb_next
-        traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
+        shown = traceback.TracebackException(type(exc), exc, tb)
+        print("".join(_without_bpcli(shown).format()), end="", file=sys.stderr)
     finally:
         watcher.unwatch()
         sys.argv = saved_argv

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from ..gates import OUT_SLOT
 from ..steps import SlotView, Step, Write
 from . import source as lines
-from .record import CallRecord, RawWrite, ScriptRecord
+from .record import CallRecord, RawWrite, ScriptRecord, value_of
 
 if TYPE_CHECKING:
     from .watcher import Open, Watcher
@@ -194,11 +194,11 @@ def _name(w: Watcher, u: object) -> str:
 
 
 def _value(w: Watcher, u: Any) -> float:
-    return float(getattr(u, w.value_attr))
+    return value_of(u, w.value_attr)
 
 
 def _grad(w: Watcher, u: Any) -> float:
-    return float(getattr(u, w.grad_attr))
+    return value_of(u, w.grad_attr)
 
 
 def _also(w: Watcher, u: object, me: str) -> tuple[str, ...]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import dis
-import numbers
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -34,7 +33,7 @@ from ..steps import Source, Step
 from ..tracer import Selves
 from . import source as lines
 from .names import Names
-from .record import CallRecord, RawWrite, ScriptRecord
+from .record import CallRecord, RawWrite, ScriptRecord, as_float, read, value_of
 
 _RETURNS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap}
 
@@ -125,9 +124,7 @@ class Watcher:
     # -- what is a Unit ----------------------------------------------------------
 
     def is_unit(self, obj: object) -> bool:
-        value = getattr(obj, self.value_attr, None)
-        grad = getattr(obj, self.grad_attr, None)
-        return _number(value) and _number(grad)
+        return read(obj, self.value_attr) is not None and read(obj, self.grad_attr) is not None
 
     def slots(self, gate: object) -> dict[str, object]:
         """The gate's attributes that hold Units, by attribute name."""
@@ -139,7 +136,7 @@ class Watcher:
                 continue
             try:
                 obj = getattr(gate, attr)
-            except AttributeError:
+            except Exception:  # a property that fails: not a Unit, and not bpcli's to raise
                 continue
             if self.is_unit(obj):
                 found[attr] = obj
@@ -201,7 +198,7 @@ class Watcher:
                     self.watch_class(type(a))
             call = Open(frame, gate, code.co_name, self.state(gate), args)
             call.arg_values = tuple(
-                _float(getattr(a, self.value_attr)) if self.is_unit(a) else None for a in args
+                read(a, self.value_attr) if self.is_unit(a) else None for a in args
             )
             self.named(call)
             self.open.append(call)
@@ -219,19 +216,15 @@ class Watcher:
     def state(self, gate: object) -> dict[str, Any]:
         """slot -> (Unit, grad, value) as a call begins."""
         v, g = self.value_attr, self.grad_attr
-        return {
-            attr: (u, _float(getattr(u, g)), _float(getattr(u, v)))
-            for attr, u in self.slots(gate).items()
-        }
+        return {attr: (u, value_of(u, g), value_of(u, v)) for attr, u in self.slots(gate).items()}
 
     def wrote(
         self, unit: object, attr: str, before: object, after: object, frame: FrameType
     ) -> None:
-        if not (_number(before) and _number(after)):
+        old, new = as_float(before), as_float(after)
+        if old is None or new is None:
             return  # a Unit being made, or something that is not a number
-        raw = RawWrite(
-            unit, attr, _float(before), _float(after), frame.f_code.co_filename, frame.f_lineno
-        )
+        raw = RawWrite(unit, attr, old, new, frame.f_code.co_filename, frame.f_lineno)
         if self.open:
             self.open[-1].writes.append(raw)
             return
@@ -294,11 +287,3 @@ class Watcher:
         writes, self.pending = self.pending, []
         self.steps += 1
         self._emit(script_step(self, writes))
-
-
-def _number(x: object) -> bool:
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
-def _float(x: object) -> float:
-    return float(x)  # type: ignore[arg-type]
