@@ -80,6 +80,8 @@ def _bounded(f: object, name: str, limit: int) -> bytes:
             return b"".join(chunks)
         chunks.append(chunk)
         size += len(chunk)
+        if b"\0" in chunk:  # no text file holds one: enough to say so (`validate /dev/zero`)
+            return b"".join(chunks)
         if size > limit:
             raise FileProblem(
                 f"{name} is larger than {limit:,} bytes: not read",

@@ -420,3 +420,10 @@ def test_a_huge_unknown_name_gets_no_suggestion_search() -> None:
 
     assert did_you_mean("a" * 1_000_000, ["a", "aa", "sigmoid"]) is None
     assert did_you_mean("sigmod", ["a" * 1_000_000, "sigmoid"]) == "did you mean 'sigmoid'?"
+
+
+def test_an_endless_stream_of_nul_bytes_is_refused_at_once() -> None:
+    # read until the first NUL, not until the size limit (a GiB of memory)
+    result = invoke("validate", "/dev/zero")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("/dev/zero:1:1: error: NUL character")

@@ -15,7 +15,7 @@ def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
         return None
     lines = LINE_BREAK.split(src.text)
     line = lines[pos.line - 1] if 1 <= pos.line <= len(lines) else ""
-    key = line.lstrip().split(":", 1)[0].strip()
+    key = line.lstrip().split(":", 1)[0].strip().strip("\"'")  # a quoted key: its name
     if len(key) <= MAX_NAME:
         return None
     return (
