@@ -1,0 +1,72 @@
+"""Start-up: `bpcli run -q circuits/neuron.txt` against `python -c "import
+click, yaml"`, the least any click and PyYAML program pays. Median of 21 runs
+each, the two alternating, with bpcli's own bytecode cache and without it (a
+fresh checkout, or PYTHONDONTWRITEBYTECODE: every bpcli module compiled at each
+start). Target (issue 13): at most 1.2x without the cache.
+
+    .venv/bin/python benchmarks/startup.py [--runs 21]
+
+It prints figures and never fails on them: the machine is shared and noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 1.2
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run(args, env=env, stdout=subprocess.DEVNULL, check=True)
+    return time.perf_counter() - start
+
+
+def measure(runs: int, cached: bool) -> tuple[float, float]:
+    with tempfile.TemporaryDirectory() as prefix:
+        env = dict(os.environ)
+        if cached:  # bpcli's bytecode written once, then read (a prefix of our own)
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = prefix
+        else:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            for cache in (ROOT / "bpcli").rglob("__pycache__"):
+                shutil.rmtree(cache)
+        base = [sys.executable, "-c", "import click, yaml"]
+        ours = [sys.executable, "-m", "bpcli", "run", "-q", str(ROOT / "circuits" / "neuron.txt")]
+        timed(ours, env)  # warm the file cache (and, cached, write the bytecode)
+        a, b = [], []
+        for _ in range(runs):
+            a.append(timed(base, env))
+            b.append(timed(ours, env))
+    return statistics.median(a), statistics.median(b)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=21)
+    opts = ap.parse_args()
+    for cached in (False, True):
+        base, ours = measure(opts.runs, cached)
+        ratio = ours / base
+        flag = "" if cached or ratio <= TARGET else "  over the target"
+        label = "with bpcli's bytecode cache" if cached else "without a bytecode cache"
+        print(
+            f"{label:>30}: import click, yaml {1000 * base:6.1f} ms   "
+            f"bpcli run -q {1000 * ours:6.1f} ms   {ratio:.2f}x{flag}",
+            flush=True,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
