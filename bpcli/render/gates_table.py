@@ -5,22 +5,25 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
-
 from ..gates import IN_SLOTS, Op
 from .console import Page
+from .layout import Cell, Column, Line
 
 
 def gates_table(page: Page, ops: Sequence[Op]) -> str:
-    rows = []
+    rows: list[list[Cell]] = []
     for op in ops:
         call = f"{op.name}({', '.join(IN_SLOTS[: op.arity])})"
         local = [*op.local_formulas, "—"][:2]
-        rows.append([Text(call), Text(op.formula), *(Text(x) for x in local)])
-    title = Text("bpcli gates · backward adds: u.grad += local × utop.grad")
-    headers = ["op", "forward", *(f"local ∂/∂{s}" for s in IN_SLOTS)]
-    notes = Text("\ndomains and notes:", style="bold")
+        rows.append([(call, ""), (op.formula, ""), *((x, "") for x in local)])
+    title: Line = [("bpcli gates · backward adds: u.grad += local × utop.grad", "")]
+    columns = [
+        Column("op"),
+        Column("forward", prose=True),
+        *(Column(f"local ∂/∂{s}", prose=True) for s in IN_SLOTS),
+    ]
+    notes: list[Line] = [[], [("domains and notes:", "bold")]]
     for op in ops:
         if op.domain:
-            notes.append(f"\n  {op.name}: {op.domain}", style="")
-    return page.text(page.table(title, headers, rows), notes)
+            notes += page.wrap([(f"{op.name}: {op.domain}", "")], indent="      ", first="  ")
+    return page.text(page.table(columns, rows, title), notes)

@@ -1,37 +1,46 @@
-"""`run --mistake` as a table: each input's gradient, correct against mistaken,
-a verdict and why."""
+"""`run --mistake` after the run: each input's gradient in the correct run
+against the mistaken one, first and last pass, the verdict and why."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from rich.text import Text
-
 from ..mistakes import Comparison
 from .console import Page, fmt
+from .layout import Cell, Column, Line
+
+STYLES = {"right": "green", "wrong": "bold red", "lost": "bold red", "piled up": "yellow"}
+COLUMNS = (
+    Column("input"),
+    Column("correct", right=True),
+    Column("mistaken", right=True),
+    Column("correct, last", right=True, leave=2, short="correct@end"),
+    Column("mistaken, last", right=True, leave=2, short="mistaken@end"),
+    Column("verdict"),
+    Column("why", prose=True, below=1),
+)
 
 
 def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
     p = page.precision
-    styles = {"right": "green", "wrong": "bold red", "lost": "bold red", "piled up": "yellow"}
-    cells = [
+    cells: list[list[Cell]] = [
         [
-            Text(r.unit),
-            Text(fmt(r.correct, p)),
-            Text(fmt(r.mistaken, p)),
-            Text(fmt(r.correct_last, p)),
-            Text(fmt(r.mistaken_last, p)),
-            Text(r.verdict, style=styles.get(r.verdict, "")),
-            Text(r.why, style="dim"),
+            (r.unit, ""),
+            (fmt(r.correct, p), ""),
+            (fmt(r.mistaken, p), ""),
+            (fmt(r.correct_last, p), ""),
+            (fmt(r.mistaken_last, p), ""),
+            (r.verdict, STYLES.get(r.verdict, "")),
+            (r.why, "dim"),
         ]
         for r in rows
     ]
-    title = Text(
-        f"mistake '{mistake}': each input's gradient, correct against mistaken", style="bold"
-    )
+    title: Line = [
+        (f"mistake '{mistake}': each input's gradient, correct against mistaken", "bold")
+    ]
     if not rows:
-        return page.text(title, Text("the circuit has no input units: no gradient to get wrong"))
-    headers = ["input", "correct", "mistaken", "correct, last", "mistaken, last", "verdict", "why"]
+        none = "the circuit has no input units: no gradient to get wrong"
+        return page.text(page.wrap(title, indent="  ", first=""), page.paragraph(none, indent=""))
     wrong = sum(r.verdict != "right" for r in rows)
-    summary = Text(f"{wrong} of {len(rows)} inputs get a wrong gradient", style="bold")
-    return page.text(page.table(title, headers, cells), summary)
+    summary = f"{wrong} of {len(rows)} inputs get a wrong gradient"
+    return page.text(page.table(COLUMNS, cells, title), [[(summary, "bold")]])

@@ -1,22 +1,31 @@
 """`bpcli run` as tables: one table per pass, and a line that sums the run up.
 
 A Unit held by two or more gate slots is one object: its row is highlighted
-and its holders are joined with ``≡``. The backward table shows how much each
-grad changed, the update table how much each value moved.
+and its holders are joined with ``≡`` (the legend says so, under the first
+table that shows one). The backward table shows how much each grad changed,
+the update table how much each value moved. Narrow, the `kind` column goes
+first; then the id and the holders move, whole, to a line under each row.
 """
 
 from __future__ import annotations
 
-from rich.text import Text
-
-from ..engine import PassRecord
+from ..engine import PassRecord, UnitState
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, signed
+from .layout import Cell, Column, Line, Span
 
 MAX_HOLDERS = 4  # slots listed per Unit; the rest are counted
 LEGEND = (
     "≡ : these gate slots hold one and the same Unit object (same id), so a grad "
     "written through one is read through the other"
 )
+COLUMNS = (
+    Column("unit"),
+    Column("kind", leave=1),
+    Column("value", right=True),
+    Column("grad", right=True),
+)
+DELTA = {"backward": "Δgrad", "update": "Δvalue"}
+ID, HELD_BY = Column("id", below=2), Column("held by", below=2)
 
 
 def holders_text(held_by: tuple[str, ...]) -> str:
@@ -49,44 +58,45 @@ class RunTables(Page):
     def pass_table(self, rec: PassRecord, prev: PassRecord | None, output: str) -> str:
         p = self.precision
         phase_style = PHASE_STYLE.get(rec.phase, "")
-        title = Text.assemble(
+        title: Line = [
             (f"{rec.phase} {rec.iteration}", f"bold {phase_style}"),
-            f"   {output} = {fmt(rec.output_value, p)}",
-        )
-        delta = {"backward": "Δgrad", "update": "Δvalue"}.get(rec.phase)
-        if prev is None:
-            delta = None
-        rows: list[list[Text]] = []
+            (f"   {output} = {fmt(rec.output_value, p)}", ""),
+        ]
+        delta = DELTA.get(rec.phase) if prev is not None else None
+        rows: list[list[Cell] | Span] = []
         shown, hidden = self._pick(rec)
+        any_shared = False
+        backward = rec.phase == "backward"
         for i in shown:
             if i is None:  # where rows were left out
-                rows.append([Text("…", style="dim"), *(Text("") for _ in range(5 + bool(delta)))])
-                rows[-1][-1] = Text(f"{hidden:,} more units (--all shows every one)", style="dim")
+                note = f"… {hidden:,} more units (--all shows every one)"
+                rows.append(Span([(note, "dim")]))
                 continue
             u = rec.units[i]
             shared = len(u.held_by) > 1
-            row = [
-                Text(u.name, style="bold" if shared else ""),
-                Text(u.kind, style="dim"),
-                Text(fmt(u.value, p)),
-                Text(fmt(u.grad, p)),
+            any_shared = any_shared or shared
+            row: list[Cell] = [
+                (u.name, "bold" if shared else ""),
+                (u.kind, "dim"),
+                (fmt(u.value, p), ""),
+                (fmt(u.grad, p), ""),
             ]
-            if delta and prev is not None:
+            if delta is not None and prev is not None:
                 before = prev.units[i]
-                change = u.grad - before.grad if rec.phase == "backward" else u.value - before.value
-                row.append(Text(signed(change, p), style=phase_style))
-            row.append(Text(hex(u.id), style=SHARED_STYLE if shared else "dim"))
-            row.append(Text(holders_text(u.held_by), style=SHARED_STYLE if shared else ""))
+                change = u.grad - before.grad if backward else u.value - before.value
+                row.append((signed(change, p), phase_style))
+            row.append(self.id_cell(u, shared))
+            row.append((holders_text(u.held_by), SHARED_STYLE if shared else ""))
             rows.append(row)
-        headers = ["unit", "kind", "value", "grad", *([delta] if delta else []), "id", "held by"]
-        drawn = self.table(title, headers, rows)
-        if self.needs(drawn) > self.width:  # narrow: the kind column goes first
-            drawn = self.table(title, headers, rows, drop=1)
-        if not self._explained:
-            drawn.caption = LEGEND
-            drawn.caption_justify = "left"
+        columns = [*COLUMNS, *([Column(delta, right=True)] if delta else []), ID, HELD_BY]
+        caption = None
+        if any_shared and not self._explained:
+            caption = [(LEGEND, "")]
             self._explained = True
-        return self.text(drawn)
+        return self.text(self.table(columns, rows, title, caption))
+
+    def id_cell(self, u: UnitState, shared: bool) -> Cell:
+        return (hex(u.id), SHARED_STYLE if shared else "dim")
 
     def _pick(self, rec: PassRecord) -> tuple[list[int | None], int]:
         """The rows to draw (None marks a gap), and how many were left out."""
@@ -112,4 +122,4 @@ class RunTables(Page):
                 f"{output}: {fmt(first.output_value, p)} → {fmt(last.output_value, p)} "
                 f"({signed(change, p) or '±0'}) after {updates} {plural}"
             )
-        return self.text(Text(line, style="bold"))
+        return self.text(self.wrap([(line, "bold")], indent="  ", first=""))
