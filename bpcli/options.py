@@ -9,7 +9,7 @@ click's own usage error, when FILE is of the other kind.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import click
@@ -96,19 +96,81 @@ def check_iterations(iterations: int, no_update: bool) -> None:
         raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
 
 
-def format_option(view: Mapping[str, Any], default: str = "table") -> Callable[[F], F]:
-    """--format, its choices the formats the view can write."""
-    names = list(view)
-    others = [n for n in names if n != default]
+class LazyChoice(click.Choice):
+    """click's Choice, its choices read from their registry only when they are
+    needed: a value given, help shown, a completion. So a command that is run
+    without the option never imports the registry (``views``, ``mistakes``). The
+    option's default, which the command itself names, is taken as it is (the
+    tests check that it is one of the choices)."""
+
+    def __init__(self, load: Callable[[], Iterable[str]]) -> None:
+        self._load = load
+        self._choices: tuple[str, ...] | None = None
+        self.case_sensitive = True
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        if self._choices is None:
+            self._choices = tuple(self._load())
+        return self._choices
+
+    @choices.setter
+    def choices(self, value: Iterable[str]) -> None:
+        self._choices = tuple(value)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if param is not None and value is not None and value == param.default:
+            return value
+        return super().convert(value, param, ctx)
+
+
+class LazyHelpOption(click.Option):
+    """An option whose help is worded from a registry only when it is shown."""
+
+    def __init__(self, *args: Any, word_help: Callable[[], str], **kwargs: Any) -> None:
+        self._word_help = word_help
+        super().__init__(*args, **kwargs)
+
+    @property
+    def help(self) -> str | None:
+        return self._word_help()
+
+    @help.setter
+    def help(self, value: str | None) -> None:
+        pass  # always worded by word_help
+
+
+def view_formats(view: str) -> Callable[[], list[str]]:
+    """The formats of one of ``views``' tables (RUN, TRACE, …), read when asked."""
+
+    def names() -> list[str]:
+        from . import views
+
+        return list(getattr(views, view))
+
+    return names
+
+
+def format_option(view: str, default: str = "table") -> Callable[[F], F]:
+    """--format, its choices the formats the view (a table of ``views``, by its
+    name) can write; views is imported only when they are needed."""
+    formats = view_formats(view)
+
+    def word_help() -> str:
+        names = formats()
+        others = [n for n in names if n != default]
+        if default == "table":
+            return f"{default} for people; {', '.join(others)} for programs."
+        return f"One of {', '.join(names)}."
+
     return click.option(
         "--format",
         "fmt",
-        type=click.Choice(names),
+        type=LazyChoice(formats),
         default=default,
         show_default=True,
-        help=f"{default} for people; {', '.join(others)} for programs."
-        if default == "table"
-        else f"One of {', '.join(names)}.",
+        cls=LazyHelpOption,
+        word_help=word_help,
     )
 
 
@@ -202,12 +264,16 @@ def view_options(f: F) -> F:
     )(f)
 
 
-def mistake_option(kind: str | None = None) -> Callable[[F], F]:
+def _mistake_names() -> list[str]:
     from .mistakes import MISTAKES
 
+    return list(MISTAKES)
+
+
+def mistake_option(kind: str | None = None) -> Callable[[F], F]:
     return click.option(
         "--mistake",
-        type=click.Choice(list(MISTAKES)),
+        type=LazyChoice(_mistake_names),
         metavar="NAME",
         help="A classic slip in the gate code (bpcli mistakes): run replays it beside the "
         "correct run; trace marks the step where the two part.",

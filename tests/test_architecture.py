@@ -66,8 +66,14 @@ def test_fmt_skip_only_where_a_tables_alignment_is_the_point() -> None:
                 assert line.lstrip()[:1] in "]}", f"{path.name}:{number}: {line.strip()}"
 
 
+def _commands() -> dict[str, click.Command]:
+    ctx = click.Context(cli)
+    found = {name: cli.get_command(ctx, name) for name in cli.list_commands(ctx)}
+    return {name: command for name, command in found.items() if command is not None}
+
+
 def _choices(command: str, option: str = "fmt") -> list[str]:
-    param = next(p for p in cli.commands[command].params if p.name == option)
+    param = next(p for p in _commands()[command].params if p.name == option)
     assert isinstance(param.type, click.Choice)
     return list(param.type.choices)
 
@@ -87,6 +93,14 @@ def test_format_choices_come_from_the_views_table(command: str, view: dict) -> N
     assert all(callable(writer) for writer in view.values())
 
 
+def test_each_format_default_is_one_of_its_views_formats() -> None:
+    """LazyChoice takes an option's default as it is, unchecked: so it is checked here."""
+    for name, command in _commands().items():
+        for param in command.params:
+            if param.name == "fmt":
+                assert param.default in _choices(name), (name, param.default)
+
+
 def test_mistake_choices_come_from_the_mistakes_table() -> None:
     assert _choices("run", "mistake") == _choices("trace", "mistake") == list(MISTAKES)
     for m in MISTAKES.values():  # each row changes something of the passes
@@ -97,7 +111,7 @@ def test_mistake_choices_come_from_the_mistakes_table() -> None:
 def test_every_option_means_one_thing() -> None:
     """An option spelled alike in two commands has the same help, type and default."""
     seen: dict[str, tuple[str, str, object, str]] = {}
-    for name, command in cli.commands.items():
+    for name, command in _commands().items():
         for param in command.params:
             if not isinstance(param, click.Option) or param.name in ("fmt", "out_path"):
                 continue

@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 
+import click
 import pytest
 
 from bpcli.cli import cli
@@ -213,7 +214,7 @@ def test_version_comes_from_the_package_metadata() -> None:
     assert version("bpcli") in result.stdout
 
 
-@pytest.mark.parametrize("command", sorted(cli.commands))
+@pytest.mark.parametrize("command", cli.list_commands(click.Context(cli)))
 def test_every_command_has_help_with_examples(command: str) -> None:
     result = invoke(command, "--help")
     assert result.exit_code == 0

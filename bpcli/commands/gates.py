@@ -1,0 +1,20 @@
+"""`bpcli gates`: every op of the registry, its forward and its local
+derivatives."""
+
+from __future__ import annotations
+
+import click
+
+from ..files import write_stdout
+from ..help_texts import HELP
+from ..options import format_option
+from ..process import BpcliCommand
+
+
+@click.command(cls=BpcliCommand, help=HELP["gates"])
+@format_option("GATES")
+def gates(fmt: str) -> None:
+    from .. import views
+    from ..gates import OPS
+
+    views.GATES[fmt](list(OPS.values()), views.Drawing(), write_stdout)

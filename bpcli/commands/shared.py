@@ -1,0 +1,47 @@
+"""What several commands do alike: read FILE into a circuit, and save what a
+page drew (--save-svg, --save-html)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from ..files import MAX_BYTES, Outputs, display_name, read_input
+
+if TYPE_CHECKING:
+    from ..engine import Circuit
+    from ..render.console import Page
+
+
+def load(
+    path: str,
+    sets: tuple[str, ...] = (),
+    step_size: float | None = None,
+    all_errors: bool = False,
+    max_bytes: int = MAX_BYTES,
+    keep: bool = False,
+) -> tuple[str, Circuit]:
+    """Read and parse FILE, then apply --set and --step-size (bad ones exit 2);
+    with ``keep``, the file as read is kept, to save trained values into."""
+    from .. import choices
+    from ..parser import parse
+
+    name = display_name(path)
+    meta = click.get_current_context().meta
+    meta["bpcli.file"] = name  # for errors found later
+    data = read_input(path, max_bytes)
+    circuit = parse(data, all_errors=all_errors)
+    if keep:
+        from ..rewrite import original
+
+        meta["bpcli.original"] = original(data, circuit)
+    choices.apply(circuit, sets, step_size)
+    return name, circuit
+
+
+def save_recorded(page: Page | None, title: str, outputs: Outputs) -> None:
+    """--save-svg and --save-html: what the page drew, as a picture or a page."""
+    for option, kind in (("--save-svg", "svg"), ("--save-html", "html")):
+        if option in outputs.targets and page is not None:
+            outputs.write(option, page.recorded(kind, title))

@@ -1,0 +1,129 @@
+"""`bpcli trace`: every single gate call, forward and backward, of a circuit
+file or of the learner's own Python script, as it happens."""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import click
+
+from ..errors import Interrupted
+from ..files import Output, Outputs, display_name
+from ..help_texts import HELP
+from ..option_sets import (
+    TABLE_OPTIONS,
+    check_mistake_passes,
+    for_circuits,
+    refuse_given,
+    script_options,
+    stack,
+)
+from ..options import (
+    CIRCUIT,
+    SCRIPT,
+    KindCommand,
+    check_iterations,
+    check_saving,
+    drawing_options,
+    file_argument,
+    file_kind,
+    format_option,
+    gate_option,
+    iteration_options,
+    mistake_option,
+    save_options,
+    set_option,
+    step_size_option,
+    unit_option,
+)
+from ..process import gc_paused, say
+from ..signals import Terminated
+from .shared import load, save_recorded
+
+
+class TraceOptions(NamedTuple):
+    max_bytes: int
+    sets: tuple[str, ...]
+    step_size: float | None
+    iterations: int
+    no_update: bool
+    step: bool
+    only_gates: tuple[str, ...]
+    only_units: tuple[str, ...]
+    fmt: str
+    precision: int
+    color: str
+    save_svg: str | None
+    save_html: str | None
+    mistake: str | None
+    as_python: bool
+    methods: str
+    value_attr: str
+    grad_attr: str
+    script_args: tuple[str, ...]
+
+
+trace_options = stack(
+    for_circuits(file_argument),
+    for_circuits(set_option),
+    for_circuits(step_size_option),
+    for_circuits(iteration_options),
+    click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back."),
+    gate_option,
+    unit_option,
+    format_option("TRACE"),
+    drawing_options,
+    save_options,
+    mistake_option(CIRCUIT),
+    script_options,
+)
+
+
+def check_trace(file: str, o: TraceOptions) -> bool:
+    """Usage errors of trace's options; whether what is drawn is kept for saving."""
+    if o.step and o.fmt != "table":
+        raise click.UsageError("--step pages the table view; drop --format")
+    if file_kind(file, o.as_python) == CIRCUIT:
+        check_iterations(o.iterations, o.no_update)
+        check_mistake_passes(o.mistake, o.iterations, o.no_update)
+        if o.step and file == "-":
+            raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
+    if o.fmt != "table":
+        refuse_given(
+            click.get_current_context(),
+            TABLE_OPTIONS,
+            f"--format {o.fmt} writes every number in full",
+        )
+    return check_saving(o.fmt, o.save_svg, o.save_html)
+
+
+@click.command(cls=KindCommand, help=HELP["trace"])
+@trace_options
+def trace(file: str, **given: Any) -> None:
+    from .. import views
+    from ..trace_jobs import Selection, trace_circuit, trace_script
+
+    o = TraceOptions(**given)
+    drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
+    outputs = Outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
+    selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
+    script = None
+    if file_kind(file, o.as_python) == SCRIPT:
+        argv, json = list(o.script_args), o.fmt != "table"
+        job, script = trace_script(
+            file, argv, o.methods, o.value_attr, o.grad_attr, selection, o.step, json
+        )
+    else:
+        with gc_paused():
+            name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
+        update = not o.no_update
+        job = trace_circuit(name, circuit, o.iterations, update, o.mistake, selection, o.step)
+    try:
+        drawn = views.TRACE[o.fmt](job, drawing, Output())
+    except (KeyboardInterrupt, Terminated) as signal:
+        raise Interrupted.by(signal, job.where()) from None
+    for warning in [*job.notes, *(script.warnings() if script is not None else ())]:
+        say(warning)
+    save_recorded(drawn, f"bpcli trace {display_name(file)}", outputs)
+    if job.status:
+        raise click.exceptions.Exit(job.status)
