@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple, TypeVar
 
+from .addresses import Addresses
 from .errors import CircuitError, backward_error, forward_error
 from .gates import OPS, OUT_SLOT, Op, slots_of
 
@@ -33,7 +34,7 @@ INPUT, GATE, CONST = "input", "gate", "const"
 class Unit:
     """A value and its gradient, nothing else (as in the guide)."""
 
-    __slots__ = ("grad", "value")
+    __slots__ = ("__weakref__", "grad", "value")  # weakly referenced by ``Addresses``
 
     def __init__(self, value: float, grad: float = 0.0) -> None:
         self.value = value
@@ -232,6 +233,7 @@ class UnitState(NamedTuple):
     grad: float
     id: int
     held_by: tuple[str, ...]
+    reused: bool = False  # a new object at an address another Unit had before in the run
 
 
 class PassRecord(NamedTuple):
@@ -281,6 +283,7 @@ class Circuit:
         self.index = index if index is not None else {n: i for i, n in enumerate(names)}
         self.inputs = [i for i, k in enumerate(kinds) if k == INPUT]
         self.trainable = [i for i in self.inputs if i not in self.frozen]  # what update moves
+        self.addresses = Addresses()  # every id shown goes through it (see addresses.py)
 
     # -- the passes -------------------------------------------------------
 
@@ -360,8 +363,9 @@ class Circuit:
 
     def snapshot(self, phase: str, iteration: int) -> PassRecord:
         holders = self.holders()
+        reused = self.addresses.reused
         rows = [
-            UnitState(name, kind, u.value, u.grad, id(u), tuple(holders.get(id(u), ())))
+            UnitState(name, kind, u.value, u.grad, id(u), tuple(holders.get(id(u), ())), reused(u))
             for name, kind, u in zip(self.names, self.kinds, self.units)
         ]
         return PassRecord(phase, iteration, self.output_value, rows)

@@ -17,6 +17,7 @@ class SlotView(NamedTuple):
     value: float
     grad: float
     also: tuple[str, ...]  # every other gate.slot that holds this very object
+    reused: bool = False  # a new object at an address another Unit had before in the run
 
 
 class Source(NamedTuple):

@@ -129,6 +129,7 @@ class Tracer:
                     u.value,
                     u.grad,
                     self.holders.others(id(u), me, self.order),
+                    self.c.addresses.reused(u),
                 )
             )
         return tuple(views)
@@ -182,7 +183,17 @@ class Tracer:
             None,
             None,
             producer.line if producer else line,
-            (SlotView("output", c.output_name, id(out), out.value, out.grad, also),),
+            (
+                SlotView(
+                    "output",
+                    c.output_name,
+                    id(out),
+                    out.value,
+                    out.grad,
+                    also,
+                    c.addresses.reused(out),
+                ),
+            ),
         )
         pulls: dict[int, list[float]] = {id(out): [1.0]}  # the seed is the first pull
         for g in reversed(c.gates):
@@ -260,7 +271,7 @@ class Tracer:
                 None,
                 None,
                 line,
-                (SlotView("unit", name, id(u), u.value, u.grad, also),),
+                (SlotView("unit", name, id(u), u.value, u.grad, also, self.c.addresses.reused(u)),),
                 update=Update(name, c.step_size, u.grad, before[i], u.value),
             )
 

@@ -91,7 +91,10 @@ def _without_ids(passes: list[dict]) -> list[dict]:
     return [
         {
             **p,
-            "units": {n: {k: v for k, v in u.items() if k != "id"} for n, u in p["units"].items()},
+            "units": {
+                n: {k: v for k, v in u.items() if k not in ("id", "reused_address")}
+                for n, u in p["units"].items()
+            },
         }
         for p in passes
     ]

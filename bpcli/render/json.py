@@ -21,6 +21,9 @@ from ..gates import IN_SLOTS, Op
 from ..gradcheck import CheckRow, Tolerances
 from ..steps import SlotView, Source, Step, Write
 
+# Only a Unit that came to an address another had earlier says so (see addresses.py).
+REUSED_KEY: dict[bool, dict[str, bool]] = {False: {}, True: {"reused_address": True}}
+
 
 def pass_dict(rec: PassRecord) -> dict[str, Any]:
     return {
@@ -34,6 +37,7 @@ def pass_dict(rec: PassRecord) -> dict[str, Any]:
                 "grad": u.grad,
                 "id": hex(u.id),
                 "held_by": list(u.held_by),
+                **REUSED_KEY[u.reused],
             }
             for u in rec.units
         },
@@ -118,6 +122,7 @@ def _slot(s: SlotView) -> dict[str, Any]:
         "value": s.value,
         "grad": s.grad,
         "same_object_as": list(s.also),
+        **REUSED_KEY[s.reused],
     }
 
 

@@ -24,6 +24,12 @@ COLUMNS = (
     Column("value", right=True),
     Column("grad", right=True),
 )
+REUSED = "↺"
+REUSED_LEGEND = (
+    f"{REUSED} : a new object at an address another Unit had earlier in the run "
+    "(Python reuses the memory of freed objects); the same id without "
+    f"{REUSED} is the same object"
+)
 DELTA = {"backward": "Δgrad", "update": "Δvalue"}
 ID, HELD_BY = Column("id", below=2), Column("held by", below=2)
 
@@ -53,7 +59,7 @@ class RunTables(Page):
         super().__init__(precision, width, color, record, ascii)
         self.max_rows = max_rows  # None: every row
         self.only = only  # names of the units to show; empty: all
-        self._explained = False
+        self._told: set[str] = set()  # the legends said already: each once a run
 
     def pass_table(self, rec: PassRecord, prev: PassRecord | None, output: str) -> str:
         p = self.precision
@@ -65,7 +71,7 @@ class RunTables(Page):
         delta = DELTA.get(rec.phase) if prev is not None else None
         rows: list[list[Cell] | Span] = []
         shown, hidden = self._pick(rec)
-        any_shared = False
+        any_shared = any_reused = False
         backward = rec.phase == "backward"
         for i in shown:
             if i is None:  # where rows were left out
@@ -75,6 +81,7 @@ class RunTables(Page):
             u = rec.units[i]
             shared = len(u.held_by) > 1
             any_shared = any_shared or shared
+            any_reused = any_reused or u.reused
             row: list[Cell] = [
                 (u.name, "bold" if shared else ""),
                 (u.kind, "dim"),
@@ -89,14 +96,18 @@ class RunTables(Page):
             row.append((holders_text(u.held_by), SHARED_STYLE if shared else ""))
             rows.append(row)
         columns = [*COLUMNS, *([Column(delta, right=True)] if delta else []), ID, HELD_BY]
-        caption = None
-        if any_shared and not self._explained:
-            caption = [(LEGEND, "")]
-            self._explained = True
-        return self.text(self.table(columns, rows, title, caption))
+        return self.text(self.table(columns, rows, title, self._legends(any_shared, any_reused)))
+
+    def _legends(self, shared: bool, reused: bool) -> Line | None:
+        """What this table shows for the first time in the run: ≡, ↺."""
+        new = [t for t, shown in ((LEGEND, shared), (REUSED_LEGEND, reused)) if shown]
+        new = [t for t in new if t not in self._told]
+        self._told.update(new)
+        return [("\n".join(new), "")] if new else None
 
     def id_cell(self, u: UnitState, shared: bool) -> Cell:
-        return (hex(u.id), SHARED_STYLE if shared else "dim")
+        mark = f" {REUSED}" if u.reused else ""
+        return (hex(u.id) + mark, SHARED_STYLE if shared else "dim")
 
     def _pick(self, rec: PassRecord) -> tuple[list[int | None], int]:
         """The rows to draw (None marks a gap), and how many were left out."""

@@ -15,6 +15,7 @@ from ..gates import OUT_SLOT
 from ..steps import SlotView, Source, Step, Write
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 from .layout import Cell, Column, Line
+from .run_tables import REUSED, REUSED_LEGEND
 
 SLOT_COLUMNS = (
     Column("slot"),
@@ -43,6 +44,7 @@ class TraceText(Page):
     # The gate told apart from the first of its class, one a class: a learner
     # needs to read it once, not for every gate of an MLP.
     _told: dict[str, str] | None = None
+    _legend_at: int | None = None  # the step that says what ↺ means
 
     def step_text(self, step: Step, number: int, total: int | None = None) -> str:
         return self.text(*self.step_blocks(step, number, total))
@@ -92,6 +94,9 @@ class TraceText(Page):
             blocks.append(self.wrap([(f"✗ {problem}", "bold red")], indent="    ", first="  "))
         if step.gate is not None and step.slots:
             blocks.append(self._slots_table(step))
+        if any(s.reused for s in step.slots) and self._legend_at in (None, number):
+            self._legend_at = number  # said once, where the first mark is shown
+            blocks.append(self.paragraph(REUSED_LEGEND, style="dim", indent=""))
         if step.parts:
             blocks.append(
                 self.paragraph(
@@ -210,7 +215,7 @@ class TraceText(Page):
 
     def _where(self, unit: str, slot: SlotView) -> list[Line]:
         """Which object was written, and which gate slots hold it too."""
-        where: Line = [(f"{unit} is {hex(slot.id)}", "dim")]
+        where: Line = [(f"{unit} is {_id(slot)}", "dim")]
         if slot.also:
             where.append((", the same object as " + holders(slot.also, ", "), SHARED_STYLE))
         return self.wrap(where, indent="        ", first="    ")
@@ -225,13 +230,18 @@ class TraceText(Page):
                 [
                     (s.slot, ""),
                     (s.unit, "bold" if s.also else ""),
-                    (hex(s.id) + (" new" if new else ""), style or "dim"),
+                    (_id(s) + (" new" if new else ""), style or "dim"),
                     (fmt(s.value, p), ""),
                     (fmt(s.grad, p), ""),
                     (holders(s.also, "\n") or "—", style),
                 ]
             )
         return self.table(SLOT_COLUMNS, rows)
+
+
+def _id(s: SlotView) -> str:
+    """The id, marked where another Unit had that address earlier in the run."""
+    return f"{hex(s.id)} {REUSED}" if s.reused else hex(s.id)
 
 
 def _sum(pulls: tuple[float, ...], p: int) -> str:
