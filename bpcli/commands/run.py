@@ -150,7 +150,7 @@ def run(file: str, **given: Any) -> None:
 
             lesson = Lesson(circuit, MISTAKES[o.mistake], o.iterations, update)
         source = lesson.passes() if lesson else run_passes(circuit, o.iterations, update)
-        watch = Watch(last, circuit.output_name, lambda: circuit.output_value)
+        watch = Watch(last, circuit.output_name, lambda: circuit.output_value, o.quiet)
         try:
             if o.quiet:
                 for _ in watch.passes(source):

@@ -1,11 +1,21 @@
-"""The progress bar of long runs: on standard error, only where that is a terminal."""
+"""The progress bar of long runs: on standard error, only where that is a
+terminal, and only once a run has taken long enough to want one.
+
+The bar costs next to nothing: a run's loop only reads the clock, and hands
+the bar its figures a few times a second (and only then does rich draw it).
+"""
 
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Callable, Iterator
 
 from ..errors import Interrupted
+
+
+REFRESH = 8  # times a second the bar is given new figures and redrawn
+DELAY = 0.5  # seconds a run goes on before it shows a bar (none for a short run)
 
 
 class ProgressBar:
@@ -31,6 +41,9 @@ class ProgressBar:
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,  # drawn when given figures: no thread of its own
+            redirect_stdout=False,
+            redirect_stderr=False,
         )
         self._task = self._progress.add_task("run", total=total, value="", rate="")
         self._progress.start()
@@ -44,6 +57,7 @@ class ProgressBar:
             value=f"{self.output} = {value:.6g}",
             rate=f"{speed:,.0f} it/s" if speed else "",
         )
+        self._progress.refresh()
 
     def close(self) -> None:
         self._progress.stop()
@@ -55,21 +69,48 @@ class Watch:
     the one line that Ctrl-C prints wherever it strikes (in a pass, or while a
     table or a JSON line is written)."""
 
-    def __init__(self, last: int, output: str, value: Callable[[], float]) -> None:
+    def __init__(
+        self, last: int, output: str, value: Callable[[], float], quiet: bool = False
+    ) -> None:
         self.last, self.output, self.value = last, output, value
         self.done: tuple[str, int] | None = None
         self.bar: ProgressBar | None = None
+        # Standard error a terminal, and nothing else drawing on it: with -q the
+        # one line comes at the end, after the bar has gone.
+        self.wanted = last >= 2 and sys.stderr.isatty() and (quiet or not sys.stdout.isatty())
 
     def passes(self, source: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
-        if self.last >= 2 and sys.stderr.isatty() and not sys.stdout.isatty():
-            self.bar = ProgressBar(self.last, self.output)
+        if not self.wanted:
+            yield from self._passes(source)
+            return
+        clock = time.monotonic
+        last = clock()
+        due = last + DELAY  # when the bar next gets figures (first: when it appears)
+        # The clock is read every `stride` passes, `stride` kept to some 32 reads a
+        # second: a pass of a small circuit takes a microsecond or two.
+        stride = count = 1
         try:
             for self.done in source:
-                if self.bar is not None and self.done[0] == "forward":
-                    self.bar.update(self.done[1], self.value())
+                count -= 1
+                if not count:
+                    now = clock()
+                    if now >= due and self.done[0] == "forward":
+                        if self.bar is None:
+                            self.bar = ProgressBar(self.last, self.output)
+                        self.bar.update(self.done[1], self.value())
+                        due = clock() + 1 / REFRESH
+                    if now - last < 1 / 32:
+                        stride *= 2
+                    elif now - last > 1 / 8 and stride > 1:
+                        stride //= 2
+                    last, count = now, stride
                 yield self.done
         finally:
             self.close()
+
+    def _passes(self, source: Iterator[tuple[str, int]]) -> Iterator[tuple[str, int]]:
+        for self.done in source:
+            yield self.done
 
     def close(self) -> None:
         if self.bar is not None:
