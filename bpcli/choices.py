@@ -9,7 +9,7 @@ its usage error.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from .engine import INPUT, Circuit
 from .errors import UsageProblem, did_you_mean
@@ -56,5 +56,24 @@ def check_names(circuit: Circuit, gates: Iterable[str], units: Iterable[str]) ->
     for option, wanted, known in (("--gate", gates, gate_names), ("--unit", units, circuit.names)):
         for name in wanted:
             if name not in known:
-                hint = did_you_mean(name, known) or ""
-                raise UsageProblem(f"no {option[2:]} named {name!r}. {hint}".strip(), option)
+                raise unknown_name(option, name, known)
+
+
+LISTED = 20  # names listed in full; past that, how many more
+
+
+def unknown_name(
+    option: str, name: str, known: Sequence[str], owner: str = "circuit", ran: str = ""
+) -> UsageProblem:
+    """``--gate NAME`` or ``--unit NAME`` that names nothing: a did-you-mean
+    where one fits, and the names there are, so that a circuit and a script
+    say alike (``ran``: a script's names are known only once it ran)."""
+    what = option[2:]
+    hint = did_you_mean(name, known)
+    listed = ", ".join(known[:LISTED])
+    if len(known) > LISTED:
+        listed += f" and {len(known) - LISTED:,} more"
+    names = f"The {owner}'s {what}s are: {listed}" if known else f"The {owner} has no {what}s"
+    return UsageProblem(
+        f"no {what} named {name!r}{ran}. {hint + ' ' if hint else ''}{names}", option
+    )

@@ -181,7 +181,8 @@ def drawing_options(f: F) -> F:
         type=click.Choice(["auto", "always", "never"]),
         default="auto",
         show_default=True,
-        help="Colour in tables (auto: only on a terminal, and not when NO_COLOR is set).",
+        help="Colour in tables (auto: on a terminal, or with FORCE_COLOR; "
+        "never with NO_COLOR or TERM=dumb).",
     )(f)
     return precision_option(f)
 

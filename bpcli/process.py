@@ -32,8 +32,40 @@ def _help_shown(text: str) -> str:
     return text if sys.stdout is None or can_show(sys.stdout) else plain(text)
 
 
+class _NotLong(click.NoSuchOption):
+    """Raised where click's parser tries a short option (``-q``) as a long one
+    first: the parser catches it and goes on to the short option, so it is
+    never shown, and is not worth click's wording (difflib's close matches,
+    a gettext look-up) on every run that gives a short option."""
+
+    def __init__(self) -> None:
+        Exception.__init__(self, "")
+
+
+def _short_options_first(parser: Any) -> None:
+    """Let click's parser skip its long-option attempt for a short option (see
+    _NotLong). click's parser is private, so where it is not as expected this
+    does nothing and click does as it always did."""
+    match_long = getattr(parser, "_match_long_opt", None)
+    longs, prefixes = getattr(parser, "_long_opt", None), getattr(parser, "_opt_prefixes", None)
+    if match_long is None or not isinstance(longs, dict) or not isinstance(prefixes, set):
+        return
+
+    def _match_long_opt(opt: str, explicit_value: str | None, state: Any) -> None:
+        if opt not in longs and opt[:2] not in prefixes:
+            raise _NotLong()  # caught by the parser, which then matches it as short
+        match_long(opt, explicit_value, state)
+
+    parser._match_long_opt = _match_long_opt
+
+
 class BpcliCommand(click.Command):
     """A library's usage problem becomes click's usage error for this command."""
+
+    def make_parser(self, ctx: click.Context) -> Any:
+        parser = super().make_parser(ctx)
+        _short_options_first(parser)
+        return parser
 
     def get_help(self, ctx: click.Context) -> str:
         return _help_shown(super().get_help(ctx))

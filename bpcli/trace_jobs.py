@@ -9,7 +9,7 @@ import sys
 from typing import NamedTuple
 
 from .engine import Circuit
-from .errors import UsageProblem, did_you_mean
+from .errors import UsageProblem
 from .steps import Step
 from .views import Emit, TraceJob
 
@@ -114,19 +114,24 @@ class ScriptTrace:
         self.gates_called = watcher
         return run(self.path, self.argv, watcher, sink)
 
-    def warnings(self) -> list[str]:
-        found = []
+    def unknown_name(self) -> UsageProblem | None:
+        """The first --gate or --unit that names nothing the script touched
+        (known only once it ran), as a circuit's would be."""
         sel = self.selection
         for option, wanted, seen in (
             ("--gate", sel.gates, self.seen_gates),
             ("--unit", sel.units, self.seen_units),
         ):
             for missing in sorted(wanted - seen):
-                hint = did_you_mean(missing, seen) or ""
-                found.append(
-                    f"bpcli: warning: {option} {missing}: the script has none by that name. "
-                    f"{hint}".rstrip()
+                from .choices import unknown_name
+
+                return unknown_name(
+                    option, missing, sorted(seen), "script", " (the script ran to its end)"
                 )
+        return None
+
+    def warnings(self) -> list[str]:
+        found = []
         if self.count == 0:
             found.append(
                 f"bpcli: warning: the script called no method named "

@@ -37,29 +37,19 @@ class Drawing(NamedTuple):
     record: bool = False  # keep what is drawn, for --save-svg and --save-html
 
 
-def terminal_width(tty: bool) -> int:
-    """$COLUMNS when it is set, else the terminal's width, else 120 into a pipe or
-    a file and 80 on a terminal that does not say."""
-    columns = os.environ.get("COLUMNS", "")
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    if tty:
-        try:
-            return os.get_terminal_size(sys.stdout.fileno()).columns or 80
-        except (OSError, ValueError, AttributeError):
-            return 80
-    return 120
-
-
 def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
-    """A page as wide as the terminal (see terminal_width), in colour on a
-    terminal unless NO_COLOR is set, or as --color says."""
-    tty = sys.stdout.isatty()
-    color = drawing.color == "always" or (
-        drawing.color == "auto" and tty and not os.environ.get("NO_COLOR")
-    )
-    width = terminal_width(tty)
+    """A page as wide as the terminal, in colour as --color, NO_COLOR,
+    FORCE_COLOR and TERM say (see terminal.py)."""
     from .safe_text import can_show
+    from .terminal import terminal_width, wants_color
+
+    tty = sys.stdout.isatty()
+    color = wants_color(drawing.color, os.environ, tty)
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):
+        fd = -1
+    width = terminal_width(tty, os.environ, fd)
 
     return cls(
         precision=drawing.precision,

@@ -255,9 +255,10 @@ def test_keyboard_interrupt_in_a_script_exits_130(tmp_path: Path) -> None:
     assert trace(str(path)).returncode == 130
 
 
-def test_names_the_script_lacks_get_a_warning(tmp_path: Path) -> None:
+def test_names_the_script_lacks_are_a_usage_error_once_it_ran(tmp_path: Path) -> None:
     proc = trace("--gate", "sg00", str(SCRIPT))
-    assert "bpcli: warning: --gate sg00: the script has none by that name" in proc.stderr
+    assert proc.returncode == 2
+    assert "no gate named 'sg00' (the script ran to its end)" in proc.stderr
     assert "did you mean 'sg0'?" in proc.stderr
     path = tmp_path / "mg.py"
     path.write_text(MICROGRAD_STYLE)

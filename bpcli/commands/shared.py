@@ -28,6 +28,8 @@ def load(
     from ..parser import parse
 
     name = display_name(path)
+    if path.endswith(".py"):
+        refuse_script(name)
     meta = click.get_current_context().meta
     meta["bpcli.file"] = name  # for errors found later
     data = read_input(path, max_bytes)
@@ -38,6 +40,15 @@ def load(
         meta["bpcli.original"] = original(data, circuit)
     choices.apply(circuit, sets, step_size)
     return name, circuit
+
+
+def refuse_script(name: str) -> None:
+    """A Python script given where a circuit file belongs: one line, and exit
+    status 2, as for any FILE of the wrong kind (a usage error: nothing is read)."""
+    from ..process import say
+
+    say(f"{name}: error: this is a Python script: use bpcli trace {name}")
+    raise click.exceptions.Exit(2)
 
 
 def save_recorded(page: Page | None, title: str, outputs: Outputs) -> None:

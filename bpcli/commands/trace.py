@@ -125,5 +125,10 @@ def trace(file: str, **given: Any) -> None:
     for warning in [*job.notes, *(script.warnings() if script is not None else ())]:
         say(warning)
     save_recorded(drawn, f"bpcli trace {display_name(file)}", outputs)
+    unknown = script.unknown_name() if script is not None else None
+    if unknown is not None and not job.status:
+        raise unknown  # a usage error, as for a circuit, once the script's names are known
+    if unknown is not None:  # the script's own failure status comes first
+        say(f"bpcli: {unknown.message}")
     if job.status:
         raise click.exceptions.Exit(job.status)
