@@ -250,8 +250,8 @@ CASES = [
      "(while parsing a flow mapping at line 1, column 8)", None),
     ("value with ': '", c("units:", "  a: 1: 2"), "2:7", "mapping values are not allowed",
      "needs quotes"),
-    ("bad indentation", c("units:", "  a: 1", " b: 2"), "3:2",
-     "(while parsing a block mapping at line 1, column 1)", None),
+    ("bad indentation", c("units:", "  a: 1", " b: 2"), "3:2",  # issue 13, item 8
+     "line 3 is not lined up with the other lines of 'units'", "must line up"),
     ("deep flow lists", "[" * DEEP, "1:1001", "the YAML nests too deeply", "two levels"),
     ("deep flow lists in units", "units: " + "[" * DEEP + "]" * DEEP + "\n", "1:8",
      "'units' must be a mapping, found a list", None),

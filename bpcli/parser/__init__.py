@@ -19,7 +19,7 @@ Every error is a ``Problem`` with a 1-based line and column.
 from __future__ import annotations
 
 from ..engine import Circuit
-from ..errors import CircuitError
+from ..errors import CircuitError, Problem
 from . import events, text
 from .assemble import build
 from .builder import Builder
@@ -65,7 +65,8 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
         listed = [p for p in err.problems if p not in problems.found]  # a fatal one
         err.total = problems.count + len(listed)
         first = stream.yaml_error_ahead()  # YAML's own error, if any, comes first
-        rest = [p for p in err.problems if p != first] if all_errors else []
+        # (a problem where YAML's own error is, is its symptom: advice.py words both)
+        rest = [p for p in err.problems if not _same_place(p, first)] if all_errors else []
         if all_errors:  # the rest in file order
             rest.sort(key=lambda p: (p.line, p.col))
         if first is not None:
@@ -73,3 +74,7 @@ def parse(source: bytes | str, *, all_errors: bool = False) -> Circuit:
         elif all_errors:
             err.problems[:] = rest
         raise
+
+
+def _same_place(p: Problem, first: Problem | None) -> bool:
+    return first is not None and (p.line, p.col) == (first.line, first.col)

@@ -124,6 +124,8 @@ class Builder:
             if k < 0:
                 return self.wait(name, text, line, col, value)
             self.report(self.where(value, text, err.offset), err.message, err.hint)
+            if self.problems.all_errors and err.loose:  # the arguments may be wrong too
+                self.loose_arguments(k, RawGate(name, text, line, col, value))
             return self.not_built(name, line, col)
         # The units of the first and the last argument (one and the same for one),
         # when they are defined names; else `arguments` finds them.
@@ -193,6 +195,15 @@ class Builder:
             self.not_built(name, line, col)
             return ()
         return tuple(units)
+
+    def loose_arguments(self, k: int, raw: RawGate) -> None:
+        """With all_errors, the arguments of a gate whose op is wrong: each that is
+        neither a defined name nor a number is reported as well."""
+        index = self.index
+        for slot, (arg, offset) in enumerate(gate_text.loose_args(raw.text)):
+            if arg in index or (arg[0] in NUMBER_START and type(parse_number(arg)) is float):
+                continue
+            self.bad_argument(k, raw, slot, arg, self.where(raw.value, raw.text, offset))
 
     def wait(self, name: str, text: str, line: int, col: int, value: Any) -> bool:
         """Keep a gate (and, from now on, every later one) for the end of the file."""
@@ -285,9 +296,14 @@ class Builder:
         self.report(pos, msg, f"{_UNIQUE}: rename the gate")
         return False
 
-    def bad_argument(self, k: int, raw: RawGate, slot: int, arg: str) -> None:
-        """Report what is wrong with argument ``arg`` (silent if it was reported)."""
-        at = self.where(raw.value, raw.text, gate_text.offsets(raw.name, raw.text).args[slot])
+    def bad_argument(
+        self, k: int, raw: RawGate, slot: int, arg: str, at: Pos | None = None
+    ) -> None:
+        """Report what is wrong with argument ``arg`` (silent if it was reported);
+        ``at``: where it is, if its gate's text cannot be taken apart."""
+        if at is None:
+            offset = gate_text.offsets(raw.name, raw.text).args[slot]
+            at = self.where(raw.value, raw.text, offset)
         if arg[0] in NUMBER_START:
             self.report(at, f"gate '{raw.name}': argument {parse_number(arg)}")
             return

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import did_you_mean
+from . import advice
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source
@@ -135,10 +136,16 @@ class Document:
             for required in REQUIRED:
                 if did_you_mean(key, [required]) and required not in self.seen_keys:
                     self.misspelt.setdefault(required, pos)  # not "missing" as well
+            value = self.events.next()
+            if type(value) is Scalar and not value.style:  # an entry at column 0?
+                if advice.looks_like_gate(value.value):
+                    hint = "to make it a gate, indent it under `gates:`"
+                elif not hint and type(parse_number(value.value)) is float:
+                    hint = "to make it a unit, indent it under `units:`"
             self.report(
                 pos, f"unknown key {quoted(key)}", hint or f"the keys are: {', '.join(TOP_KEYS)}"
             )
-            self.events.skip(self.events.next())
+            self.events.skip(value)
             return
         name = self.key_name(ev, "a top-level key")
         if name is None:
@@ -164,7 +171,7 @@ class Document:
         hint = f"write it as a mapping: {example}"
         if is_empty(ev):
             self.report(pos, f"'{key}' is empty", hint)
-        else:
+        elif not self.newcomer_faults(ev):
             if isinstance(ev, SequenceStart):
                 hint += " (one per line, no '- ')"
             self.report(
@@ -172,6 +179,18 @@ class Document:
             )
         self.events.skip(ev)
         return False
+
+    def newcomer_faults(self, ev: Any) -> bool:
+        """Report the lines of a plain scalar that hold a newcomer's mistake (see
+        advice.py), if any: it stands where a mapping or a number should."""
+        if type(ev) is not Scalar or ev.style:
+            return False
+        mark: Any = ev.start_mark
+        end: Any = ev.end_mark
+        faults = advice.faults_in(self.src, mark.line + 1, end.line + 1)
+        for fault in faults:
+            self.report(*fault)
+        return bool(faults)
 
     def number(self, ev: yaml.Event, what: str, name: str = "") -> float | None:
         """A value that must be a number; None (reported) otherwise. ``what``,
@@ -192,6 +211,10 @@ class Document:
             fix = "remove the quotes" if quotes else "write the number on this line"
             self.report(at, f"{what} must be a number, found {kind_of(ev)}", fix)
             return None
+        mark, end = ev.start_mark, ev.end_mark
+        ran_on = mark is not None and end is not None and mark.line != end.line
+        if ran_on and self.newcomer_faults(ev):
+            return None  # a number that ran on into the next line
         hint = None
         if "," in ev.value and NUMBER_RE.match(ev.value.strip().replace(",", ".")):
             hint = "write the decimal point as '.'"

@@ -37,6 +37,13 @@ MAX_DEPTH = 100  # a circuit needs 2 levels; libyaml itself stops at 1000
 TOO_DEEP = "the YAML nests too deeply"
 TOO_DEEP_HINT = "a circuit file nests two levels: `units:`, `gates:` and their entries"
 ALIAS_HINT = "write each value out; bpcli refuses anchors and aliases"
+# YAML's errors for a line that does not line up, or has no colon: advice.py words them
+_LAYOUT_ERRORS = (
+    "did not find expected key",
+    "mapping values are not allowed",
+    "could not find expected ':'",
+    "expected <block end>",
+)
 
 
 class Events:
@@ -183,6 +190,10 @@ class Events:
         long = advice.long_key(self.src, pos, problem)
         if long is not None:
             return fatal(Pos(pos.line, 1 + _indent(self.src, pos.line)), *long)
+        if any(words in problem for words in _LAYOUT_ERRORS):
+            fault = advice.section_fault(self.src, pos.line)
+            if fault is not None:
+                return fatal(fault.pos, f"invalid YAML: {fault.message}", fault.hint)
         hint = None
         index = getattr(mark, "index", None)
         if isinstance(index, int) and self.src.text[index : index + 1] == "\t":

@@ -31,9 +31,12 @@ _ALL_OPS = f"the ops are: {', '.join(OPS)}"
 class GateTextError(Exception):
     """What is wrong with a gate's text, at which offset of it."""
 
-    def __init__(self, offset: int, message: str, hint: str | None = None) -> None:
+    def __init__(
+        self, offset: int, message: str, hint: str | None = None, loose: bool = False
+    ) -> None:
         super().__init__(message)
         self.offset, self.message, self.hint = offset, message, hint
+        self.loose = loose  # are the arguments worth checking all the same (see loose_args)?
 
 
 class Offsets(NamedTuple):
@@ -66,6 +69,19 @@ def output_of(text: str) -> str | None:
     return out if arrow and out else None
 
 
+def loose_args(text: str) -> list[tuple[str, int]]:
+    """The arguments, with their offsets, of a text whose op is wrong (unknown, or
+    given too few arguments for a missing comma): the names between its
+    parentheses, split at commas and spaces; none if it nests or is not closed."""
+    p, q = text.find("("), text.find(")")
+    if p < 0 or q < p or "(" in text[p + 1 : q]:
+        return []
+    return [(m.group(), m.start()) for m in _WORD.finditer(text, p + 1, q)]
+
+
+_WORD = re.compile(r"[^\s,]+")
+
+
 def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     """The text taken apart with every offset, or the first fault in it."""
     lead = len(text) - len(text.lstrip())
@@ -85,7 +101,10 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
         if not op_name:
             raise GateTextError(p, f"gate '{name}': missing op before '('", _ALL_OPS)
         raise GateTextError(
-            lead, f"unknown op {quoted(op_name)}", did_you_mean(op_name, OPS) or _ALL_OPS
+            lead,
+            f"unknown op {quoted(op_name)}",
+            did_you_mean(op_name, OPS) or _ALL_OPS,
+            loose=True,
         )
     q = text.find(")", p)
     inner_open = text.find("(", p + 1)
@@ -107,6 +126,7 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     if len(args) == 1 and not args[0][0]:
         args = []
     if len(args) != op.arity:
+        _missing_comma(name, op, text, args)
         slots = IN_SLOTS[: op.arity]
         want = f"{op.arity} argument{'s' if op.arity > 1 else ''} ({', '.join(slots)})"
         raise GateTextError(
@@ -132,3 +152,20 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     where = q + 1 + (len(rest) - len(rest.lstrip()) if rest.strip() else 0)
     hint = "write the arrow as '->'" if "→" in rest else EXAMPLE
     raise GateTextError(where, f"gate '{name}': expected '-> OUT' after ')'", hint)
+
+
+def _missing_comma(name: str, op: Op, text: str, args: list[tuple[str, int]]) -> None:
+    """Too few arguments, one of them two words (`mul(u v)`): a comma is missing."""
+    if sum(len(arg.split()) for arg, _ in args) != op.arity:
+        return
+    for arg, offset in args:
+        words = arg.split()
+        if len(words) > 1:
+            fixed = text[: offset + len(words[0])] + "," + text[offset + len(words[0]) :]
+            raise GateTextError(
+                offset + len(words[0]),
+                f"gate '{name}': a comma is missing between {quoted(words[0])} and "
+                f"{quoted(words[1])}",
+                f"write `{' '.join(fixed.split())}`",
+                loose=True,
+            )
