@@ -105,33 +105,6 @@ def test_ctrl_c_stops_after_the_pass_with_a_summary(write_circuit) -> None:
     assert "Traceback" not in err
 
 
-def test_a_progress_bar_only_on_a_terminal(write_circuit) -> None:
-    path = str(write_circuit(chain(3000)))
-    quiet = subprocess.run([sys.executable, "-m", "bpcli", "run", "-q", "-n", "30", path],
-                           capture_output=True, text=True, timeout=120)  # fmt: skip
-    assert quiet.returncode == 0 and quiet.stderr == ""  # not a terminal: no bar
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", "run", "-q", "-n", "30", path],
-        stdout=subprocess.PIPE, stderr=slave, env=dict(os.environ, COLUMNS="100"),
-    )  # fmt: skip
-    os.close(slave)
-    seen = b""
-    end = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < end:
-        if select.select([master], [], [], 0.2)[0]:
-            try:
-                seen += os.read(master, 65536)
-            except OSError:
-                break
-    out = proc.stdout.read().decode() if proc.stdout else ""
-    proc.wait(timeout=60)
-    os.close(master)
-    text = seen.decode("utf-8", "replace")
-    assert "iteration" in text and "/30" in text and "u3000 = " in text
-    assert float(out) > 0
-
-
 def peak_rss_kb(args: list[str]) -> int:
     with open(os.devnull, "wb") as sink:
         proc = subprocess.Popen([sys.executable, "-m", "bpcli", *args], stdout=sink)

@@ -64,5 +64,5 @@ def test_never_into_a_pipe() -> None:
 
 
 def test_a_short_run_shows_no_bar() -> None:
-    out, err, status = _run(["run", "-q", "-n", "50", str(NEURON)], stderr_tty=True)
+    _, err, status = _run(["run", "-q", "-n", "50", str(NEURON)], stderr_tty=True)
     assert status == 0 and err == b""

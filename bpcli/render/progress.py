@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterator
 
 from ..errors import Interrupted
 
-
 REFRESH = 8  # times a second the bar is given new figures and redrawn
 DELAY = 0.5  # seconds a run goes on before it shows a bar (none for a short run)
 
