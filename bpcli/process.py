@@ -158,10 +158,26 @@ def say(text: str, erase: bool = False) -> None:
     from .safe_text import can_show, plain, shown
 
     safe = "\n".join(shown(line) for line in text.split("\n"))
-    start = "\r\x1b[2K" if erase and stream.isatty() else ""
+    tty = stream.isatty()
+    if tty:  # a person reads it: broken at spaces to the terminal's width
+        safe = _fitted(safe)
+    start = "\r\x1b[2K" if erase and tty else ""
     with contextlib.suppress(OSError, ValueError):
         stream.write(start + (safe if can_show(stream) else plain(safe)) + "\n")
         stream.flush()
+
+
+def _fitted(text: str) -> str:
+    """Each line wrapped at spaces to the terminal's width, continued 4 spaces in
+    (into a pipe or a file, a message stays one line: tools read it so)."""
+    from .render import layout
+    from .terminal import terminal_width
+
+    at = terminal_width(True, fd=2)
+    lines = [
+        x for line in text.split("\n") for x in layout.wrap([(line, "")], at, "    ", first="")
+    ]
+    return layout.render(lines)
 
 
 class _Closed(io.TextIOBase):

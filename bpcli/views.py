@@ -289,8 +289,9 @@ CHECK: dict[str, Callable[[CheckJob, Drawing, Write], None]] = {
 
 def script_check_text(result: ScriptCheck, drawing: Drawing, write: Write) -> None:
     from .render.blame_text import blame_text
+    from .render.console import Page
 
-    write(blame_text(result))
+    write(blame_text(result, page(Page, drawing), sys.stdout.isatty()))
 
 
 def script_check_json(result: ScriptCheck, drawing: Drawing, write: Write) -> None:

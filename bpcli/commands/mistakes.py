@@ -12,11 +12,19 @@ from ..process import BpcliCommand
 
 @click.command(cls=BpcliCommand, help=HELP["mistakes"])
 def mistakes() -> None:
-    from ..mistakes import MISTAKES
+    import sys
 
+    from ..mistakes import MISTAKES
+    from ..render.console import Page
+    from ..terminal import terminal_width
+
+    page = Page(width=min(terminal_width(sys.stdout.isatty()), 88))
     for m in MISTAKES.values():
-        indent = "    "
-        wrapped = click.wrap_text(
-            m.explanation, width=88, initial_indent=indent, subsequent_indent=indent
+        code = [[("    " + m.slip, "")]]  # a line of code: never broken, but its
+        if len(m.slip) + 4 > page.width and "   # " in m.slip:  # comment may go above
+            line, _, comment = m.slip.partition("   # ")
+            code = [[("    # " + comment, "")], [("    " + line, "")]]
+        write_stdout(
+            page.text([[(m.name, "")]], code, page.paragraph(m.explanation, indent="    "))
         )
-        write_stdout(f"{m.name}\n{indent}{m.slip}\n{wrapped}\n\n")
+        write_stdout("\n")

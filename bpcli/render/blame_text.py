@@ -6,6 +6,7 @@ from __future__ import annotations
 from ..safe_text import shown
 from ..script.blame import Finding
 from ..script.check import ScriptCheck
+from .console import Page
 
 
 def _finding(level: str, f: Finding) -> str:
@@ -16,7 +17,9 @@ def _finding(level: str, f: Finding) -> str:
     return text
 
 
-def blame_text(result: ScriptCheck) -> str:
+def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
+    """The findings, one line each as tools read them (wrapped at the page's
+    width only on a terminal), the learner's line below each, then the verdict."""
     lines = [_finding("error", f) for f in result.findings]
     lines += [_finding("note", f) for f in result.notes]
     n = len(result.findings)
@@ -31,4 +34,6 @@ def blame_text(result: ScriptCheck) -> str:
         lines.append(f"ok: the backward code agrees with its forward code ({checked})")
     else:
         lines.append("nothing to check: the script called no backward method")
-    return "\n".join(lines) + "\n"
+    verdict = page.wrap([(lines.pop(), "")], indent="    ", first="")
+    found = [page.text(*(page.wrap([(x, "")], "    ", "") for x in lines))] if tty else lines
+    return "".join(x if x.endswith("\n") else x + "\n" for x in [*found, page.text(verdict)])

@@ -14,7 +14,7 @@ from .layout import Cell, Column, Line
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
 COLUMNS = (
     Column("input"),
-    Column("x", right=True, leave=2),
+    Column("x", right=True, below=2),
     Column("analytic", right=True),
     Column("numeric", right=True),
     Column("rel. error", right=True, short="rel.err"),

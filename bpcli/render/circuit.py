@@ -12,7 +12,7 @@ def gates_file(c: Circuit, source: str) -> str:
     def arg(i: int) -> str:
         return repr(c.units[i].value) if c.kinds[i] == CONST else c.names[i]
 
-    out = [f"# {shown(source)}, expanded by bpcli: the same circuit, one gate a line"]
+    out = [f"# {shown(source)}", "# expanded by bpcli: the same circuit, one gate a line"]
     if c.description:  # YAML's double quotes take JSON's escapes: \u202e stays \u202e
         out.append(f"description: {visible(json.dumps(c.description, ensure_ascii=False))}")
     out.append("units:")

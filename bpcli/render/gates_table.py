@@ -20,7 +20,8 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
     columns = [
         Column("op"),
         Column("forward", prose=True),
-        *(Column(f"local ∂/∂{s}", prose=True) for s in IN_SLOTS),
+        # Narrow, the second slot's derivative goes under its row.
+        *(Column(f"local ∂/∂{s}", prose=True, below=k) for k, s in enumerate(IN_SLOTS)),
     ]
     notes: list[Line] = [[], [("domains and notes:", "bold")]]
     for op in ops:

@@ -14,8 +14,8 @@ COLUMNS = (
     Column("input"),
     Column("correct", right=True),
     Column("mistaken", right=True),
-    Column("correct, last", right=True, leave=2, short="correct@end"),
-    Column("mistaken, last", right=True, leave=2, short="mistaken@end"),
+    Column("correct, last", right=True, below=2, short="correct@end"),
+    Column("mistaken, last", right=True, below=2, short="mistaken@end"),
     Column("verdict"),
     Column("why", prose=True, below=1),
 )

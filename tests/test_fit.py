@@ -1,0 +1,113 @@
+"""Every view fits the terminal: each line of every view of every shipped
+circuit at 60, 80 and 120 columns is at most that wide, and no word, number
+or id is broken across lines (every word of a narrow view is a word of the
+same view drawn wide, or one of the short headers a narrow table uses)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bpcli.mistakes import MISTAKES
+from bpcli.render.layout import width
+from bpcli.render.run_tables import REUSED_LEGEND
+
+from conftest import CIRCUITS, NEURON, invoke
+
+WIDTHS = (60, 80, 120)
+WIDE = 1000
+ID = re.compile(r"0x[0-9a-f]+")
+ERROR = re.compile(r"\S+:\d+(?::\d+)?: (?:error|warning): ")
+NUMBER = re.compile(r"[-+]?\d+\.\d+(?:e[-+]\d+)?")
+
+
+def view(args: list[str], columns: int, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("COLUMNS", str(columns))
+    result = invoke(*args)
+    assert result.exit_code in (0, 1), result.stderr  # check's verdict may be 1
+    return result.stdout
+
+
+def views() -> list[list[str]]:
+    found = []
+    for c in CIRCUITS:
+        found += [["run", str(c)], ["trace", "-n", "1", str(c)], ["check", str(c)]]
+    found += [["run", "--mistake", m, str(NEURON)] for m in MISTAKES]
+    found += [["trace", "--no-update", "--mistake", m, str(NEURON)] for m in MISTAKES]
+    found += [["trace", "examples/neuron_gates.py"], ["check", "examples/neuron_slip.py"]]
+    found += [["gates"], ["mistakes"], ["expand", "circuits/two_layer_expr.txt"]]
+    return found
+
+
+def _short_headers() -> set[str]:
+    from bpcli.render import check_table, mistake_table, run_tables, trace_text
+
+    tables = (check_table.COLUMNS, mistake_table.COLUMNS, run_tables.COLUMNS,
+              trace_text.SLOT_COLUMNS)  # fmt: skip
+    return {w for cols in tables for c in cols for w in (c.short or "").split()}
+
+
+# Words any view may have at one width and not another: the short headers of a
+# narrow table, and the legend of a reused address (Python reuses one or not).
+ALLOWED = _short_headers() | set(REUSED_LEGEND.split())
+
+
+def _words(text: str) -> set[str]:
+    """The words, ids masked (each run makes new objects), rules left out."""
+    return {ID.sub("0x", w) for w in text.split() if w.strip("─")}
+
+
+@pytest.mark.parametrize("args", views(), ids=" ".join)
+def test_every_view_fits_and_breaks_no_word(
+    args: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    wide = _words(view(args, WIDE, monkeypatch)) | ALLOWED
+    for columns in WIDTHS:
+        text = view(args, columns, monkeypatch)
+        for n, line in enumerate(text.splitlines(), 1):
+            if ERROR.match(line):  # one line into a pipe: tools read it so
+                continue
+            assert width(line) <= columns, f"{columns} columns, line {n}: {line!r}"
+        broken = _words(text) - wide
+        assert not broken, f"{columns} columns: broken or new words {sorted(broken)[:8]}"
+        # Numbers stay whole and copy-pasteable: the same ones, as many times.
+        assert sorted(NUMBER.findall(text)) == sorted(NUMBER.findall(
+            view(args, WIDE, monkeypatch)))  # fmt: skip
+
+
+def test_a_message_on_a_terminal_is_wrapped_at_its_width() -> None:
+    """On a terminal (a pseudo-terminal 40 columns wide) an error wraps at
+    spaces, continued 4 spaces in."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from conftest import ROOT
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "COLUMNS": "40"}
+    bpcli = str(Path(sys.executable).parent / "bpcli")
+    proc = subprocess.run([bpcli, "validate", "-"], cwd=ROOT, env=env, input=b"units:\n  a: 1\n"
+                          b"gates:\n  g: mul(a, nosuchunitwithalongname) -> p\noutput: p\n",
+                          stdout=subprocess.PIPE, stderr=slave, timeout=60)  # fmt: skip
+    os.close(slave)
+    got = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        got += chunk
+    os.close(master)
+    lines = got.decode().replace("\r\n", "\n").strip("\n").split("\n")
+    assert proc.returncode == 1
+    assert lines[0].startswith("<stdin>:4:")
+    assert all(width(x) <= 40 for x in lines)
+    hint = next(k for k, x in enumerate(lines) if x.startswith("hint: "))
+    assert hint > 1 and all(x.startswith("    ") for x in lines[1:hint])  # continued
+    assert "nosuchunitwithalongname" in " ".join(lines)
