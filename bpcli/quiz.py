@@ -53,21 +53,21 @@ class Quiz:
         """The questions of ``step`` (``where``: its number); what was written, as
         it stays on the screen."""
         said: list[str] = []
-        if questions(step) and not self.over:
-            said.append(self._say(f"quiz · {where} · {step.call}: the new grads?\n"))
+        heading = f"quiz · {where} · {step.call}: the new grads?\n"
         for w in questions(step):
             if self.over:
                 break
-            said.append(self._one(step, w))
+            said.append(self._one(step, w, heading))
+            heading = ""
         return "".join(said)
 
     def score(self) -> str:
         return f"{self.right} of {self.asked} right"
 
-    def _one(self, step: Step, w: Write) -> str:
+    def _one(self, step: Step, w: Write, heading: str) -> str:
         from .stepper import Quit
 
-        question = f"{w.unit}.{w.attr} = ? "
+        question = f"{heading}{w.unit}.{w.attr} = ? "
         before = ""  # answers asked again, on a terminal
         while True:
             try:
@@ -88,6 +88,8 @@ class Quiz:
                 if self.keys.tty:
                     again = f"not a number: {typed!r}: type the new {w.attr} (Esc skips, q quits)\n"
                     before = asked + self._say(again)
+                    question = question[len(heading) :]
+                    heading = ""
                     continue
                 answer = None
             self.asked += 1
