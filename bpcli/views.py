@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from .gradcheck import CheckRow, Tolerances
     from .mistakes import Lesson
     from .render.console import Page
+    from .render.trace_text import TraceText
     from .script.check import ScriptCheck
     from .steps import Step
 
@@ -168,6 +169,7 @@ class TraceJob:
     ) -> None:
         self.run, self.total, self.circuit, self.name = run, total, circuit, name
         self.paged = paged  # --step: wait for a key after each step
+        self.quiz = False  # --quiz: ask for each grad before its step is shown
         self.live = live  # each step flushed as it comes (a script's)
         self.status = 0
         self.shown: tuple[int, Step] | None = None  # the last step written
@@ -205,9 +207,17 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
 
         job.steps(show)
         return text
-    from .stepper import Keys, Quit, Stepper
+    return _stepped(job, text, write)
+
+
+def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
+    """--step and --quiz: the steps paged, as the keys say."""
+    from .keys import Keys
+    from .render.console import fmt
+    from .stepper import Quit, Stepper
 
     tty = sys.stdin is not None and sys.stdin.isatty()
+    inplace = tty and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
 
     def shown(block: str) -> None:
         write(block)
@@ -220,9 +230,20 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
             sys.stderr.flush()
 
     keys = Keys(sys.stdin, tty)
-    stepper = Stepper(keys, shown, prompt)
+    keys.echo = lambda typed: prompt("\r\x1b[2K" + typed)
+    quiz = None
+    if job.quiz:
+        from .quiz import Quiz
+
+        quiz = Quiz(keys, shown, text.chain_rule, lambda x: fmt(x, text.precision))
+    stepper = Stepper(
+        keys, shown, prompt, inplace=inplace, total=job.total, live=job.live, quiz=quiz
+    )
     with keys.session(), contextlib.suppress(Quit):
-        job.steps(lambda k, s: stepper.offer("\n" + text.step_text(s, k, job.total)))
+        job.steps(lambda k, s: stepper.offer(k, s, "\n" + text.step_text(s, k, job.total)))
+        stepper.finish()
+    if quiz is not None:
+        shown(f"\n{quiz.score()}\n")
     return text
 
 

@@ -246,9 +246,9 @@ def test_step_in_a_real_terminal_enter_back_quit() -> None:
         os.write(master, b"\r")  # Enter: a single keypress, no line needed
         screen = _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
         assert "mulg1.forward(b, y)" in screen
-        os.write(master, b"b")
-        screen = _read_until(master, r"step 1/21[\s\S]*\[q\] quit")
-        assert "mulg0.forward(a, x)" in screen
+        os.write(master, b"b")  # step 2 erased: step 1, just above, is the last again
+        screen = _read_until(master, r"\x1b\[\d+A\x1b\[J[\s\S]*\[q\] quit")
+        assert "step 2/21" not in screen.split("\x1b[J")[-1]
         os.write(master, b"q")
         assert proc.wait(timeout=20) == 0
 
@@ -272,9 +272,9 @@ def test_arrow_keys_in_a_real_terminal() -> None:
         _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
         os.write(master, b"\x1b[B")  # ↓ : next, not `b` for back
         _read_until(master, r"step 3/21[\s\S]*\[q\] quit")
-        os.write(master, b"\x1b[D")  # ← : back
-        screen = _read_until(master, r"step 2/21[\s\S]*\[q\] quit")
-        assert "step 4/21" not in screen
+        os.write(master, b"\x1b[D")  # ← : back, step 3 erased down to step 2
+        screen = _read_until(master, r"\x1b\[\d+A\x1b\[J[\s\S]*\[q\] quit")
+        assert "step 4/21" not in screen and "step 3/21" not in screen
         os.write(master, b"q")
         assert proc.wait(timeout=20) == 0
 

@@ -48,6 +48,7 @@ class TraceOptions(NamedTuple):
     iterations: int
     no_update: bool
     step: bool
+    quiz: bool
     only_gates: tuple[str, ...]
     only_units: tuple[str, ...]
     fmt: str
@@ -68,7 +69,12 @@ trace_options = stack(
     for_circuits(set_option),
     for_circuits(step_size_option),
     for_circuits(iteration_options),
-    click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back."),
+    click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back, ? keys."),
+    click.option(
+        "--quiz",
+        is_flag=True,
+        help="Ask for each grad before its backward step is shown; implies --step.",
+    ),
     gate_option,
     unit_option,
     format_option("TRACE"),
@@ -81,13 +87,16 @@ trace_options = stack(
 
 def check_trace(file: str, o: TraceOptions) -> bool:
     """Usage errors of trace's options; whether what is drawn is kept for saving."""
+    paged = "--quiz" if o.quiz else "--step"
     if o.step and o.fmt != "table":
-        raise click.UsageError("--step pages the table view; drop --format")
+        raise click.UsageError(f"{paged} pages the table view; drop --format")
     if file_kind(file, o.as_python) == CIRCUIT:
         check_iterations(o.iterations, o.no_update)
         check_mistake_passes(o.mistake, o.iterations, o.no_update)
         if o.step and file == "-":
-            raise click.UsageError("--step reads its keys from standard input: give FILE as a path")
+            raise click.UsageError(
+                f"{paged} reads its keys from standard input: give FILE as a path"
+            )
     if o.fmt != "table":
         refuse_given(
             click.get_current_context(),
@@ -104,6 +113,8 @@ def trace(file: str, **given: Any) -> None:
     from ..trace_jobs import Selection, trace_circuit, trace_script
 
     o = TraceOptions(**given)
+    if o.quiz:
+        o = o._replace(step=True)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
     outputs = Outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
     selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
@@ -118,6 +129,7 @@ def trace(file: str, **given: Any) -> None:
             name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
         update = not o.no_update
         job = trace_circuit(name, circuit, o.iterations, update, o.mistake, selection, o.step)
+    job.quiz = o.quiz
     try:
         drawn = views.TRACE[o.fmt](job, drawing, Output())
     except (KeyboardInterrupt, Terminated) as signal:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from ..gates import OUT_SLOT
 from ..steps import SlotView, Source, Step, Write
+from . import layout
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
 from .layout import Cell, Column, Line
 from .run_tables import REUSED, REUSED_LEGEND
@@ -122,6 +123,13 @@ class TraceText(Page):
                 )
         return blocks
 
+    def chain_rule(self, step: Step, w: Write) -> str:
+        """A write's lines as its step shows them, without where the object is
+        held: the chain rule with its numbers (a script's line), and the grad
+        before and after. Not kept for --save-svg: the quiz says it."""
+        blocks = self._write_lines(step, w, where=False)
+        return layout.render([self._ascii(x) for b in blocks for x in b], self.color) + "\n"
+
     def _tells(self, cls: str, gate: str) -> bool:
         """Whether ``gate``'s step is the one that tells its class's objects apart."""
         if self._told is None:
@@ -159,7 +167,7 @@ class TraceText(Page):
             fields.append([(step.cls, "")])
         return self.fields(fields)
 
-    def _write_lines(self, step: Step, w: Write) -> list[list[Line]]:
+    def _write_lines(self, step: Step, w: Write, where: bool = True) -> list[list[Line]]:
         p = self.precision
         blocks = []
         if w.source is not None:  # a script's write: its own line, then the numbers
@@ -169,7 +177,7 @@ class TraceText(Page):
             blocks.append(self._result(w, w.attr))
             first = w.slot.split("+")[0]  # one object in several attributes: x * x
             held = next((s for s in step.slots if s.slot == first or s.unit == w.unit), None)
-            if held is not None:
+            if held is not None and where:
                 blocks.append(self._where(w.unit, held))
             return blocks
         if w.skipped:
@@ -189,7 +197,8 @@ class TraceText(Page):
             )
         )
         blocks.append(self._result(w, "grad"))
-        blocks.append(self._where(w.unit, next(s for s in step.slots if s.slot == w.slot)))
+        if where:
+            blocks.append(self._where(w.unit, next(s for s in step.slots if s.slot == w.slot)))
         return blocks
 
     def _result(self, w: Write, attr: str) -> list[Line]:
