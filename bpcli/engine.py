@@ -283,6 +283,7 @@ class Circuit:
         self.index = index if index is not None else {n: i for i, n in enumerate(names)}
         self.inputs = [i for i, k in enumerate(kinds) if k == INPUT]
         self.trainable = [i for i in self.inputs if i not in self.frozen]  # what update moves
+        self.output_line = 0  # the line of `output:` (0: none, the last gate's output)
         self.addresses = Addresses()  # every id shown goes through it (see addresses.py)
 
     # -- the passes -------------------------------------------------------

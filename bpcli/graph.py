@@ -46,8 +46,11 @@ def _number(x: float, precision: int) -> str:
 
 
 def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
-    """The unit's name; with values, its value, grad and id."""
-    lines = [c.names[i]]
+    """The unit's name (a literal's: its value; a frozen input's: marked so); with
+    values, its value, grad and id."""
+    if c.kinds[i] == CONST:
+        return [_number(c.units[i].value, precision)]
+    lines = [c.names[i] + (" (frozen)" if i in c.frozen else "")]
     if values:
         u = c.units[i]
         lines += [f"value {_number(u.value, precision)}", f"grad {_number(u.grad, precision)}"]
@@ -70,6 +73,8 @@ def dot(c: Circuit, values: bool = False, precision: int = 6, title: str | None 
     for i, kind in enumerate(c.kinds):
         shape = {INPUT: "ellipse", CONST: "plaintext"}.get(kind, "ellipse")
         style = ', style=filled, fillcolor="#e8f0fe"' if kind == INPUT else ""
+        if i in c.frozen:  # an input the updates leave alone: grey and dashed
+            style = ', style="filled,dashed", fillcolor="#eeeeee"'
         label = "\n".join(_unit_label(c, i, values, precision))
         out.append(f'  "u:{c.names[i]}" [shape={shape}{style}, label={_quote(label)}];')
     for g in c.gates:
@@ -93,7 +98,8 @@ def mermaid(c: Circuit, values: bool = False, precision: int = 6) -> str:
     out = ["flowchart LR"]
     for i in range(len(c.names)):
         label = "<br/>".join(_unit_label(c, i, values, precision))
-        out.append(f'  {_mermaid_id("u_", c.names[i])}(["{label}"])')
+        shape = '["{}"]' if c.kinds[i] == CONST else '(["{}"])'  # a literal: a plain box
+        out.append(f"  {_mermaid_id('u_', c.names[i])}{shape.format(label)}")
     for g in c.gates:
         out.append(f'  {_mermaid_id("g_", g.name)}["{g.name}: {g.op.name}"]')
     for i, gate, slot in _edges(c, values):
@@ -102,4 +108,8 @@ def mermaid(c: Circuit, values: bool = False, precision: int = 6) -> str:
             out.append(f"  {box} -- {slot} --> {unit}")
         else:
             out.append(f"  {unit} -- {slot} --> {box}")
+    if c.frozen:
+        out.append("  classDef frozen fill:#eeeeee,stroke-dasharray: 4 3")
+        frozen = ",".join(_mermaid_id("u_", c.names[i]) for i in sorted(c.frozen))
+        out.append(f"  class {frozen} frozen")
     return "\n".join(out) + "\n"

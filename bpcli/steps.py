@@ -79,6 +79,7 @@ class Step(NamedTuple):
     out_slot: str = OUT_SLOT  # the slot holding what forward() created (a script's may differ)
     self_: SelfView | None = None  # the gate object the call ran on
     source: Source | None = None  # a script's: the line that called, or that wrote
+    output_key: bool = False  # the seed's line is the file's `output:` (else its last gate)
     raised: str | None = None  # a script's call that raised: the exception, as Python says it
     problems: tuple[str, ...] = ()  # what `bpcli check SCRIPT.py` finds wrong here
 

@@ -182,7 +182,7 @@ class Tracer:
             None,
             None,
             None,
-            producer.line if producer else line,
+            c.output_line or (producer.line if producer else line),
             (
                 SlotView(
                     "output",
@@ -194,6 +194,7 @@ class Tracer:
                     c.addresses.reused(out),
                 ),
             ),
+            output_key=bool(c.output_line),
         )
         pulls: dict[int, list[float]] = {id(out): [1.0]}  # the seed is the first pull
         for g in reversed(c.gates):

@@ -68,3 +68,18 @@ def test_without_graphviz_it_says_how_to_install(monkeypatch, tmp_path: Path) ->
     assert result.exit_code == 1
     assert "apt-get install graphviz" in result.stderr
     assert not target.exists()
+
+
+def test_a_literal_is_labelled_by_its_value_and_a_frozen_input_drawn_apart(write_circuit) -> None:
+    from conftest import invoke
+
+    path = write_circuit("units:\n  a: 1\n  b: 2\ngates:\n  g: mul(a, 3.5) -> p\n"
+                         "  h: add(p, b) -> q\nfrozen: [b]\n")  # fmt: skip
+    dot_text = invoke("graph", str(path)).stdout
+    assert '"u:g.u1" [shape=plaintext, label="3.5"]' in dot_text
+    frozen = next(x for x in dot_text.splitlines() if x.startswith('  "u:b" ['))
+    trainable = next(x for x in dot_text.splitlines() if x.startswith('  "u:a" ['))
+    assert "dashed" in frozen and 'label="b (frozen)"' in frozen
+    assert "dashed" not in trainable and 'label="a"' in trainable
+    mermaid = invoke("graph", "--format", "mermaid", str(path)).stdout
+    assert 'u_g__u1["3.5"]' in mermaid and "class u_b frozen" in mermaid

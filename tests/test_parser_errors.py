@@ -621,3 +621,18 @@ def test_cli_valid_file_still_runs(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["validate", str(path)])
     assert result.exit_code == 0, result.stderr
     assert "2 inputs, 1 gate, output b" in result.stdout
+
+
+def test_a_refusal_before_yamls_own_error_keeps_the_first_error_among_all() -> None:
+    """An anchor on line 2 and YAML's own error on line 3: the first error alone
+    is one of --all-errors' errors (found by Hypothesis)."""
+    from bpcli.errors import CircuitError
+    from bpcli.parser import parse
+
+    source = "oops: 1\nunits:\n&a   x: 1.2\n  y: 2\n"
+    found = []
+    for every in (False, True):
+        with pytest.raises(CircuitError) as err:
+            parse(source, all_errors=every)
+        found.append(err.value.problems)
+    assert len(found[0]) == 1 and found[0][0] in found[1]

@@ -287,3 +287,14 @@ def test_step_with_standard_input_closed_runs_on() -> None:
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert step_numbers(proc.stdout) == list(range(1, 22))
+
+
+def test_the_seed_step_names_the_output_line(write_circuit) -> None:
+    from conftest import invoke
+
+    named = write_circuit("units:\n  a: 1\ngates:\n  g: mul(a, a) -> p\noutput: p\n")
+    out = invoke("trace", "--no-update", str(named)).stdout
+    assert "p.grad = 1.0 · line 5: output: p" in out
+    implicit = write_circuit("units:\n  a: 1\ngates:\n  g: mul(a, a) -> p\n", "i.txt")
+    out = invoke("trace", "--no-update", str(implicit)).stdout
+    assert "p.grad = 1.0 · line 4: the last gate's output" in out

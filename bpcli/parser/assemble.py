@@ -41,7 +41,7 @@ def build(doc: Document, b: Builder) -> Circuit:
     frozen = resolve_frozen(doc, b)
     if b.problems.found:
         raise CircuitError(b.problems.found)
-    return Circuit(
+    circuit = Circuit(
         b.names,
         b.kinds,
         b.values,
@@ -53,6 +53,9 @@ def build(doc: Document, b: Builder) -> Circuit:
         b.locations,
         _with_constants(b),
     )
+    if doc.output is not None:
+        circuit.output_line = doc.output[1].line
+    return circuit
 
 
 def _with_constants(b: Builder) -> dict[str, int]:

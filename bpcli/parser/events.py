@@ -80,8 +80,8 @@ class Events:
                 ev = get()
                 while ev is not None and not isinstance(ev, yaml.StreamEndEvent):
                     depth += isinstance(ev, _OPEN) - isinstance(ev, _CLOSE)
-                    if depth > MAX_DEPTH:
-                        return None  # refused anyway when it is read: no need to look on
+                    if depth > MAX_DEPTH or _refused(ev):
+                        return None  # refused when it is read, and first: look no further
                     ev = get()
             except yaml.YAMLError as exc:
                 self._error_of(exc)
@@ -119,7 +119,7 @@ class Events:
         except yaml.YAMLError as exc:
             raise self._error_of(exc) from None
 
-    def checked(self, ev: yaml.Event) -> yaml.Event:
+    def checked(self, ev: yaml.Event) -> yaml.Event:  # (what _refused looks for, worded)
         """Any event but a plain scalar: nesting depth, and no alias, anchor or tag."""
         fatal, at = self._refusal, self.src.at
         if isinstance(ev, _OPEN):
@@ -232,3 +232,10 @@ def _indent(src: Source, line: int) -> int:
 def _pure(parser: Any) -> bool:
     """Is this PyYAML's pure-Python parser (which reads text, and counts characters)?"""
     return issubclass(parser, yaml.reader.Reader)
+
+
+def _refused(ev: yaml.Event) -> bool:
+    """An alias, an anchor or a tag: what ``Events.checked`` refuses."""
+    if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
+        return True
+    return getattr(ev, "tag", None) is not None and not isinstance(ev, yaml.DocumentStartEvent)

@@ -158,6 +158,9 @@ class TraceText(Page):
         fields.append([(step.call, "bold")])
         if step.source is not None:
             fields.append([(f"{step.source.file}:{step.source.line}", "")])
+        elif step.line and step.phase == "backward" and step.gate is None:  # the seed
+            said = f"output: {step.slots[0].unit}" if step.output_key else "the last gate's output"
+            fields.append([(f"line {step.line}: {said}", "")])
         elif step.line:
             fields.append([(f"line {step.line}", "")])
         if step.self_ is not None:
