@@ -55,6 +55,14 @@ class LazyGroup(BpcliGroup):
                 raise
             raise type(exc)(name, possibilities=COMMANDS, ctx=ctx) from None  # type: ignore[call-arg]
 
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with the first paragraph of its help, whole, wrapped at
+        the terminal's width (click would cut it to one line with "..."); no
+        command is imported for it."""
+        rows = [(name, " ".join(HELP[name].split("\n\n")[0].split())) for name in COMMANDS]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
     def shell_complete(self, ctx: click.Context, incomplete: str) -> list[CompletionItem]:
         """Command names (with their short help, from help_texts) without importing
         the commands; then the group's own options, as click completes them."""

@@ -70,10 +70,11 @@ Examples:
   bpcli trace --step circuits/neuron.txt
   bpcli trace --gate sg0 --gate addg1 circuits/neuron.txt
   bpcli trace --unit x circuits/fanout.txt
-  bpcli trace --format jsonl circuits/neuron.txt | jq -c 'select(.phase=="backward") | .writes'
+  bpcli trace --format jsonl circuits/neuron.txt \\
+    | jq -c 'select(.phase=="backward") | .writes'
   bpcli trace examples/neuron_gates.py
   bpcli trace --step examples/neuron_gates.py
-  bpcli trace --value-attr data my_micrograd_script.py -- --epochs 3
+  bpcli trace --value-attr data my_script.py -- --epochs 3
 """,
     "check": """\
 Analytic gradients against central differences, input by input.
@@ -95,7 +96,8 @@ Examples:
   bpcli check circuits/neuron.txt
   bpcli check --h 1e-6 --tol 1e-8 1e-5 circuits/relu_net.txt
   bpcli check --set c=0.2 circuits/hinge.txt
-  bpcli check --format json circuits/neuron.txt | jq '.inputs[] | select(.verdict != "ok")'
+  bpcli check --format json circuits/neuron.txt \\
+    | jq '.inputs[] | select(.verdict != "ok")'
   bpcli check examples/neuron_slip.py
 """,
     "graph": """\
@@ -162,6 +164,7 @@ The classic mistakes `run --mistake NAME` replays, with what each one breaks.
 Examples:
   bpcli mistakes
   bpcli run --mistake assign circuits/fanout.txt
-  bpcli run -n 5 --mistake no-zero-grad --format json circuits/neuron.txt | jq .mistake
+  bpcli run -n 5 --mistake no-zero-grad --format json circuits/neuron.txt \\
+    | jq .mistake
 """,
 }

@@ -26,10 +26,34 @@ from .signals import Terminated, deferred, install
 
 
 def _help_shown(text: str) -> str:
-    """Help in ASCII where standard output cannot show bpcli's symbols (≡, ×, σ)."""
+    """Help in ASCII where standard output cannot show bpcli's symbols (≡, ×, σ),
+    its example commands broken as a shell allows (`` \\`` at a space) where
+    they are wider than the terminal."""
     from .safe_text import can_show, plain
 
+    text = _examples_fitted(text)
     return text if sys.stdout is None or can_show(sys.stdout) else plain(text)
+
+
+def _examples_fitted(text: str) -> str:
+    import shutil
+
+    at = shutil.get_terminal_size().columns  # as click measures it for the rest
+    out = []
+    for line in text.split("\n"):
+        if len(line) <= at or not line.lstrip().startswith(("bpcli ", "| ")):
+            out.append(line)
+            continue
+        indent = line[: len(line) - len(line.lstrip())]
+        cur = ""
+        for word in line.split():
+            if cur and len(cur) + 1 + len(word) + 2 > at:
+                out.append(cur + " \\")
+                cur = indent + "    " + word
+            else:
+                cur = f"{cur} {word}" if cur else indent + word
+        out.append(cur)
+    return "\n".join(out)
 
 
 class _NotLong(click.NoSuchOption):
