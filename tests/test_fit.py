@@ -72,7 +72,7 @@ ALLOWED = _short_headers() | set(REUSED_LEGEND.split()) | {"\\"}  # an example's
 
 def _words(text: str) -> set[str]:
     """The words, ids masked (each run makes new objects), rules left out."""
-    return {ID.sub("0x", w) for w in text.split() if w.strip("─")}
+    return {ID.sub("0x", w) for w in text.split() if w.strip("-─")}
 
 
 @pytest.mark.parametrize("args", views(), ids=" ".join)

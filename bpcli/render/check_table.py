@@ -38,7 +38,7 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
         for r in rows
     ]
     title: Line = [
-        (f"{shown(file)}: d{output}/dx, backprop against (f(x+h) − f(x−h)) / 2h, h = {h:g}", "")
+        (f"{shown(file)}: d{output}/dx, backprop against (f(x+h) - f(x-h)) / 2h, h = {h:g}", "")
     ]
     if not rows:
         return page.text(

@@ -34,7 +34,7 @@ Cell = tuple[str, str]  # (text, style); the text may hold several lines
 GAP = "   "  # between two columns
 UNDER = "     "  # before the columns that moved under their row
 PROSE = 20  # a prose column wraps to no fewer cells (else it moves under its row)
-RULE = "─"
+RULE = "-"  # ASCII: a rule is as many bytes as cells, as byte-counting tools expect
 _EDGE, _GAP = (" ", ""), ("   ", "")
 
 
