@@ -72,7 +72,8 @@ def svg(
     page's script fills them in, step by step); ``room``: lines for them."""
     details = details or {}
     w, h = max(lay.width, 120.0), max(lay.height, 60.0)
-    out = [
+    out = [] if not standalone else ['<?xml version="1.0" encoding="UTF-8"?>']
+    out += [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="bp-graph" width="{w:.0f}" '
         f'height="{h:.0f}" viewBox="0 0 {w:.0f} {h:.0f}" role="img" '
         f'aria-label="{esc(title or "circuit")}">'
@@ -150,14 +151,16 @@ def _node(k: int, p: Placed, details: Mapping[str, tuple[tuple[str, str], str]],
     )
 
 
-def circuit_svg(c: object, values: bool, precision: int, title: str = "") -> str:
+def circuit_svg(
+    c: object, values: bool, precision: int, title: str = "", max_gates: int | None = None
+) -> str:
     """`bpcli graph --format svg --engine bpcli`: the circuit (after a forward and a
     backward pass, with ``values``: each Unit's value and grad, its id on hover)."""
     from ..graph import _number  # the labels' numbers, as DOT's
     from .layout import from_circuit, layout
 
     g = from_circuit(c, room=values)
-    lay = layout(g)
+    lay = layout(g, max_gates)
     details: dict[str, tuple[tuple[str, str], str]] = {}
     if values:
         for name, u in zip(c.names, c.units, strict=False):  # type: ignore[attr-defined]
