@@ -161,12 +161,19 @@ def test_focus_shows_every_slot_holding_the_object(browser, neuron_page: Path) -
     assert sorted(marked(browser, "bp-edge.bp-same")) == ["addg1.utop", "sg0.u0"]
 
 
-def test_values_as_of_each_step_are_the_jsonl_ones(browser, neuron_page: Path) -> None:
-    events = [
-        json.loads(x) for x in bpcli("trace", "--format", "jsonl", NEURON).stdout.split("\n") if x
-    ]
-    open_page(browser, neuron_page)
-    for e in events:
+PAGES = [*sorted((ROOT / "circuits").glob("*.txt")), SCRIPT]
+
+
+@pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
+def test_values_as_of_each_step_are_the_jsonl_ones(browser, path: Path, tmp_path: Path) -> None:
+    """Every step, forward then back again: each Unit's value and grad as the page
+    shows them are the jsonl event's, and the Units marked are the ones it wrote."""
+    lines = bpcli("trace", "--format", "jsonl", path).stdout.splitlines()
+    events = [json.loads(x) for x in lines if x]
+    out = tmp_path / "page.html"
+    assert bpcli("trace", path, "--html", out).returncode == 0
+    open_page(browser, out)
+    for e in [*events, *reversed(events[:-1])]:
         browser.execute_script(f"window.bpPage.go({e['step']})")
         rows = browser.execute_script(
             "const r = {}; document.querySelectorAll('#bp-table tr[data-unit]').forEach("
@@ -174,6 +181,10 @@ def test_values_as_of_each_step_are_the_jsonl_ones(browser, neuron_page: Path) -
         )
         for view in e["slots"].values():
             assert rows[view["unit"]] == [view["value"], view["grad"]], (e["step"], view)
+        written = {w["unit"] for w in e.get("writes", [])} | {e.get("new")} - {None}
+        if written:
+            assert written <= set(marked(browser, "bp-written")), e["step"]
+    assert [x for x in browser.get_log("browser") if x["level"] == "SEVERE"] == []
 
 
 def png_colours(data: bytes) -> int:
