@@ -119,10 +119,20 @@
       }
     });
     written.forEach(function (u) { mark(unitNodes.get(u), "bp-written"); mark(rows.get(u), "bp-written"); });
+    follow((gateNodes.get(e.gate) || [])[0] || (unitNodes.get(written.values().next().value) || [])[0]);
     document.getElementById("bp-call").textContent =
       "Step " + e.step + ": " + e.phase + " " + e.iteration + " · " + e.call;
     document.getElementById("bp-text").textContent = texts[cur - 1];
     if (hovering) identity(hovering);
+  }
+
+  /* A big drawing scrolls within its box: keep the step's gate (or Unit) in view. */
+  var box = document.querySelector(".bp-draw");
+  function follow(el) {
+    if (!el || svg.classList.contains("bp-fit")) return;
+    var b = box.getBoundingClientRect(), r = el.getBoundingClientRect();
+    if (r.left < b.left || r.right > b.right) box.scrollLeft += r.left - b.left - b.width / 2 + r.width / 2;
+    if (r.top < b.top || r.bottom > b.bottom) box.scrollTop += r.top - b.top - b.height / 2 + r.height / 2;
   }
 
   function go(n, fromHash) {
