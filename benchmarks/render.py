@@ -43,8 +43,8 @@ def main() -> None:
     path = ROOT / "benchmarks" / "out" / f"mlp_render_{args.gates}.txt"
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        subprocess.run([sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--kind",
-                        "mlp", "--gates", str(args.gates), "-o", str(path)], check=True)  # fmt: skip
+        generate = [sys.executable, str(ROOT / "benchmarks" / "generate.py"), "--kind", "mlp"]
+        subprocess.run([*generate, "--gates", str(args.gates), "-o", str(path)], check=True)
     print(f"{path.name}, median of {args.runs}, whole process, into /dev/null")
     for text, machine in PAIRS:
         t, m = [], []

@@ -61,10 +61,11 @@ def test_svg_to_a_file_whole_with_the_usual_permissions(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["neuron.svg"]  # no temporary left
 
 
-def test_without_graphviz_it_says_how_to_install(monkeypatch, tmp_path: Path) -> None:
+@pytest.mark.parametrize("args", [["--format", "png"], ["--format", "svg", "--engine", "graphviz"]])
+def test_without_graphviz_it_says_how_to_install(monkeypatch, tmp_path: Path, args) -> None:
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    target = tmp_path / "x.svg"
-    result = invoke("graph", "--format", "svg", "-o", target, NEURON)
+    target = tmp_path / "x.out"
+    result = invoke("graph", *args, "-o", target, NEURON)
     assert result.exit_code == 1
     assert "apt-get install graphviz" in result.stderr
     assert not target.exists()

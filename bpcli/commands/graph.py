@@ -1,5 +1,5 @@
-"""`bpcli graph`: the circuit as a picture (DOT, Mermaid, or SVG and PNG drawn
-by Graphviz)."""
+"""`bpcli graph`: the circuit as a picture (DOT, Mermaid; SVG drawn by bpcli's
+own layout, or by Graphviz when asked; PNG by Graphviz)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from ..files import Outputs
+from ..files import Outputs, display_name
 from ..help_texts import HELP
 from ..option_sets import check_drawing
 from ..options import file_argument, format_option, output_option, precision_option, set_option
@@ -27,6 +27,13 @@ from .shared import load
     help="After a forward and a backward pass: each Unit's value, grad, id.",
 )
 @precision_option
+@click.option(
+    "--engine",
+    type=click.Choice(["bpcli", "graphviz"]),
+    default=None,
+    help="Who lays out SVG: bpcli (the default, nothing to install) or Graphviz's dot. "
+    "PNG is always Graphviz's.",
+)
 def graph(
     file: str,
     max_bytes: int,
@@ -35,6 +42,7 @@ def graph(
     out_path: str | None,
     values: bool,
     precision: int,
+    engine: str | None,
 ) -> None:
     from .. import views
     from ..graphviz import SLOW_LAYOUT
@@ -46,12 +54,44 @@ def graph(
     if fmt in views.BINARY and out_path in (None, "-") and sys.stdout.isatty():
         raise click.UsageError(f"{fmt.upper()} is binary: give -o FILE, or redirect the output")
     check_drawing(fmt, values)
+    engine = check_engine(fmt, engine)
     outputs = Outputs(file, ("-o", out_path))
     _, circuit = load(file, sets, max_bytes=max_bytes)
     if values:
         circuit.forward()
         circuit.backward()
     nodes = len(circuit.units) + len(circuit.gates)
+    if engine == "bpcli":
+        outputs.write("-o", bpcli_svg(circuit, values, precision, display_name(file)))
+        return
     if fmt in views.GRAPHVIZ and nodes > SLOW_LAYOUT:
         say(f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand")
     outputs.write("-o", views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
+
+
+def check_engine(fmt: str, engine: str | None) -> str | None:
+    """The engine that lays out ``fmt`` (None for text that needs none): SVG is
+    bpcli's unless Graphviz is asked for, PNG only Graphviz's."""
+    if fmt == "svg":
+        return engine or "bpcli"
+    if fmt == "png":
+        if engine == "bpcli":
+            raise click.UsageError("bpcli draws SVG only: PNG is Graphviz's (drop --engine bpcli)")
+        return "graphviz"
+    if engine is not None and fmt != "dot":
+        raise click.UsageError(f"--format {fmt} is text that needs no layout: drop --engine")
+    return None
+
+
+def bpcli_svg(circuit: object, values: bool, precision: int, name: str) -> str:
+    """The SVG drawn by bpcli's own layout; past a few thousand gates, the first
+    layers only (a warning says so)."""
+    from ..html.layout import from_circuit, layout
+    from ..html.page import MAX_GATES, cut_note
+    from ..html.svg import circuit_svg
+
+    note = cut_note(layout(from_circuit(circuit, room=values), MAX_GATES))
+    if note:
+        say(f"bpcli: warning: {note.split(';')[0]}")
+    title = getattr(circuit, "description", "") or name
+    return circuit_svg(circuit, values, precision, title, MAX_GATES)

@@ -22,6 +22,7 @@ from ..options import (
     CIRCUIT,
     SCRIPT,
     KindCommand,
+    OutputPath,
     check_iterations,
     check_saving,
     drawing_options,
@@ -62,6 +63,7 @@ class TraceOptions(NamedTuple):
     value_attr: str
     grad_attr: str
     script_args: tuple[str, ...]
+    html: str | None
 
 
 trace_options = stack(
@@ -82,7 +84,32 @@ trace_options = stack(
     save_options,
     mistake_option(CIRCUIT),
     script_options,
+    click.option(
+        "--html",
+        type=OutputPath(),
+        metavar="FILE",
+        help="Write one self-contained HTML page instead: the circuit drawn, every step "
+        "to step through in a browser (- is stdout).",
+    ),
 )
+
+
+def check_html(o: TraceOptions) -> None:
+    """--html writes every step, as the page steps through them: what would
+    change that is a usage error."""
+    given = click.get_current_context().get_parameter_source
+    for option, name in (
+        ("--step", "step"),
+        ("--quiz", "quiz"),
+        ("--format", "fmt"),
+        ("--save-svg", "save_svg"),
+        ("--save-html", "save_html"),
+        ("--gate", "only_gates"),
+        ("--unit", "only_units"),
+        ("--color", "color"),
+    ):
+        if given(name) is click.core.ParameterSource.COMMANDLINE:
+            raise click.UsageError(f"--html writes a page of every step: drop {option}")
 
 
 def check_trace(file: str, o: TraceOptions) -> bool:
@@ -113,6 +140,8 @@ def trace(file: str, **given: Any) -> None:
     from ..trace_jobs import Selection, trace_circuit, trace_script
 
     o = TraceOptions(**given)
+    if o.html is not None:
+        return trace_html(file, o)
     if o.quiz:
         o = o._replace(step=True)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
@@ -142,5 +171,40 @@ def trace(file: str, **given: Any) -> None:
         raise unknown  # a usage error, as for a circuit, once the script's names are known
     if unknown is not None:  # the script's own failure status comes first
         say(f"bpcli: {unknown.message}")
+    if job.status:
+        raise click.exceptions.Exit(job.status)
+
+
+def trace_html(file: str, o: TraceOptions) -> None:
+    """`bpcli trace FILE --html OUT`: the page, written whole (or not at all)."""
+    from ..html.job import trace_page
+    from ..trace_jobs import Selection, trace_circuit, trace_script
+
+    check_html(o)
+    kind = file_kind(file, o.as_python)
+    if kind == CIRCUIT:
+        check_iterations(o.iterations, o.no_update)
+        check_mistake_passes(o.mistake, o.iterations, o.no_update)
+    outputs = Outputs(file, ("--html", o.html))
+    script = None
+    if kind == SCRIPT:  # the script's own output to stderr when the page goes to stdout
+        argv, quiet = list(o.script_args), o.html == "-"
+        job, script = trace_script(
+            file, argv, o.methods, o.value_attr, o.grad_attr, Selection(), False, quiet
+        )
+    else:
+        with gc_paused():
+            name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)
+        update = not o.no_update
+        job = trace_circuit(name, circuit, o.iterations, update, o.mistake, Selection(), False)
+    try:
+        html, note = trace_page(job, f"bpcli trace {display_name(file)}", o.precision)
+    except (KeyboardInterrupt, Terminated) as signal:
+        raise Interrupted.by(signal, job.where()) from None
+    for warning in [*job.notes, *(script.warnings() if script is not None else ())]:
+        say(warning)
+    if note:
+        say(f"bpcli: warning: {note}")
+    outputs.write("--html", html)
     if job.status:
         raise click.exceptions.Exit(job.status)

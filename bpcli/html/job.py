@@ -1,0 +1,36 @@
+"""`bpcli trace FILE --html OUT`: run the trace job, keep every step, and make
+the page of them (a circuit's graph from the circuit, a script's from the
+gates its steps called). No printing: the command writes what this returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..steps import Step
+from ..views import TraceJob
+
+
+def trace_page(job: TraceJob, title: str, precision: int) -> tuple[str, str]:
+    """The page's HTML, and what it had to leave undrawn ("" when nothing)."""
+    from .layout import from_circuit, from_events
+    from .page import collect, page
+
+    c = job.circuit
+    initial: dict[str, dict[str, Any]] = {}
+    subtitle = "a script traced as it ran"
+    if c is not None:  # the inputs and literals as the file gives them, before step 1
+        from ..engine import GATE
+
+        for name, kind, u in zip(c.names, c.kinds, c.units, strict=False):
+            if kind != GATE:
+                initial[name] = {"value": float(u.value), "grad": 0.0, "id": hex(id(u))}
+        subtitle = " · ".join(
+            part
+            for part in (c.description, f"output {c.output_name}", f"step size {c.step_size!r}")
+            if part
+        )
+    found: list[tuple[int, Step]] = []
+    job.steps(lambda k, s: found.append((k, s)))
+    steps = collect(found, precision, job.total)
+    graph = from_circuit(c) if c is not None else from_events(s.event for s in steps)
+    return page(title, graph, steps, initial, precision, subtitle)
