@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 import click
 
+from . import i18n
 from .help_texts import HELP
+from .i18n import _
 from .process import BpcliGroup, exit_with
 
 if TYPE_CHECKING:
@@ -80,6 +82,17 @@ class LazyGroup(BpcliGroup):
     cls=LazyGroup, help=HELP["bpcli"], context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.version_option(package_name="bpcli", prog_name="bpcli")
+@click.option(
+    "--lang",
+    metavar="LANG",
+    expose_value=False,
+    is_eager=True,
+    callback=lambda ctx, param, value: i18n.use(value) if value else None,
+    help=_(
+        "The language of bpcli's messages: ru or en (default: LANGUAGE, LC_ALL, "
+        "LC_MESSAGES, LANG; English where there is no catalog)."
+    ),
+)
 def cli() -> None:
     pass
 
