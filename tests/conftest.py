@@ -32,3 +32,36 @@ def write_circuit(tmp_path: Path):
         return path
 
     return write
+
+
+def stderr_on_a_pty(args: list[str], env: dict[str, str], input: bytes | None = None,
+                    cwd: Path = ROOT) -> tuple[str, bytes, int]:  # fmt: skip
+    """Run ``args`` with standard error a pseudo-terminal (read as fast as it is
+    written) and standard output a pipe: (stdout, what reached the terminal,
+    status)."""
+    import os
+    import pty
+    import subprocess
+    import threading
+
+    master, slave = pty.openpty()
+    got = bytearray()
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            got.extend(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run(args, cwd=cwd, env=env, input=input, stdout=subprocess.PIPE,
+                          stderr=slave, timeout=120)  # fmt: skip
+    os.close(slave)
+    reader.join(5)
+    os.close(master)
+    return proc.stdout.decode(), bytes(got), proc.returncode

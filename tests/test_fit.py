@@ -97,32 +97,17 @@ def test_a_message_on_a_terminal_is_wrapped_at_its_width() -> None:
     """On a terminal (a pseudo-terminal 40 columns wide) an error wraps at
     spaces, continued 4 spaces in."""
     import os
-    import pty
-    import subprocess
     import sys
     from pathlib import Path
 
-    from conftest import ROOT
+    from conftest import stderr_on_a_pty
 
-    master, slave = pty.openpty()
-    env = {**os.environ, "COLUMNS": "40"}
     bpcli = str(Path(sys.executable).parent / "bpcli")
-    proc = subprocess.run([bpcli, "validate", "-"], cwd=ROOT, env=env, input=b"units:\n  a: 1\n"
-                          b"gates:\n  g: mul(a, nosuchunitwithalongname) -> p\noutput: p\n",
-                          stdout=subprocess.PIPE, stderr=slave, timeout=60)  # fmt: skip
-    os.close(slave)
-    got = b""
-    while True:
-        try:
-            chunk = os.read(master, 65536)
-        except OSError:
-            break
-        if not chunk:
-            break
-        got += chunk
-    os.close(master)
+    circuit = b"units:\n  a: 1\ngates:\n  g: mul(a, nosuchunitwithalongname) -> p\noutput: p\n"
+    env = {**os.environ, "COLUMNS": "40"}
+    _, got, status = stderr_on_a_pty([bpcli, "validate", "-"], env, input=circuit)
     lines = got.decode().replace("\r\n", "\n").strip("\n").split("\n")
-    assert proc.returncode == 1
+    assert status == 1
     assert lines[0].startswith("<stdin>:4:")
     assert all(width(x) <= 40 for x in lines)
     hint = next(k for k, x in enumerate(lines) if x.startswith("hint: "))

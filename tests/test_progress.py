@@ -4,13 +4,11 @@ has gone on long enough to want one; never into a pipe or a file."""
 from __future__ import annotations
 
 import os
-import pty
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
-from conftest import NEURON, ROOT
+from conftest import NEURON, ROOT, stderr_on_a_pty
 
 BPCLI = str(Path(sys.executable).parent / "bpcli")
 LONG = "400000"  # iterations: a second or two, well past the bar's delay
@@ -23,27 +21,7 @@ def _run(args: list[str], stderr_tty: bool) -> tuple[str, bytes, int]:
         proc = subprocess.run([BPCLI, *args], cwd=ROOT, env=env, capture_output=True,
                               text=True, timeout=120)  # fmt: skip
         return proc.stdout, proc.stderr.encode(), proc.returncode
-    master, slave = pty.openpty()
-    got = bytearray()
-
-    def drain() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            got.extend(chunk)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    proc = subprocess.run([BPCLI, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                          stderr=slave, text=True, timeout=120)  # fmt: skip
-    os.close(slave)
-    reader.join(5)
-    os.close(master)
-    return proc.stdout, bytes(got), proc.returncode
+    return stderr_on_a_pty([BPCLI, *args], env)
 
 
 def test_with_q_on_a_terminal_the_bar_is_drawn_and_gone_at_the_end() -> None:
