@@ -78,7 +78,8 @@ def mixed(name: str) -> str | None:
     return None
 
 
-def _looks(name: str) -> str:
+def looks(name: str) -> str:
+    """What a name looks like: its look-alike letters as the Latin ones."""
     return name.translate(_LOOKALIKE)
 
 
@@ -111,7 +112,7 @@ def warnings(names: Iterable[str], text: str) -> list[NameWarning]:
             if why is not None:
                 found.append(NameWarning(number, m.start() + 1, why))
                 continue
-            other, at = seen.setdefault(_looks(name), (name, number))
+            other, at = seen.setdefault(looks(name), (name, number))
             if other != name:
                 ch = _differs(name, other)
                 message = _(
