@@ -15,10 +15,17 @@ from .engine import INPUT, Circuit
 from .errors import UsageProblem, did_you_mean
 
 
+def normal(name: str) -> str:
+    """A name as the circuit holds it: NFKC, like every name of a circuit file."""
+    import unicodedata
+
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
 def apply(circuit: Circuit, sets: Iterable[str] = (), step_size: float | None = None) -> None:
     """``--set NAME=VALUE`` (each input at most once) and ``--step-size X``."""
     sets = list(sets)
-    given = [item.partition("=")[0].strip() for item in sets]
+    given = [normal(item.partition("=")[0].strip()) for item in sets]
     twice = sorted({n for n in given if given.count(n) > 1})
     if twice:
         raise UsageProblem(f"{twice[0]!r} is set more than once", "--set")
@@ -35,7 +42,7 @@ def set_input(circuit: Circuit, item: str) -> None:
     from .parser import parse_number
 
     name, eq, text = item.partition("=")
-    name = name.strip()
+    name = normal(name.strip())
     if not eq or not name:
         raise UsageProblem(f"expected NAME=VALUE, got {item!r}", "--set")
     i = circuit.index.get(name)
@@ -54,7 +61,7 @@ def check_names(circuit: Circuit, gates: Iterable[str], units: Iterable[str]) ->
     """``--gate`` and ``--unit`` must name what the circuit has."""
     gate_names = [g.name for g in circuit.gates]
     for option, wanted, known in (("--gate", gates, gate_names), ("--unit", units, circuit.names)):
-        for name in wanted:
+        for name in map(normal, wanted):
             if name not in known:
                 raise unknown_name(option, name, known)
 

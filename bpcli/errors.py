@@ -162,6 +162,10 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
+    if not close and not word.isascii():  # a Cyrillic 'а' for a Latin 'a' (issue 15)
+        from .parser.scripts import looks
+
+        close = [c for c in choices if looks(c) == looks(word)][:3]
     if not close:
         return None
     return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"

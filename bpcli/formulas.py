@@ -21,6 +21,7 @@ from typing import NamedTuple
 
 from .errors import did_you_mean
 from .gates import OPS, Op, by_operator
+from .i18n import _, ngettext
 from .parser.values import quoted
 
 # Python's operators as they are written; the registry says which op each one is.
@@ -132,7 +133,7 @@ class _Compiler:
             if isinstance(node.value, bool) or node.value is None:
                 if keyword in self.defined:  # a unit named True: it is a name here too
                     return _Operand(keyword, True)
-                raise _fail(node, f"{keyword} is not a number")
+                raise _fail(node, _("{value} is not a number").format(value=keyword))
             return _Operand(repr(_number(node, self.text)), False)
         if isinstance(node, ast.Name):
             if node.id in self.defined:
@@ -140,13 +141,13 @@ class _Compiler:
             if node.id in self.targets:
                 raise _fail(
                     node,
-                    f"'{node.id}' is used before it is assigned",
-                    "assign it on an earlier line",
+                    _("'{name}' is used before it is assigned").format(name=node.id),
+                    _("assign it on an earlier line"),
                 )
             raise _fail(
                 node,
-                f"unknown unit {quoted(node.id)}",
-                did_you_mean(node.id, sorted(self.defined)) or "define it under `units:`",
+                _("unknown unit {name}").format(name=quoted(node.id)),
+                did_you_mean(node.id, sorted(self.defined)) or _("define it under `units:`"),
             )
         if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
             inner = node.operand
@@ -156,37 +157,48 @@ class _Compiler:
 
     def children(self, node: ast.expr) -> list[ast.expr]:
         """The operands of an operation, once it is checked to be one a gate does."""
-        hint = "use + - * / ** and the gates of `bpcli gates`"
+        hint = _("use + - * / ** and the gates of `bpcli gates`")
+        not_allowed = _("the operator {operator} is not allowed")
         if isinstance(node, ast.UnaryOp):
             if isinstance(node.op, (ast.UAdd, ast.USub)):
                 return [node.operand]
-            raise _fail(node, f"the operator {type(node.op).__name__} is not allowed", hint)
+            raise _fail(node, not_allowed.format(operator=type(node.op).__name__), hint)
         if isinstance(node, ast.BinOp):
             symbol = _SYMBOL.get(type(node.op))
             if symbol is None or by_operator(symbol, 2) is None:
-                raise _fail(node, f"the operator {type(node.op).__name__} is not allowed", hint)
+                raise _fail(node, not_allowed.format(operator=type(node.op).__name__), hint)
             return [node.left, node.right]
         if isinstance(node, ast.Call):
             func = node.func
             if not isinstance(func, ast.Name):
                 raise _fail(
-                    node, "only the gates of `bpcli gates` can be called", "write e.g. sigmoid(x)"
+                    node,
+                    _("only the gates of `bpcli gates` can be called"),
+                    _("write e.g. sigmoid(x)"),
                 )
             op = OPS.get(func.id)
             if op is None:
-                hint = did_you_mean(func.id, OPS) or f"the functions: {', '.join(OPS)}"
-                raise _fail(func, f"unknown function {quoted(func.id)}", hint)
+                functions = _("the functions: {ops}").format(ops=", ".join(OPS))
+                hint = did_you_mean(func.id, OPS) or functions
+                raise _fail(func, _("unknown function {name}").format(name=quoted(func.id)), hint)
             if node.keywords:
-                raise _fail(node.keywords[0], f"{func.id}() takes no keyword arguments")
+                raise _fail(
+                    node.keywords[0],
+                    _("{function}() takes no keyword arguments").format(function=func.id),
+                )
             if any(isinstance(a, ast.Starred) for a in node.args):
-                raise _fail(node, f"{func.id}() takes no *arguments")
+                raise _fail(node, _("{function}() takes no *arguments").format(function=func.id))
             if len(node.args) != op.arity:
-                want = "1 argument" if op.arity == 1 else "2 arguments"
-                raise _fail(node, f"{func.id} takes {want}, got {len(node.args)}")
+                want = ngettext(
+                    "{function} takes {n} argument, got {got}",
+                    "{function} takes {n} arguments, got {got}",
+                    op.arity,
+                )
+                raise _fail(node, want.format(function=func.id, n=op.arity, got=len(node.args)))
             return list(node.args)
         what = type(node).__name__
-        hint = "use names, numbers, + - * / **, parentheses and the gates as functions"
-        raise _fail(node, f"{what} is not allowed in a formula", hint)
+        hint = _("use names, numbers, + - * / **, parentheses and the gates as functions")
+        raise _fail(node, _("{what} is not allowed in a formula").format(what=what), hint)
 
     def combine(self, node: ast.expr, args: list[_Operand], out: str | None) -> _Operand:
         """The gate of an operation whose operands are ``args``."""
@@ -205,16 +217,28 @@ def _number(node: ast.Constant, text: str = "") -> float:
     """A literal of a formula as a float, or a located error naming it as written."""
     value = node.value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(node, f"{value!r} is not a number")
+        raise _fail(node, _("{value} is not a number").format(value=repr(value)))
     try:
         x = float(value)
     except OverflowError:  # an integer literal of 1e309 or more
         x = math.inf
     if not math.isfinite(x):
         text = ast.get_source_segment(text, node) or str(value)
-        shown = text if len(text) <= 30 else f"a number of {len(text)} digits"
-        raise _fail(node, f"{shown} is not a finite number: it overflows to infinity")
+        if len(text) <= 30:
+            message = _("{number} is not a finite number: it overflows to infinity")
+        else:
+            message = _digits(len(text))
+        raise _fail(node, message.format(number=text))
     return x
+
+
+def _digits(n: int) -> str:
+    """A number too long to show, as a message."""
+    return ngettext(
+        "a number of {n} digit is not a finite number: it overflows to infinity",
+        "a number of {n} digits is not a finite number: it overflows to infinity",
+        n,
+    ).format(n=n)
 
 
 _CONSTANTS = ("True", "False", "None")  # keywords a formula reads as names of units, if any
@@ -265,16 +289,17 @@ def _too_long(text: str) -> FormulaError | None:
             return FormulaError(
                 number,
                 len(line[: big.start()].encode()),
-                f"a number of {len(big.group())} digits is not a finite number: it overflows "
-                "to infinity",
+                _digits(len(big.group())),
             )
         count = len(_OPERATION.findall(line))
         if count > MAX_OPERATIONS:
             return FormulaError(
                 number,
                 0,
-                f"a formula of {count:,} operations: at most {MAX_OPERATIONS:,} in one formula",
-                "give parts of it names of their own, on lines of their own",
+                _("a formula of {count} operations: at most {most} in one formula").format(
+                    count=f"{count:,}", most=f"{MAX_OPERATIONS:,}"
+                ),
+                _("give parts of it names of their own, on lines of their own"),
             )
     return None
 
@@ -312,9 +337,13 @@ def _keyword_problem(text: str, inputs: set[str]) -> FormulaError | None:
                 return FormulaError(
                     tok.start[0],
                     tok.start[1],
-                    f"'{tok.string}' is a Python keyword: a formula cannot name a unit so",
-                    "rename the unit (under `units:` and here), or write the circuit "
-                    "under `gates:`",
+                    _("'{name}' is a Python keyword: a formula cannot name a unit so").format(
+                        name=tok.string
+                    ),
+                    _(
+                        "rename the unit (under `units:` and here), or write the circuit "
+                        "under `gates:`"
+                    ),
                 )
     except (tokenize.TokenError, SyntaxError):
         return None
@@ -330,11 +359,13 @@ def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
         tree = _parse(text)
     except SyntaxError as exc:
         raise _keyword_problem(text, inputs) or FormulaError(
-            exc.lineno or 1, max((exc.offset or 1) - 1, 0), f"invalid formula: {exc.msg}"
+            exc.lineno or 1,
+            max((exc.offset or 1) - 1, 0),
+            _("invalid formula: {why}").format(why=exc.msg),
         ) from None
     except (RecursionError, MemoryError, ValueError):
         raise FormulaError(
-            1, 0, "the formulas nest too deeply", "give parts of them names of their own"
+            1, 0, _("the formulas nest too deeply"), _("give parts of them names of their own")
         ) from None
     targets: list[str] = []
     for stmt in tree.body:
@@ -345,12 +376,12 @@ def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
         ):
             raise _fail(
                 stmt,
-                "each line is one assignment: `name = formula`",
-                "for example `s = sigmoid(a*x + b*y + c)`",
+                _("each line is one assignment: `name = formula`"),
+                _("for example `{example}`").format(example="s = sigmoid(a*x + b*y + c)"),
             )
         targets.append(stmt.targets[0].id)
     if not targets:
-        raise FormulaError(1, 0, "'expr' holds no formula", "write `name = formula`")
+        raise FormulaError(1, 0, _("'expr' holds no formula"), _("write `name = formula`"))
     compiler = _Compiler(inputs, targets, text)
     assigned: set[str] = set()
     for stmt in tree.body:
@@ -360,22 +391,22 @@ def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
         if target.id in inputs:
             raise _fail(
                 target,
-                f"'{target.id}' is an input: a formula cannot assign to it",
-                "give the result a new name",
+                _("'{name}' is an input: a formula cannot assign to it").format(name=target.id),
+                _("give the result a new name"),
             )
         if target.id in assigned:
             raise _fail(
                 target,
-                f"'{target.id}' is assigned twice",
-                "each unit is produced once: give it a new name",
+                _("'{name}' is assigned twice").format(name=target.id),
+                _("each unit is produced once: give it a new name"),
             )
         before = len(compiler.gates)
         result = compiler.operand(stmt.value, target.id)
         if len(compiler.gates) == before or result.text != target.id:
             raise _fail(
                 stmt.value,
-                f"`{target.id} = …` computes nothing",
-                "a formula needs at least one operation or function",
+                _("`{name} = …` computes nothing").format(name=target.id),
+                _("a formula needs at least one operation or function"),
             )
         assigned.add(target.id)
     return compiler.gates

@@ -6,6 +6,11 @@ gate, ``utop`` out of it), so a Unit that several slots hold visibly fans
 out. With values (after a forward and a backward pass), each Unit also shows
 its value, grad and id, and the edges are found from the live objects, by
 identity, as ``run`` finds them.
+
+Names may be of any alphabet (issue 15): DOT takes them quoted, as UTF-8;
+Mermaid's node ids are ASCII, so a name that is not gets an id spelt with its
+code points (``uu_`` + the name, each character past ASCII as ``_x432_``),
+and keeps its letters in the node's label.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import json
 
 from .engine import CONST, INPUT, Circuit
 from .gates import IN_SLOTS, OUT_SLOT
+from .i18n import _
 
 
 def _edges(c: Circuit, by_identity: bool) -> list[tuple[int, str, str]]:
@@ -50,7 +56,8 @@ def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
     values, its value, grad and id."""
     if c.kinds[i] == CONST:
         return [_number(c.units[i].value, precision)]
-    lines = [c.names[i] + (" (frozen)" if i in c.frozen else "")]
+    name = c.names[i]
+    lines = [_("{name} (frozen)").format(name=name) if i in c.frozen else name]
     if values:
         u = c.units[i]
         lines += [f"value {_number(u.value, precision)}", f"grad {_number(u.grad, precision)}"]
@@ -91,7 +98,19 @@ def dot(c: Circuit, values: bool = False, precision: int = 6, title: str | None 
 
 
 def _mermaid_id(prefix: str, name: str) -> str:
-    return prefix + name.replace(".", "__")
+    """A node id Mermaid takes (ASCII letters, digits, '_'), one per name: an ASCII
+    name's is ``prefix`` + the name ('.' as '__'); another's begins ``prefix[0]``
+    + 'u_', which no ASCII name's does, and spells each character so that no two
+    names share one ('_' as '__', '.' as '_p', ``в`` as '_x432_')."""
+    if name.isascii():
+        return prefix + name.replace(".", "__")
+    spelt = "".join(
+        ch if ch.isascii() and ch.isalnum() else _SPELT.get(ch, f"_x{ord(ch):x}_") for ch in name
+    )
+    return f"{prefix[0]}u_{spelt}"
+
+
+_SPELT = {"_": "__", ".": "_p"}
 
 
 def mermaid(c: Circuit, values: bool = False, precision: int = 6) -> str:

@@ -87,7 +87,8 @@ CASES = [
      "invalid name '1a': a name is letters, digits and '_'", None),
     ("unit key a mapping", u("  ? {a: 1}", "  : 2"), "2:5",
      "a key under 'units' must be a name, found a mapping", None),
-    ("unit name not ASCII", u("  \u00e9: 0.1"), "2:3", "invalid name '\u00e9'", None),
+    ("unit name not an identifier", u("  \u00e9\u20ac: 0.1"), "2:3",
+     "invalid name '\u00e9\u20ac'", None),  # issue 15: '\u00e9' alone is a name
     ("duplicate unit", u("  a: 1", "  b: 2", "  a: 3"), "4:3",
      "duplicate unit 'a' (first given at line 2)", "once"),
     ("1e400 overflows", u("  a: 1e400"), "2:6", "'1e400' is too large", None),

@@ -99,7 +99,7 @@ def test_names(name: str) -> None:
     assert is_name(name)
 
 
-@pytest.mark.parametrize("text", ["", "1x", "a-b", "a.b", "a b", "é", " a", "a\n"])
+@pytest.mark.parametrize("text", ["", "1x", "a-b", "a.b", "a b", "é€", " a", "a\n"])
 def test_not_names(text: str) -> None:
     assert not is_name(text)
 

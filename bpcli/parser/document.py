@@ -17,7 +17,7 @@ from . import advice
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source
-from .values import NUMBER_RE, invalid_name, is_name, name_hint, parse_number, quoted
+from .values import NUMBER_RE, invalid_name, is_name, name_hint, normal, parse_number, quoted
 
 if TYPE_CHECKING:
     from .builder import Builder
@@ -106,7 +106,7 @@ class Document:
     def key_name(self, ev: yaml.Event, what: str) -> str | None:
         """A mapping key that must be a name; None (reported, value skipped) otherwise."""
         if isinstance(ev, Scalar) and is_name(ev.value):
-            return ev.value
+            return normal(ev.value)
         self.bad_key(ev, None, what)
         return None
 
@@ -235,7 +235,7 @@ class Document:
         if not is_name(ev.value):
             self.invalid_name(ev, f"{what}: ")
             return None
-        return ev.value
+        return normal(ev.value)
 
     # -- the keys -----------------------------------------------------------------
 
@@ -255,7 +255,7 @@ class Document:
             if value is None or not is_name(key.value):  # a list, a mapping or no name
                 self.bad_key(key, value, "a key under 'units'")
                 continue
-            name = key.value
+            name = normal(key.value)
             x = number(value, "unit", name)
             if x is None:
                 self.broken.add(name)
@@ -275,7 +275,7 @@ class Document:
             if value is None or not is_name(key.value):  # a list, a mapping or no name
                 self.bad_key(key, value, "a key under 'gates'")
                 continue
-            name = key.value
+            name = normal(key.value)
             if type(value) is Scalar and (value.value or value.style):
                 mark: Any = key.start_mark
                 gate(name, value.value, mark.line + 1, mark.column + 1, value)

@@ -3,7 +3,8 @@
 ``split`` checks the text's form only: a known op, its number of arguments,
 parentheses, the arrow and a valid output name. What the arguments name is the
 builder's to check. Offsets count characters from the start of the text; every
-fault is a ``GateTextError`` at the offset where it is.
+fault is a ``GateTextError`` at the offset where it is. The names it gives are
+in their NFKC form, as ``is_name`` gives them (the offsets are the text's own).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import NamedTuple
 
 from ..errors import did_you_mean
 from ..gates import IN_SLOTS, OPS, Op
+from ..i18n import N_, _, ngettext
 from .values import NAME, invalid_name, is_name, name_hint, quoted
 
 # A gate as it is usually written, the one regex match of the common case: a
@@ -24,8 +26,11 @@ _ARG = r"\s*([^\s,()]+)\s*"
 _USUAL = re.compile(rf"\s*({_OP})\({_ARG}(?:,{_ARG})?\)\s*->\s*({NAME})\s*\Z")
 _ARROW_OUT = re.compile(r"\s*->\s*(\S+)\s*\Z")
 _ARROW_ANY = re.compile(r"\s*->\s*(.*?)\s*\Z", re.S)
-EXAMPLE = "write it as `OP(ARG, ARG) -> OUT`, e.g. `mul(a, x) -> ax`"
-_ALL_OPS = f"the ops are: {', '.join(OPS)}"
+EXAMPLE = N_("write it as `OP(ARG, ARG) -> OUT`, e.g. `mul(a, x) -> ax`")
+
+
+def _all_ops() -> str:
+    return _("the ops are: {ops}").format(ops=", ".join(OPS))
 
 
 class GateTextError(Exception):
@@ -50,23 +55,29 @@ def split(name: str, text: str) -> tuple[Op, tuple[str, ...], str]:
     if m is not None:
         op_name, a0, a1, out = m.groups()
         op = OPS[op_name]
-        if (a1 is None) == (op.arity == 1):
-            return op, (a0,) if a1 is None else (a0, a1), out
-    op, args, out, _ = _parts(name, text)
-    return op, tuple(a for a, _ in args), out
+        name_out = is_name(out)
+        if (a1 is None) == (op.arity == 1) and name_out is not None:
+            return op, (_named(a0),) if a1 is None else (_named(a0), _named(a1)), name_out
+    op, args, out, _offset = _parts(name, text)
+    return op, tuple(_named(a) for a, _at in args), out
+
+
+def _named(arg: str) -> str:
+    """An argument that is a name, in its NFKC form; anything else as written."""
+    return is_name(arg) or arg
 
 
 def offsets(name: str, text: str) -> Offsets:
     """Where each argument and the output start in a text that ``split`` takes."""
-    _, args, _, out_offset = _parts(name, text)
-    return Offsets(tuple(offset for _, offset in args), out_offset)
+    _op, args, _out, out_offset = _parts(name, text)
+    return Offsets(tuple(offset for _arg, offset in args), out_offset)
 
 
 def output_of(text: str) -> str | None:
     """The OUT of a gate's `OP(ARGS) -> OUT` text, if it has one."""
     _, arrow, out = text.rpartition("->")
     out = out.strip()
-    return out if arrow and out else None
+    return _named(out) if arrow and out else None
 
 
 def loose_args(text: str) -> list[tuple[str, int]]:
@@ -76,7 +87,7 @@ def loose_args(text: str) -> list[tuple[str, int]]:
     p, q = text.find("("), text.find(")")
     if p < 0 or q < p or "(" in text[p + 1 : q]:
         return []
-    return [(m.group(), m.start()) for m in _WORD.finditer(text, p + 1, q)]
+    return [(_named(m.group()), m.start()) for m in _WORD.finditer(text, p + 1, q)]
 
 
 _WORD = re.compile(r"[^\s,]+")
@@ -88,22 +99,28 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     p = text.find("(")
     if p < 0:
         words = text.split("->")[0].split()
-        msg = f"gate '{name}': expected `OP(ARG, …) -> OUT`, found {quoted(text.strip())}"
+        msg = _("gate '{name}': expected `OP(ARG, …) -> OUT`, found {text}").format(
+            name=name, text=quoted(text.strip())
+        )
         if words and words[0] in OPS:
             raise GateTextError(
-                lead, msg, f"put the arguments in parentheses: `{words[0]}(ARG, …) -> OUT`"
+                lead,
+                msg,
+                _("put the arguments in parentheses: `{op}(ARG, …) -> OUT`").format(op=words[0]),
             )
         near = did_you_mean(words[0], OPS) if words else None
-        raise GateTextError(lead, msg, f"{EXAMPLE}; {near}" if near else EXAMPLE)
+        raise GateTextError(lead, msg, f"{_(EXAMPLE)}; {near}" if near else _(EXAMPLE))
     op_name = text[:p].strip()
     op = OPS.get(op_name)
     if op is None:
         if not op_name:
-            raise GateTextError(p, f"gate '{name}': missing op before '('", _ALL_OPS)
+            raise GateTextError(
+                p, _("gate '{name}': missing op before '('").format(name=name), _all_ops()
+            )
         raise GateTextError(
             lead,
-            f"unknown op {quoted(op_name)}",
-            did_you_mean(op_name, OPS) or _ALL_OPS,
+            _("unknown op {op}").format(op=quoted(op_name)),
+            did_you_mean(op_name, OPS) or _all_ops(),
             loose=True,
         )
     q = text.find(")", p)
@@ -111,11 +128,13 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
     if 0 <= inner_open < (q if q >= 0 else len(text)):
         raise GateTextError(
             inner_open,
-            f"gate '{name}': nested calls are not allowed",
-            "one gate per line: give the inner call its own gate and output",
+            _("gate '{name}': nested calls are not allowed").format(name=name),
+            _("one gate per line: give the inner call its own gate and output"),
         )
     if q < 0:
-        raise GateTextError(len(text.rstrip()), f"gate '{name}': missing ')'", EXAMPLE)
+        raise GateTextError(
+            len(text.rstrip()), _("gate '{name}': missing ')'").format(name=name), _(EXAMPLE)
+        )
     args: list[tuple[str, int]] = []
     start = p + 1
     for piece in text[p + 1 : q].split(","):
@@ -127,20 +146,26 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
         args = []
     if len(args) != op.arity:
         _missing_comma(name, op, text, args)
-        slots = IN_SLOTS[: op.arity]
-        want = f"{op.arity} argument{'s' if op.arity > 1 else ''} ({', '.join(slots)})"
+        slots = ", ".join(IN_SLOTS[: op.arity])
         raise GateTextError(
             p,
-            f"{op.name} takes {want}, got {len(args)}",
-            f"for example `{op.name}({', '.join('ab'[: op.arity])}) -> out`",
+            ngettext(
+                "{op} takes {n} argument ({slots}), got {got}",
+                "{op} takes {n} arguments ({slots}), got {got}",
+                op.arity,
+            ).format(op=op.name, n=op.arity, slots=slots, got=len(args)),
+            _("for example `{example}`").format(
+                example=f"{op.name}({', '.join('ab'[: op.arity])}) -> out"
+            ),
         )
     for arg, offset in args:
         if not arg:
-            raise GateTextError(offset, f"gate '{name}': empty argument")
+            raise GateTextError(offset, _("gate '{name}': empty argument").format(name=name))
     rest = text[q + 1 :]
     m = _ARROW_OUT.match(rest)
-    if m and is_name(m.group(1)):
-        return op, args, m.group(1), q + 1 + m.start(1)
+    out_name = is_name(m.group(1)) if m else None
+    if m and out_name is not None:
+        return op, args, out_name, q + 1 + m.start(1)
     m = _ARROW_ANY.match(rest)
     if m and m.group(1):
         out = m.group(1)
@@ -150,8 +175,10 @@ def _parts(name: str, text: str) -> tuple[Op, list[tuple[str, int]], str, int]:
             name_hint(out),
         )
     where = q + 1 + (len(rest) - len(rest.lstrip()) if rest.strip() else 0)
-    hint = "write the arrow as '->'" if "→" in rest else EXAMPLE
-    raise GateTextError(where, f"gate '{name}': expected '-> OUT' after ')'", hint)
+    hint = _("write the arrow as '->'") if "→" in rest else _(EXAMPLE)
+    raise GateTextError(
+        where, _("gate '{name}': expected '-> OUT' after ')'").format(name=name), hint
+    )
 
 
 def _missing_comma(name: str, op: Op, text: str, args: list[tuple[str, int]]) -> None:
@@ -164,8 +191,9 @@ def _missing_comma(name: str, op: Op, text: str, args: list[tuple[str, int]]) ->
             fixed = text[: offset + len(words[0])] + "," + text[offset + len(words[0]) :]
             raise GateTextError(
                 offset + len(words[0]),
-                f"gate '{name}': a comma is missing between {quoted(words[0])} and "
-                f"{quoted(words[1])}",
-                f"write `{' '.join(fixed.split())}`",
+                _("gate '{name}': a comma is missing between {first} and {second}").format(
+                    name=name, first=quoted(words[0]), second=quoted(words[1])
+                ),
+                _("write `{text}`").format(text=" ".join(fixed.split())),
                 loose=True,
             )

@@ -3,13 +3,20 @@
 ``parse_number`` is the number rule: every number bpcli reads (a unit's value,
 ``step_size``, a literal argument, ``--set``) goes through it. ``is_name`` is
 the name rule: every unit, gate and output name is checked by it, and nothing
-else in the parser knows which characters a name may hold.
+else in the parser knows which characters a name may hold. A name is any
+Python identifier after NFKC normalisation (``вес``, ``смещение``, ``変数``;
+issue 15 replaces SPEC's ASCII rule), and ``is_name`` gives it in that form:
+two spellings that normalise alike (``ﬁ`` and ``fi``) are one name, as they are
+one identifier to Python.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
+
+from ..i18n import N_, _
 
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 NUMBER_START = "+-.0123456789"  # a literal argument starts so; a name never does
@@ -18,36 +25,58 @@ _NONFINITE = re.compile(r"[-+]?\.?(?:nan|inf|infinity)\Z", re.IGNORECASE)
 _NULLS = {"", "~", "null"}
 
 MAX_NAME = 1024  # characters in a name, at most
-# The name rule, as a pattern (gate_text's regex reads it too).
-NAME = f"[A-Za-z_][A-Za-z0-9_]{{0,{MAX_NAME - 1}}}"
-NAME_RE = re.compile(rf"{NAME}\Z")
-NAME_RULE = "a name is letters, digits and '_', and does not start with a digit"
-is_name = NAME_RE.match
-"""The name rule: a match (true) when the whole text is a name, else None."""
-_NOT_IN_NAME = re.compile("[^A-Za-z0-9_]")
+# A name's usual form, as a pattern for finding one in a text (gate_text's and
+# advice's regexes read it): a letter or '_', then letters, digits and '_', of
+# any alphabet. ``is_name`` decides what is a name.
+NAME = rf"[^\W\d]\w{{0,{MAX_NAME - 1}}}"
+NAME_RULE = N_("a name is letters, digits and '_', and does not start with a digit")
+
+
+def is_name(text: str) -> str | None:
+    """The name rule: the name, in its NFKC form, when the whole text is one (a
+    Python identifier of at most ``MAX_NAME`` characters), else None."""
+    if text.isascii():
+        return text if len(text) <= MAX_NAME and text.isidentifier() else None
+    name = unicodedata.normalize("NFKC", text)
+    return name if len(name) <= MAX_NAME and name.isidentifier() else None
+
+
+def normal(name: str) -> str:
+    """A name in its NFKC form (the form ``is_name`` gives): how a name given on
+    the command line (``--set``, ``--gate``, ``--unit``) is looked up."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def _first_bad(name: str) -> str | None:
+    """The first character of a (normalised) text that cannot be where it is in a name."""
+    for i, ch in enumerate(name):
+        if not (ch if i == 0 else "a" + ch).isidentifier():
+            return ch
+    return None
 
 
 def invalid_name(text: str, what: str = "name") -> str:
     """What is wrong with a text that is not a name: its length, or the first
     character that cannot be in one (with its code point)."""
+    shown = quoted(text)
     if len(text) > MAX_NAME:
-        return (
-            f"invalid {what} {quoted(text)}: {len(text):,} characters, and a name has at "
-            f"most {MAX_NAME:,}"
+        return _(
+            "invalid {what} {text}: {length} characters, and a name has at most {most}"
+        ).format(what=_(what), text=shown, length=f"{len(text):,}", most=f"{MAX_NAME:,}")
+    bad = _first_bad(unicodedata.normalize("NFKC", text))
+    if bad is not None and not bad.isascii():
+        return _("invalid {what} {text}: {char} ({code}) cannot be in a name").format(
+            what=_(what), text=shown, char=repr(bad), code=code_point(bad)
         )
-    bad = _NOT_IN_NAME.search(text)
-    if bad is not None and not bad.group().isascii():
-        ch = bad.group()
-        return (
-            f"invalid {what} {quoted(text)}: {ch!r} ({_code(ch)}) is not an ASCII letter, "
-            "digit or '_'"
-        )
-    return f"invalid {what} {quoted(text)}: {NAME_RULE}"
+    return _("invalid {what} {text}: {rule}").format(what=_(what), text=shown, rule=_(NAME_RULE))
 
 
-def _code(ch: str) -> str:
-    import unicodedata
+N_("name")  # the ``what`` of invalid_name: each one its callers pass
+N_("output name")
 
+
+def code_point(ch: str) -> str:
+    """``U+0430 CYRILLIC SMALL LETTER A``: a character as Unicode names it."""
     name = unicodedata.name(ch, "")
     return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
 
@@ -69,16 +98,16 @@ def parse_number(text: str) -> float | str:
     t = text.strip()
     low = t.lower()
     if low in _NULLS:
-        return "no value given"
+        return _("no value given")
     if low in _BOOLEANS:
-        return f"{quoted(t)} is a boolean, not a number"
+        return _("{text} is a boolean, not a number").format(text=quoted(t))
     if _NONFINITE.match(t):
-        return f"{quoted(t)} is not a finite number"
+        return _("{text} is not a finite number").format(text=quoted(t))
     if not NUMBER_RE.match(t):
-        return f"{quoted(t)} is not a number"
+        return _("{text} is not a number").format(text=quoted(t))
     x = float(t)
     if not math.isfinite(x):
-        return f"{quoted(t)} is too large: it overflows to infinity"
+        return _("{text} is too large: it overflows to infinity").format(text=quoted(t))
     return x
 
 
@@ -86,5 +115,5 @@ def name_hint(text: str) -> str | None:
     """For an invalid name: the valid name it was probably meant to be."""
     fixed = re.sub(r"[-.]", "_", text.strip())
     if fixed and fixed != text and is_name(fixed):
-        return f"did you mean '{fixed}'?"
+        return _("did you mean '{name}'?").format(name=fixed)
     return None

@@ -9,11 +9,14 @@ says so is read once. An object keeps its first name, and is kept alive while
 the script runs, so its id is never reused for another object meanwhile.
 
 A gate's name is its own: a second gate under one variable (a loop's ``g``) is
-``g#2``. A Unit's is the variable's, like ``s`` in every iteration.
+``g#2``. A Unit's is the variable's, like ``s`` in every iteration. A name is
+in its NFKC form, as Python reads an identifier (``ﬁ`` is ``fi``), so that it
+matches the circuit's names and ``--gate``/``--unit`` (issue 15).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 
@@ -28,6 +31,8 @@ class Names:
         return self.by_id.get(id(obj))
 
     def _give(self, obj: object, name: str) -> str:
+        if not name.isascii():
+            name = unicodedata.normalize("NFKC", name)
         self.by_id[id(obj)] = name
         self.keep.append(obj)
         return name
