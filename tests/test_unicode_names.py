@@ -231,3 +231,12 @@ def test_a_name_on_the_command_line_is_looked_up_in_its_nfkc_form(write_circuit)
     path = write_circuit("units:\n  fi: 1.0\ngates:\n  g: neg(fi) -> out\n")
     data = run_json(path, "--set", "ﬁ=2", "--no-update")
     assert data["passes"][0]["units"]["fi"]["value"] == 2.0
+
+
+def test_unit_and_gate_filters_take_the_names_in_nfkc_form(write_circuit) -> None:
+    from conftest import invoke
+
+    path = write_circuit("units:\n  fi: 1\ngates:\n  g: mul(fi, fi) -> p\n")
+    plain = invoke("trace", "--no-update", "--unit", "fi", str(path)).stdout
+    ligature = invoke("trace", "--no-update", "--unit", "\ufb01", str(path)).stdout
+    assert "g.forward(fi, fi)" in ligature and ligature == plain

@@ -3,6 +3,8 @@ file or of the learner's own Python script, as it happens."""
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from typing import Any, NamedTuple
 
 import click
@@ -146,7 +148,8 @@ def trace(file: str, **given: Any) -> None:
         o = o._replace(step=True)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
     outputs = Outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
-    selection = Selection(frozenset(o.only_gates), frozenset(o.only_units))
+    nfkc = functools.partial(unicodedata.normalize, "NFKC")  # as the file's names are
+    selection = Selection(frozenset(map(nfkc, o.only_gates)), frozenset(map(nfkc, o.only_units)))
     script = None
     if file_kind(file, o.as_python) == SCRIPT:
         argv, json = list(o.script_args), o.fmt != "table"
