@@ -239,4 +239,5 @@ def test_unit_and_gate_filters_take_the_names_in_nfkc_form(write_circuit) -> Non
     path = write_circuit("units:\n  fi: 1\ngates:\n  g: mul(fi, fi) -> p\n")
     plain = invoke("trace", "--no-update", "--unit", "fi", str(path)).stdout
     ligature = invoke("trace", "--no-update", "--unit", "\ufb01", str(path)).stdout
-    assert "g.forward(fi, fi)" in ligature and ligature == plain
+    ids = re.compile(r"0x[0-9a-f]+")
+    assert "g.forward(fi, fi)" in ligature and ids.sub("0x", ligature) == ids.sub("0x", plain)
