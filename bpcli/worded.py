@@ -39,7 +39,9 @@ class Worded(str):
 def in_words(text: str) -> str:
     """``text`` in the language chosen: a Worded's message translated, its
     arguments put in (those that are Worded, worded too); another text looked
-    up as it is."""
+    up as it is; an empty text stays empty (gettext's "" is the catalog's header)."""
+    if not text:
+        return text
     if not isinstance(text, Worded):
         return _(text)
     args = {k: in_words(v) if isinstance(v, Worded) else v for k, v in text.args.items()}
