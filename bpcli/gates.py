@@ -25,6 +25,8 @@ import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
+from .i18n import N_
+
 IN_SLOTS = ("u0", "u1")  # a gate's input slots, in argument order
 OUT_SLOT = "utop"  # the slot holding the Unit a gate's forward() creates
 ARGS = ("a", "b")  # the names of the input values in the registry's code
@@ -51,7 +53,7 @@ class Op(NamedTuple):
     local_code: tuple[str, ...]  # one per input slot, as Python
     formula: str  # forward, as a person writes it, in terms of u0, u1
     local_formulas: tuple[str, ...]  # one per input slot, as a person writes them
-    domain: str
+    domain: str  # marked N_, shown with _() (JSON keeps it in English)
     guide_class: str  # the class name the guide would give it
     forward: Callable[..., float]  # compiled from code
     local: Callable[..., tuple[float, ...]]  # compiled from local_code
@@ -60,7 +62,7 @@ class Op(NamedTuple):
     # kink (relu and abs at 0, max and min at a tie), and where that is in words.
     # `bpcli check` uses them.
     kink: Callable[..., float] | None
-    kink_at: str
+    kink_at: str  # marked N_ (check's kink note words it)
     helpers: str  # Python source the code needs beyond `math` (for exported scripts)
     # For `expr:` formulas: the Python operator written for it (`+`, `*`, unary
     # `-`), how a derived unit name joins its operands (`ax_p_by`), and the
@@ -136,34 +138,34 @@ _OPS = [
         "u0 × u1", ("u1", "u0"), "MultGate", operator="*", join=""),
     # -(a / b) / b, not -a / (b * b): the square of a tiny divisor underflows
     _op("div", "a / b", ("1.0 / b", "-(a / b) / b"),
-        "u0 / u1", ("1/u1", "−u0/u1²"), "DivGate", domain="u1 ≠ 0", operator="/", join="_d_"),
+        "u0 / u1", ("1/u1", "−u0/u1²"), "DivGate", domain=N_("u1 ≠ 0"), operator="/", join="_d_"),
     _op("pow", "math.pow(a, b)",
         ("b * math.pow(a, b - 1.0) if b != 0.0 else 0.0",
          "out * math.log(a) if a > 0.0 else math.nan"),
         "u0 ^ u1", ("u1·u0^(u1−1)", "u0^u1·ln u0"), "PowGate",
-        domain="real result; the u1 derivative needs u0 > 0 (skipped when u1 is a literal)",
+        domain=N_("real result; the u1 derivative needs u0 > 0 (skipped when u1 is a literal)"),
         operator="**", join="_pow_"),
     _op("max", "a if a >= b else b", ("1.0 if a >= b else 0.0", "0.0 if a >= b else 1.0"),
         "the larger", ("1 if u0 ≥ u1 else 0", "0 if u0 ≥ u1 else 1"), "MaxGate",
-        domain="a tie chooses u0", kink="a - b", kink_at="a tie"),
+        domain=N_("a tie chooses u0"), kink="a - b", kink_at=N_("a tie")),
     _op("min", "a if a <= b else b", ("1.0 if a <= b else 0.0", "0.0 if a <= b else 1.0"),
         "the smaller", ("1 if u0 ≤ u1 else 0", "0 if u0 ≤ u1 else 1"), "MinGate",
-        domain="a tie chooses u0", kink="a - b", kink_at="a tie"),
+        domain=N_("a tie chooses u0"), kink="a - b", kink_at=N_("a tie")),
     _op("neg", "-a", ("-1.0",),
         "−u0", ("−1",), "NegGate", operator="-"),
     _op("abs", "abs(a)", (_SIGN,),
-        "|u0|", ("sign(u0)",), "AbsGate", domain="derivative 0 at 0", kink="a", kink_at="0"),
+        "|u0|", ("sign(u0)",), "AbsGate", domain=N_("derivative 0 at 0"), kink="a", kink_at="0"),
     _op("exp", "math.exp(a)", ("out",),
-        "e^u0", ("e^u0",), "ExpGate", domain="no overflow"),
+        "e^u0", ("e^u0",), "ExpGate", domain=N_("no overflow")),
     _op("log", "math.log(a)", ("1.0 / a",),
-        "ln u0", ("1/u0",), "LogGate", domain="u0 > 0"),
+        "ln u0", ("1/u0",), "LogGate", domain=N_("u0 > 0")),
     _op("sigmoid", "sigmoid(a)", ("out * (1.0 - out)",),
-        "1/(1+e^−u0)", ("σ(1−σ)",), "SigmoidGate", domain="any real", prefix="sg"),
+        "1/(1+e^−u0)", ("σ(1−σ)",), "SigmoidGate", domain=N_("any real"), prefix="sg"),
     _op("tanh", "math.tanh(a)", ("1.0 - out * out",),
         "tanh u0", ("1 − tanh²",), "TanhGate"),
     _op("relu", "a if a > 0.0 else 0.0", ("1.0 if a > 0.0 else 0.0",),
         "max(0, u0)", ("1 if u0 > 0 else 0",), "ReluGate",
-        domain="derivative 0 at 0", kink="a", kink_at="0"),
+        domain=N_("derivative 0 at 0"), kink="a", kink_at="0"),
     _op("sin", "math.sin(a)", ("math.cos(a)",),
         "sin u0", ("cos u0",), "SinGate"),
     _op("cos", "math.cos(a)", ("-math.sin(a)",),

@@ -16,6 +16,9 @@ from typing import NamedTuple
 
 from .engine import INPUT, Circuit
 from .errors import CircuitError
+from .i18n import N_
+from .worded import Worded
+from .worded import in_words as _in_words
 
 OK, WARN, FAIL, KINK = "ok", "warn", "fail", "kink"
 
@@ -34,9 +37,16 @@ class CheckRow(NamedTuple):
     abs_error: float | None
     rel_error: float | None
     verdict: str
+    # In English (JSON reads them); a text view shows them with in_words().
     rule: str  # which rule decided, in words
     kink: str | None  # the gate whose kink x sits at, and why
     note: str | None = None  # what else the reader should know (an overflow)
+
+
+def in_words(text: str) -> str:
+    """A row's rule, kink or note as a text view shows it: in the reader's
+    language (the row keeps English, for JSON), the numbers as they are."""
+    return _in_words(text)
 
 
 def _kink_distances(c: Circuit) -> dict[str, float]:
@@ -81,7 +91,10 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
                     c.names[i],
                     x,
                     analytic[i],
-                    f"f(x ± h) cannot be computed: {err.problems[0].message}",
+                    Worded(
+                        N_("f(x ± h) cannot be computed: {problem}"),
+                        problem=err.problems[0].message,
+                    ),
                 )
             )
             continue
@@ -94,9 +107,16 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
                     c.names[i],
                     x,
                     analytic[i],
-                    "the numeric gradient overflows",
-                    f"(f(x+h) − f(x−h)) / 2h = ({f_plus!r} − {f_minus!r}) / {2 * h!r} is too "
-                    "large to be a number; try a smaller --h",
+                    Worded(N_("the numeric gradient overflows")),
+                    Worded(
+                        N_(
+                            "(f(x+h) − f(x−h)) / 2h = ({plus} − {minus}) / {twice_h} is too "
+                            "large to be a number; try a smaller --h"
+                        ),
+                        plus=repr(f_plus),
+                        minus=repr(f_minus),
+                        twice_h=repr(2 * h),
+                    ),
                 )
             )
             continue
@@ -105,10 +125,15 @@ def check(c: Circuit, h: float = 1e-5, tol: Tolerances = DEFAULT) -> list[CheckR
             moved = _sign(kinks_plus[gate]) != _sign(kinks_minus[gate])
             if moved or (d == 0.0 and kinks_plus[gate] != kinks_minus[gate]):
                 op = next(g.op for g in c.gates if g.name == gate)
-                kink = (
-                    f"{op.name} at {op.kink_at} (gate {gate}): x ± h falls on both sides, so the "
-                    "numeric value averages two slopes; the analytic one is the side bpcli "
-                    "picks"
+                kink = Worded(
+                    N_(
+                        "{op} at {at} (gate {gate}): x ± h falls on both sides, so the "
+                        "numeric value averages two slopes; the analytic one is the side bpcli "
+                        "picks"
+                    ),
+                    op=op.name,
+                    at=Worded(op.kink_at),
+                    gate=gate,
                 )
                 break
         rows.append(_judge(c.names[i], x, analytic[i], numeric, kink, tol))
@@ -146,16 +171,19 @@ def _judge(name: str, x: float, a: float, n: float, kink: str | None, tol: Toler
     diff = abs(a - n)
     scale = max(abs(a), abs(n))
     rel = diff / scale if scale > 0 else 0.0
+    said = {"rel": f"{rel:.1e}", "diff": f"{diff:.1e}", "ok": f"{tol.ok:.0e}"}
+    said |= {"fail": f"{tol.fail:.0e}", "absolute": f"{tol.absolute:.0e}"}
+    rule: str
     if diff == 0.0:
-        verdict, rule = OK, "equal" if scale else "both zero"
+        verdict, rule = OK, Worded(N_("equal") if scale else N_("both zero"))
     elif rel < tol.ok:
-        verdict, rule = OK, f"relative: {rel:.1e} < {tol.ok:.0e}"
+        verdict, rule = OK, Worded(N_("relative: {rel} < {ok}"), **said)
     elif diff <= tol.absolute:
-        verdict, rule = OK, f"absolute: |a − n| = {diff:.1e} ≤ {tol.absolute:.0e}"
+        verdict, rule = OK, Worded(N_("absolute: |a − n| = {diff} ≤ {absolute}"), **said)
     elif rel <= tol.fail:
-        verdict, rule = WARN, f"relative: {tol.ok:.0e} ≤ {rel:.1e} ≤ {tol.fail:.0e}"
+        verdict, rule = WARN, Worded(N_("relative: {ok} ≤ {rel} ≤ {fail}"), **said)
     else:
-        verdict, rule = FAIL, f"relative: {rel:.1e} > {tol.fail:.0e}"
+        verdict, rule = FAIL, Worded(N_("relative: {rel} > {fail}"), **said)
     if kink is not None and verdict != OK:
-        verdict, rule = KINK, "x ± h straddles a kink"
+        verdict, rule = KINK, Worded(N_("x ± h straddles a kink"))
     return CheckRow(name, x, a, n, diff, rel, verdict, rule, kink)

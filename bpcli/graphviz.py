@@ -6,6 +6,7 @@ import shutil
 import subprocess
 
 from .errors import Failure
+from .i18n import _
 
 SLOW_LAYOUT = 3000  # nodes past which Graphviz's layout gets slow
 
@@ -15,12 +16,17 @@ def render(dot_text: bytes, fmt: str) -> bytes:
     program = shutil.which("dot")
     if program is None:
         raise Failure(
-            f"{fmt.upper()} pictures are drawn by Graphviz's `dot` program, which is not installed",
-            "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
-            "graphviz), or use --format dot or mermaid",
+            _(
+                "{format} pictures are drawn by Graphviz's `dot` program, which is not installed"
+            ).format(format=fmt.upper()),
+            _(
+                "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
+                "graphviz), or use --format dot or mermaid"
+            ),
         )
     proc = subprocess.run([program, f"-T{fmt}"], input=dot_text, capture_output=True)
     if proc.returncode != 0:
         said = proc.stderr.decode(errors="replace").strip()
-        raise Failure(f"Graphviz's dot failed (exit status {proc.returncode}): {said}".rstrip(": "))
+        failed = _("Graphviz's dot failed (exit status {status})").format(status=proc.returncode)
+        raise Failure(f"{failed}: {said}" if said else failed)
     return proc.stdout

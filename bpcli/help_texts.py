@@ -1,11 +1,16 @@
 """Every command's `--help`: what it does, then examples that run as shown.
 
 click shows these texts as they are written here (a line of `\\b` keeps the
-examples' lines apart).
+examples' lines apart). Each is marked for translation and translated where
+its command is defined (``help=_(HELP["run"])``): the language is chosen before
+the commands are imported. In a translation, the example lines stay as they
+are and each `\\b` stays where it is.
 """
 
+from .i18n import N_
+
 HELP = {
-    "bpcli": """\
+    "bpcli": N_("""\
 bpcli: see every Unit of a backprop circuit, and which gate slots hold that very object.
 
 \b
@@ -16,8 +21,8 @@ Examples:
   cat circuits/neuron.txt | bpcli run - --set a=2
   bpcli validate --all-errors my_circuit.txt
   bpcli gates
-""",
-    "run": """\
+"""),
+    "run": N_("""\
 Forward, backward, update, forward: a table of every Unit after each pass.
 
 Each row is one Unit: its value, grad, Python id(), and every gate slot
@@ -42,8 +47,8 @@ Examples:
   bpcli run circuits/neuron.txt --set a=2 --set x=-0.5
   bpcli run circuits/neuron.txt --format json | jq '.passes[-1].output_value'
   s=$(bpcli run -q circuits/neuron.txt)
-""",
-    "trace": """\
+"""),
+    "trace": N_("""\
 Every single gate call, forward and backward, with the chain rule written out.
 
 A forward step shows the gate's slots u0, u1 and the new utop Unit. A
@@ -75,8 +80,8 @@ Examples:
   bpcli trace examples/neuron_gates.py
   bpcli trace --step examples/neuron_gates.py
   bpcli trace --value-attr data my_script.py -- --epochs 3
-""",
-    "check": """\
+"""),
+    "check": N_("""\
 Analytic gradients against central differences, input by input.
 
 FILE may also be your own Python script (FILE.py, or --python): bpcli runs
@@ -99,8 +104,8 @@ Examples:
   bpcli check --format json circuits/neuron.txt \\
     | jq '.inputs[] | select(.verdict != "ok")'
   bpcli check examples/neuron_slip.py
-""",
-    "graph": """\
+"""),
+    "graph": N_("""\
 The circuit as a picture: gates as boxes, each Unit once, one edge per slot.
 
 A Unit held by several gate slots has an edge to each of them, so a shared
@@ -112,8 +117,8 @@ Examples:
   bpcli graph circuits/neuron.txt | dot -Tsvg > neuron.svg
   bpcli graph --format svg --values -o neuron.svg circuits/neuron.txt
   bpcli graph --format mermaid circuits/fanout.txt
-""",
-    "export": """\
+"""),
+    "export": N_("""\
 A standalone Python script, in the guide's style, that computes the same.
 
 A Unit class, one class per gate type with forward() and backward(), the
@@ -127,8 +132,8 @@ or step through it in your own debugger.
 Examples:
   bpcli export circuits/neuron.txt -o neuron.py && python neuron.py
   bpcli export circuits/fanout.txt | python -
-""",
-    "expand": """\
+"""),
+    "expand": N_("""\
 The circuit as a `gates:` file: how `expr:` formulas become gates.
 
 `s = sigmoid(a*x + b*y + c)` becomes the guide's neuron, gate for gate:
@@ -138,16 +143,16 @@ mulg0, mulg1, addg0, addg1, sg0. Its output is itself a circuit file.
 Examples:
   bpcli expand circuits/neuron_expr.txt
   bpcli expand circuits/neuron_expr.txt > neuron_gates.txt
-""",
-    "validate": """\
+"""),
+    "validate": N_("""\
 Parse and check FILE without running it: exit 0, or 1 with the error(s).
 
 \b
 Examples:
   bpcli validate circuits/neuron.txt
   bpcli validate --all-errors my_circuit.txt
-""",
-    "gates": """\
+"""),
+    "gates": N_("""\
 The gates a circuit may use, with their local derivatives.
 
 Backward always adds: u.grad += local × utop.grad.
@@ -156,8 +161,8 @@ Backward always adds: u.grad += local × utop.grad.
 Examples:
   bpcli gates
   bpcli gates --format json | jq -r '.[].op'
-""",
-    "mistakes": """\
+"""),
+    "mistakes": N_("""\
 The classic mistakes `run --mistake NAME` replays, with what each one breaks.
 
 \b
@@ -166,5 +171,5 @@ Examples:
   bpcli run --mistake assign circuits/fanout.txt
   bpcli run -n 5 --mistake no-zero-grad --format json circuits/neuron.txt \\
     | jq .mistake
-""",
+"""),
 }

@@ -17,9 +17,12 @@ from typing import Any, NamedTuple
 
 from .engine import Circuit, Gate, drain, in_passes, run_passes
 from .gates import Op
+from .i18n import N_, _
+from .worded import Worded
+from .worded import in_words as _in_words
 
 RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"  # the verdicts
-_SAID = {WRONG: "", LOST: "no gradient reached it", PILED_UP: ""}  # their own words
+_SAID = {WRONG: "", LOST: N_("no gradient reached it"), PILED_UP: ""}  # their own words
 
 
 def _swapped(op: Op, values: list[float], local: list[float]) -> list[float]:
@@ -33,9 +36,11 @@ def _swapped(op: Op, values: list[float], local: list[float]) -> list[float]:
 
 class Mistake(NamedTuple):
     name: str
-    slip: str  # the line of code that is wrong
-    explanation: str
-    why: str  # said of an input whose gradient it spoils
+    slip: str  # the line of code that is wrong (its comment after "# " marked N_)
+    explanation: str  # marked N_, shown with _()
+    # Said of an input whose gradient it spoils, given how many gate slots it
+    # feeds: English (JSON's `why`), worded by in_words() where a view shows it.
+    why: Callable[[int], str]
     # What the slip changes (the defaults are the correct code):
     copies: bool = False  # forward() stores copies of its input Units, not the Units
     assigns: bool = False  # backward() writes `=` where `+=` belongs
@@ -53,54 +58,71 @@ MISTAKES: dict[str, Mistake] = {
     for m in [
         Mistake(
             "assign",
-            "self.u0.grad = local * self.utop.grad   # instead of +=",
-            "backward() assigns its pull instead of adding it. A Unit that feeds several "
-            "gate slots (a fan-out) should receive the sum of their pulls; with `=`, each "
-            "write overwrites the one before, and only the last gate's pull survives. "
-            "Units that feed one slot come out right, which is why this slip hides.",
-            "it feeds {slots} slots: each write overwrote the one before",
+            "self.u0.grad = local * self.utop.grad   # " + N_("instead of +="),
+            N_(
+                "backward() assigns its pull instead of adding it. A Unit that feeds several "
+                "gate slots (a fan-out) should receive the sum of their pulls; with `=`, each "
+                "write overwrites the one before, and only the last gate's pull survives. "
+                "Units that feed one slot come out right, which is why this slip hides."
+            ),
+            lambda slots: Worded.ngettext(
+                "it feeds {slots} slot: each write overwrote the one before",
+                "it feeds {slots} slots: each write overwrote the one before",
+                slots,
+                slots=slots,
+            ),
             assigns=True,
             explains=lambda verdict, slots: slots > 1,
         ),
         Mistake(
             "copy",
-            "self.u0 = Unit(u0.value, u0.grad)   # a copy, not the Unit itself",
-            "forward() stores copies of its input Units instead of the Units themselves. "
-            "backward() then writes each grad into a copy that nobody else holds, so no "
-            "gradient ever reaches the inputs (or the gates before): this is what would "
-            "happen if the slots were not the same object. The ids in the table show it.",
-            "backward wrote into copies nobody else holds",
+            "self.u0 = Unit(u0.value, u0.grad)   # " + N_("a copy, not the Unit itself"),
+            N_(
+                "forward() stores copies of its input Units instead of the Units themselves. "
+                "backward() then writes each grad into a copy that nobody else holds, so no "
+                "gradient ever reaches the inputs (or the gates before): this is what would "
+                "happen if the slots were not the same object. The ids in the table show it."
+            ),
+            lambda slots: Worded(N_("backward wrote into copies nobody else holds")),
             copies=True,
         ),
         Mistake(
             "no-zero-grad",
-            "# (every grad is not reset to 0 before backward)",
-            "Gradients are not set to 0 before each backward pass. The gate outputs are "
-            "new Units each forward pass, but the inputs are the same objects, so their "
-            "grads pile up: each iteration adds its pulls to the sum of all the previous "
-            "ones, and the steps grow. Run with -n to watch it.",
-            "the grads of all iterations add up",
+            "# " + N_("(every grad is not reset to 0 before backward)"),
+            N_(
+                "Gradients are not set to 0 before each backward pass. The gate outputs are "
+                "new Units each forward pass, but the inputs are the same objects, so their "
+                "grads pile up: each iteration adds its pulls to the sum of all the previous "
+                "ones, and the steps grow. Run with -n to watch it."
+            ),
+            lambda slots: Worded(N_("the grads of all iterations add up")),
             zeroes=False,
             judged_last=True,
             explains=lambda verdict, slots: verdict == PILED_UP,
         ),
         Mistake(
             "forward-order",
-            "for g in gates: g.backward()   # instead of reversed(gates)",
-            "backward() is called gate by gate in forward order. Each gate reads "
-            "utop.grad before the gate after it has written it, so it passes back 0 "
-            "(or a stale value): only the last gate, whose utop was seeded, gets it right.",
-            "its gate ran backward before anyone wrote its utop.grad",
+            "for g in gates: g.backward()   # " + N_("instead of reversed(gates)"),
+            N_(
+                "backward() is called gate by gate in forward order. Each gate reads "
+                "utop.grad before the gate after it has written it, so it passes back 0 "
+                "(or a stale value): only the last gate, whose utop was seeded, gets it right."
+            ),
+            lambda slots: Worded(N_("its gate ran backward before anyone wrote its utop.grad")),
             forward_order=True,
         ),
         Mistake(
             "swap",
-            "self.u0.grad += self.u0.value * self.utop.grad   # needs u1.value",
-            "The multiply gate's backward() uses u0.value where it needs u1.value. The "
-            "local derivative of u0·u1 by u0 is u1: with the wrong one, every Unit fed "
-            "into a multiply's first slot gets a wrong gradient, unless u0 happens to "
-            "equal u1.",
-            "a multiply's u0: its local derivative took u0.value for u1.value",
+            "self.u0.grad += self.u0.value * self.utop.grad   # " + N_("needs u1.value"),
+            N_(
+                "The multiply gate's backward() uses u0.value where it needs u1.value. The "
+                "local derivative of u0·u1 by u0 is u1: with the wrong one, every Unit fed "
+                "into a multiply's first slot gets a wrong gradient, unless u0 happens to "
+                "equal u1."
+            ),
+            lambda slots: Worded(
+                N_("a multiply's u0: its local derivative took u0.value for u1.value")
+            ),
             local=_swapped,
         ),
     ]
@@ -165,8 +187,8 @@ def mistaken_steps(
 ) -> Iterator[object]:
     """Yields after each call, in the order `trace` shows them, what it called:
     the gate, None for the seed, the index of the input updated."""
-    note = f", with the mistake '{m.name}'"
-    for _, _, call in in_passes(iterations, update, lambda p, _: _calls(c, m, p), note):
+    note = _(", with the mistake '{name}'").format(name=m.name)
+    for _p, _i, call in in_passes(iterations, update, lambda p, _i: _calls(c, m, p), note):
         yield call
 
 
@@ -174,12 +196,12 @@ def mistaken_passes(
     c: Circuit, m: Mistake, iterations: int = 1, update: bool = True
 ) -> Iterator[tuple[str, int]]:
     """Like run_passes, with the mistake in the code: yields after each pass."""
-    note = f", with the mistake '{m.name}'"
+    note = _(", with the mistake '{name}'").format(name=m.name)
 
-    def one_call(phase: str, _: int) -> list[None]:
+    def one_call(phase: str, _i: int) -> list[None]:
         return [drain(_calls(c, m, phase))]
 
-    for phase, it, _ in in_passes(iterations, update, one_call, note):
+    for phase, it, _call in in_passes(iterations, update, one_call, note):
         yield phase, it
 
 
@@ -190,7 +212,13 @@ class Comparison(NamedTuple):
     correct_last: float  # last backward pass
     mistaken_last: float
     verdict: str  # right, wrong, lost, piled up
-    why: str
+    why: str  # English (JSON's `why`); a text view shows in_words(why)
+
+
+def in_words(why: str) -> str:
+    """A comparison's `why` as a text view shows it: in the reader's language
+    (the row keeps English, for JSON)."""
+    return _in_words(why)
 
 
 def compare(
@@ -212,7 +240,7 @@ def compare(
         else:
             verdict = LOST if y == 0.0 else PILED_UP if m.judged_last else WRONG
             slots = holders.get(name, 0)
-            why = m.why.format(slots=slots) if m.explains(verdict, slots) else _SAID[verdict]
+            why = m.why(slots) if m.explains(verdict, slots) else _SAID[verdict]
         rows.append(Comparison(name, a, b, a_last, b_last, verdict, why))
     return rows
 
@@ -231,7 +259,7 @@ class Lesson:
         return {c.names[i]: c.units[i].grad for i in c.inputs}
 
     def _record(self, c: Circuit, passes: Iterator[tuple[str, int]], key: str) -> None:
-        for phase, _ in passes:
+        for phase, _it in passes:
             if phase == "backward":
                 self.grads[key].append(self._inputs(c))
 

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
+from .i18n import _
 from .options import CIRCUIT, SCRIPT, KindOption
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -37,12 +38,13 @@ def refuse_given(ctx: click.Context, names: tuple[str, ...], why: str) -> None:
         if param.name in names and isinstance(param, click.Option):
             source = ctx.get_parameter_source(param.name)
             if source is click.core.ParameterSource.COMMANDLINE:
-                raise click.UsageError(f"{why}: drop {param.opts[0]}", ctx)
+                drop = _("{why}: drop {option}").format(why=why, option=param.opts[0])
+                raise click.UsageError(drop, ctx)
 
 
 def check_mistake_passes(mistake: str | None, iterations: int, no_update: bool) -> None:
     if mistake and not no_update and iterations == 0:
-        raise click.UsageError("-n 0 runs no backward pass: nothing for --mistake to compare")
+        raise click.UsageError(_("-n 0 runs no backward pass: nothing for --mistake to compare"))
 
 
 def check_drawing(fmt: str, values: bool | None = None) -> None:
@@ -50,9 +52,10 @@ def check_drawing(fmt: str, values: bool | None = None) -> None:
     shape nothing."""
     ctx = click.get_current_context()
     if values is not None and not values:
-        refuse_given(ctx, ("precision",), "--precision sets the digits of --values")
+        refuse_given(ctx, ("precision",), _("--precision sets the digits of --values"))
     elif values is None and fmt != "table":
-        refuse_given(ctx, TABLE_OPTIONS, f"--format {fmt} writes every number in full")
+        full = _("--format {format} writes every number in full").format(format=fmt)
+        refuse_given(ctx, TABLE_OPTIONS, full)
 
 
 # -- trace and check: a circuit file or a script ---------------------------------------
@@ -79,12 +82,16 @@ def script_options(f: F) -> F:
             "--python",
             "as_python",
             is_flag=True,
-            help="FILE is a Python script, whatever its name (.py files always are).",
+            help=_("FILE is a Python script, whatever its name (.py files always are)."),
         ),
         _script_option(
-            "--methods", default="forward,backward", help="The methods to watch, comma-separated."
+            "--methods",
+            default="forward,backward",
+            help=_("The methods to watch, comma-separated."),
         ),
-        _script_option("--value-attr", default="value", help="A Unit's value (micrograd: data)."),
-        _script_option("--grad-attr", default="grad", help="A Unit's gradient attribute."),
+        _script_option(
+            "--value-attr", default="value", help=_("A Unit's value (micrograd: data).")
+        ),
+        _script_option("--grad-attr", default="grad", help=_("A Unit's gradient attribute.")),
         click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]"),
     )(f)

@@ -15,11 +15,18 @@ from typing import Any, TypeVar
 import click
 
 from .files import MAX_BYTES
+from .i18n import N_, _
 from .process import BpcliCommand
 
 F = TypeVar("F", bound=Callable[..., Any])
 CIRCUIT, SCRIPT = "circuit", "script"
-_FOR = {CIRCUIT: "circuit files", SCRIPT: "Python scripts (FILE.py, or --python)"}
+# Each kind of FILE: the tag after an option's help, and the usage error for an
+# option given with the other kind ({what}: what FILE is instead).
+_TAG = {CIRCUIT: N_("circuit files"), SCRIPT: N_("Python scripts")}
+_FOR = {
+    CIRCUIT: N_("{option} is for circuit files; {what}"),
+    SCRIPT: N_("{option} is for Python scripts (FILE.py, or --python); {what}"),
+}
 
 
 def file_argument(f: F, kind: str | None = None) -> F:
@@ -30,7 +37,7 @@ def file_argument(f: F, kind: str | None = None) -> F:
         default=MAX_BYTES,
         show_default=True,
         metavar="N",
-        help="Refuse a FILE larger than this.",
+        help=_("Refuse a FILE larger than this."),
         **_kind(kind),
     )(f)
     return click.argument(
@@ -46,11 +53,12 @@ class OutputPath(click.ParamType):
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value)
         if not text:
-            self.fail("a file name cannot be empty (- is standard output)", param, ctx)
+            self.fail(_("a file name cannot be empty (- is standard output)"), param, ctx)
         if text != "-" and os.path.isdir(text):
-            self.fail(f"{text!r} is a folder: give a file name", param, ctx)
+            self.fail(_("{file} is a folder: give a file name").format(file=repr(text)), param, ctx)
         if text.endswith(("/", os.sep)):
-            self.fail(f"{text!r} ends in '/', as a folder does: give a file name", param, ctx)
+            ends = _("{file} ends in '/', as a folder does: give a file name")
+            self.fail(ends.format(file=repr(text)), param, ctx)
         return text
 
 
@@ -60,7 +68,7 @@ def set_option(f: F, kind: str | None = None) -> F:
         "sets",
         metavar="NAME=VALUE",
         multiple=True,
-        help="Override an input's starting value (repeatable).",
+        help=_("Override an input's starting value (repeatable)."),
         **_kind(kind),
     )(f)
 
@@ -70,7 +78,7 @@ def step_size_option(f: F, kind: str | None = None) -> F:
         "--step-size",
         type=float,
         default=None,
-        help="Override the file's step_size (a negative step descends).",
+        help=_("Override the file's step_size (a negative step descends)."),
         **_kind(kind),
     )(f)
 
@@ -78,7 +86,7 @@ def step_size_option(f: F, kind: str | None = None) -> F:
 def iteration_options(f: F, kind: str | None = None) -> F:
     """-n and --no-update: which passes run (SPEC §4)."""
     f = click.option(
-        "--no-update", is_flag=True, help="Only forward and backward: no update.", **_kind(kind)
+        "--no-update", is_flag=True, help=_("Only forward and backward: no update."), **_kind(kind)
     )(f)
     return click.option(
         "-n",
@@ -86,14 +94,14 @@ def iteration_options(f: F, kind: str | None = None) -> F:
         type=click.IntRange(min=0),
         default=1,
         show_default=True,
-        help="Iterations of backward, update, forward after the first forward pass.",
+        help=_("Iterations of backward, update, forward after the first forward pass."),
         **_kind(kind),
     )(f)
 
 
 def check_iterations(iterations: int, no_update: bool) -> None:
     if no_update and iterations != 1:
-        raise click.UsageError("--no-update runs one forward and one backward pass; drop -n")
+        raise click.UsageError(_("--no-update runs one forward and one backward pass; drop -n"))
 
 
 class LazyChoice(click.Choice):
@@ -160,8 +168,10 @@ def format_option(view: str, default: str = "table") -> Callable[[F], F]:
         names = formats()
         others = [n for n in names if n != default]
         if default == "table":
-            return f"{default} for people; {', '.join(others)} for programs."
-        return f"One of {', '.join(names)}."
+            return _("{default} for people; {others} for programs.").format(
+                default=default, others=", ".join(others)
+            )
+        return _("One of {formats}.").format(formats=", ".join(names))
 
     return click.option(
         "--format",
@@ -181,8 +191,10 @@ def drawing_options(f: F) -> F:
         type=click.Choice(["auto", "always", "never"]),
         default="auto",
         show_default=True,
-        help="Colour in tables (auto: on a terminal, or with FORCE_COLOR; "
-        "never with NO_COLOR or TERM=dumb).",
+        help=_(
+            "Colour in tables (auto: on a terminal, or with FORCE_COLOR; "
+            "never with NO_COLOR or TERM=dumb)."
+        ),
     )(f)
     return precision_option(f)
 
@@ -193,7 +205,7 @@ def precision_option(f: F) -> F:
         type=click.IntRange(0, 17),
         default=6,
         show_default=True,
-        help="Digits after the point in what is drawn (machine formats: always full precision).",
+        help=_("Digits after the point in what is drawn (machine formats: always full precision)."),
     )(f)
 
 
@@ -203,19 +215,19 @@ def save_options(f: F) -> F:
         "--save-html",
         type=OutputPath(),
         metavar="FILE",
-        help="Also save the tables drawn as an HTML page.",
+        help=_("Also save the tables drawn as an HTML page."),
     )(f)
     return click.option(
         "--save-svg",
         type=OutputPath(),
         metavar="FILE",
-        help="Also save the tables drawn as an SVG picture.",
+        help=_("Also save the tables drawn as an SVG picture."),
     )(f)
 
 
 def check_saving(fmt: str, save_svg: str | None, save_html: str | None) -> bool:
     if (save_svg or save_html) and fmt != "table":
-        raise click.UsageError("--save-svg and --save-html keep the table view: drop --format")
+        raise click.UsageError(_("--save-svg and --save-html keep the table view: drop --format"))
     return bool(save_svg or save_html)
 
 
@@ -230,7 +242,7 @@ def unit_option(f: F) -> F:
         "only_units",
         multiple=True,
         metavar="NAME",
-        help="Follow only this unit: its rows in tables, the steps that touch it (repeatable).",
+        help=_("Follow only this unit: its rows in tables, the steps that touch it (repeatable)."),
     )(f)
 
 
@@ -240,20 +252,20 @@ def gate_option(f: F) -> F:
         "only_gates",
         multiple=True,
         metavar="NAME",
-        help="Show only the calls of this gate (repeatable).",
+        help=_("Show only the calls of this gate (repeatable)."),
     )(f)
 
 
 def view_options(f: F) -> F:
     """--every, --max-rows, --all and --unit: what run's tables show."""
     f = unit_option(f)
-    f = click.option("--all", "all_rows", is_flag=True, help="Every row, however many units.")(f)
+    f = click.option("--all", "all_rows", is_flag=True, help=_("Every row, however many units."))(f)
     f = click.option(
         "--max-rows",
         type=click.IntRange(min=2),
         default=40,
         show_default=True,
-        help="Past this many units, show the first and last rows and a count.",
+        help=_("Past this many units, show the first and last rows and a count."),
     )(f)
     return click.option(
         "--every",
@@ -261,7 +273,7 @@ def view_options(f: F) -> F:
         default=1,
         show_default=True,
         metavar="K",
-        help="Tables of every K-th iteration only (and of the first and last).",
+        help=_("Tables of every K-th iteration only (and of the first and last)."),
     )(f)
 
 
@@ -276,8 +288,10 @@ def mistake_option(kind: str | None = None) -> Callable[[F], F]:
         "--mistake",
         type=LazyChoice(_mistake_names),
         metavar="NAME",
-        help="A classic slip in the gate code (bpcli mistakes): run replays it beside the "
-        "correct run; trace marks the step where the two part.",
+        help=_(
+            "A classic slip in the gate code (bpcli mistakes): run replays it beside the "
+            "correct run; trace marks the step where the two part."
+        ),
         **_kind(kind),
     )
 
@@ -293,7 +307,7 @@ class KindOption(click.Option):
     """An option that only one kind of FILE takes (`kind`: circuit or script)."""
 
     def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
-        kwargs["help"] = f"{kwargs.get('help', '')} [{_FOR[kind].split(' (')[0]}]".lstrip()
+        kwargs["help"] = f"{kwargs.get('help', '')} [{_(_TAG[kind])}]".lstrip()
         super().__init__(*args, **kwargs)
         self.kind = kind
 
@@ -314,11 +328,13 @@ class KindCommand(BpcliCommand):
             if wanted is None or wanted == kind or param.name is None:
                 continue
             if ctx.get_parameter_source(param.name) is click.core.ParameterSource.COMMANDLINE:
-                what = "a script runs as it is" if kind == SCRIPT else "FILE is a circuit file"
-                raise click.UsageError(f"{param.opts[0]} is for {_FOR[wanted]}; {what}", ctx)
+                what = (
+                    _("a script runs as it is") if kind == SCRIPT else _("FILE is a circuit file")
+                )
+                refused = _(_FOR[wanted]).format(option=param.opts[0], what=what)
+                raise click.UsageError(refused, ctx)
         if kind == CIRCUIT and ctx.params.get("script_args"):
-            raise click.UsageError(
-                f"unexpected argument {ctx.params['script_args'][0]!r}: only a script takes ARGS",
-                ctx,
-            )
+            unexpected = _("unexpected argument {argument}: only a script takes ARGS")
+            argument = repr(ctx.params["script_args"][0])
+            raise click.UsageError(unexpected.format(argument=argument), ctx)
         return rest

@@ -12,6 +12,7 @@ import click
 
 from ..files import Output, write_stdout
 from ..help_texts import HELP
+from ..i18n import _
 from ..option_sets import check_drawing, for_circuits, script_options, stack
 from ..options import (
     CIRCUIT,
@@ -54,7 +55,7 @@ def check_options(f: F) -> F:
             type=float,
             default=1e-5,
             show_default=True,
-            help="The step of the central difference (f(x+h) − f(x−h)) / 2h.",
+            help=_("The step of the central difference (f(x+h) − f(x−h)) / 2h."),
             cls=KindOption,
             kind=CIRCUIT,
         ),
@@ -65,7 +66,7 @@ def check_options(f: F) -> F:
             default=(1e-7, 1e-4),
             show_default=True,
             metavar="OK FAIL",
-            help="Relative error below OK is ok, above FAIL fails, between warns.",
+            help=_("Relative error below OK is ok, above FAIL fails, between warns."),
             cls=KindOption,
             kind=CIRCUIT,
         ),
@@ -74,7 +75,7 @@ def check_options(f: F) -> F:
             type=float,
             default=1e-9,
             show_default=True,
-            help="An absolute difference at most this is ok, whatever its relative error.",
+            help=_("An absolute difference at most this is ok, whatever its relative error."),
             cls=KindOption,
             kind=CIRCUIT,
         ),
@@ -93,16 +94,16 @@ check_command_options = stack(
 
 def check_tolerances(h: float, tol: tuple[float, float], abs_tol: float) -> None:
     if not (h > 0 and math.isfinite(h)):
-        raise click.BadParameter("must be a positive number", param_hint="'--h'")
+        raise click.BadParameter(_("must be a positive number"), param_hint="'--h'")
     if not (0 <= tol[0] <= tol[1] < math.inf):
         raise click.BadParameter(
-            "OK and FAIL must be numbers with 0 ≤ OK ≤ FAIL", param_hint="'--tol'"
+            _("OK and FAIL must be numbers with 0 ≤ OK ≤ FAIL"), param_hint="'--tol'"
         )
     if not 0 <= abs_tol < math.inf:
-        raise click.BadParameter("must be a number ≥ 0", param_hint="'--abs-tol'")
+        raise click.BadParameter(_("must be a number ≥ 0"), param_hint="'--abs-tol'")
 
 
-@click.command(cls=KindCommand, help=HELP["check"])
+@click.command(cls=KindCommand, help=_(HELP["check"]))
 @check_command_options
 def check(file: str, **given: Any) -> None:
     from .. import views
@@ -115,7 +116,7 @@ def check(file: str, **given: Any) -> None:
         from ..script.check import check_script
 
         if file == "-":
-            raise click.UsageError("a script is run from its file: give its path, not -")
+            raise click.UsageError(_("a script is run from its file: give its path, not -"))
         methods = tuple(m.strip() for m in o.methods.split(",") if m.strip())
         result = check_script(file, list(o.script_args), methods, o.value_attr, o.grad_attr)
         views.CHECK_SCRIPT[o.fmt](result, views.Drawing(o.precision, o.color), Output())

@@ -7,12 +7,13 @@ import click
 
 from ..files import write_stdout
 from ..help_texts import HELP
+from ..i18n import _
 from ..options import file_argument, set_option, step_size_option
 from ..process import BpcliCommand
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=HELP["expand"])
+@click.command(cls=BpcliCommand, help=_(HELP["expand"]))
 @file_argument
 @set_option
 @step_size_option

@@ -7,16 +7,17 @@ import click
 
 from ..files import Outputs
 from ..help_texts import HELP
+from ..i18n import _
 from ..options import file_argument, output_option, set_option, step_size_option
 from ..process import BpcliCommand
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=HELP["export"])
+@click.command(cls=BpcliCommand, help=_(HELP["export"]))
 @file_argument
 @set_option
 @step_size_option
-@output_option("Write the script to this file (whole or not at all); - is stdout.")
+@output_option(_("Write the script to this file (whole or not at all); - is stdout."))
 def export(
     file: str, max_bytes: int, sets: tuple[str, ...], step_size: float | None, out_path: str | None
 ) -> None:

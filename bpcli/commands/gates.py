@@ -7,11 +7,12 @@ import click
 
 from ..files import write_stdout
 from ..help_texts import HELP
+from ..i18n import _
 from ..options import format_option
 from ..process import BpcliCommand
 
 
-@click.command(cls=BpcliCommand, help=HELP["gates"])
+@click.command(cls=BpcliCommand, help=_(HELP["gates"]))
 @format_option("GATES")
 def gates(fmt: str) -> None:
     from .. import views

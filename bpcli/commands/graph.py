@@ -10,29 +10,32 @@ import click
 
 from ..files import Outputs, display_name
 from ..help_texts import HELP
+from ..i18n import _, ngettext
 from ..option_sets import check_drawing
 from ..options import file_argument, format_option, output_option, precision_option, set_option
 from ..process import BpcliCommand, say
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=HELP["graph"])
+@click.command(cls=BpcliCommand, help=_(HELP["graph"]))
 @file_argument
 @set_option
 @format_option("GRAPH", default="dot")
-@output_option("Write to this file (whole or not at all) instead of stdout; - is stdout.")
+@output_option(_("Write to this file (whole or not at all) instead of stdout; - is stdout."))
 @click.option(
     "--values",
     is_flag=True,
-    help="After a forward and a backward pass: each Unit's value, grad, id.",
+    help=_("After a forward and a backward pass: each Unit's value, grad, id."),
 )
 @precision_option
 @click.option(
     "--engine",
     type=click.Choice(["bpcli", "graphviz"]),
     default=None,
-    help="Who lays out SVG: bpcli (the default, nothing to install) or Graphviz's dot. "
-    "PNG is always Graphviz's.",
+    help=_(
+        "Who lays out SVG: bpcli (the default, nothing to install) or Graphviz's dot. "
+        "PNG is always Graphviz's."
+    ),
 )
 def graph(
     file: str,
@@ -52,11 +55,13 @@ def graph(
         extension = os.path.splitext(out_path)[1].lower()
         fmt = views.GRAPH_EXTENSIONS.get(extension, fmt)  # -o x.svg: SVG
     if fmt in views.BINARY and out_path in (None, "-") and sys.stdout.isatty():
-        raise click.UsageError(f"{fmt.upper()} is binary: give -o FILE, or redirect the output")
+        raise click.UsageError(
+            _("{format} is binary: give -o FILE, or redirect the output").format(format=fmt.upper())
+        )
     check_drawing(fmt, values)
     engine = check_engine(fmt, engine)
     outputs = Outputs(file, ("-o", out_path))
-    _, circuit = load(file, sets, max_bytes=max_bytes)
+    _name, circuit = load(file, sets, max_bytes=max_bytes)
     if values:
         circuit.forward()
         circuit.backward()
@@ -65,7 +70,12 @@ def graph(
         outputs.write("-o", bpcli_svg(circuit, values, precision, display_name(file)))
         return
     if fmt in views.GRAPHVIZ and nodes > SLOW_LAYOUT:
-        say(f"bpcli: warning: {nodes} nodes: Graphviz's layout gets slow past a few thousand")
+        slow = ngettext(
+            "{nodes} node: Graphviz's layout gets slow past a few thousand",
+            "{nodes} nodes: Graphviz's layout gets slow past a few thousand",
+            nodes,
+        )
+        say("bpcli: warning: " + slow.format(nodes=nodes))
     outputs.write("-o", views.GRAPH[fmt](views.GraphJob(circuit, values, precision)))
 
 
@@ -76,10 +86,14 @@ def check_engine(fmt: str, engine: str | None) -> str | None:
         return engine or "bpcli"
     if fmt == "png":
         if engine == "bpcli":
-            raise click.UsageError("bpcli draws SVG only: PNG is Graphviz's (drop --engine bpcli)")
+            raise click.UsageError(
+                _("bpcli draws SVG only: PNG is Graphviz's (drop --engine bpcli)")
+            )
         return "graphviz"
     if engine is not None and fmt != "dot":
-        raise click.UsageError(f"--format {fmt} is text that needs no layout: drop --engine")
+        raise click.UsageError(
+            _("--format {format} is text that needs no layout: drop --engine").format(format=fmt)
+        )
     return None
 
 

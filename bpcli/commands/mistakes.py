@@ -7,10 +7,17 @@ import click
 
 from ..files import write_stdout
 from ..help_texts import HELP
+from ..i18n import _
 from ..process import BpcliCommand
 
 
-@click.command(cls=BpcliCommand, help=HELP["mistakes"])
+def slip_shown(slip: str) -> str:
+    """A slip's line of code, its comment (after ``# ``) in the reader's language."""
+    code, mark, comment = slip.partition("# ")
+    return code + mark + _(comment) if mark else slip
+
+
+@click.command(cls=BpcliCommand, help=_(HELP["mistakes"]))
 def mistakes() -> None:
     import sys
 
@@ -20,11 +27,12 @@ def mistakes() -> None:
 
     page = Page(width=min(terminal_width(sys.stdout.isatty()), 88))
     for m in MISTAKES.values():
-        code = [[("    " + m.slip, "")]]  # a line of code: never broken, but its
-        if len(m.slip) + 4 > page.width and "   # " in m.slip:  # comment may go above
-            line, _, comment = m.slip.partition("   # ")
+        slip = slip_shown(m.slip)
+        code = [[("    " + slip, "")]]  # a line of code: never broken, but its
+        if len(slip) + 4 > page.width and "   # " in slip:  # comment may go above
+            line, _sep, comment = slip.partition("   # ")
             code = [[("    # " + comment, "")], [("    " + line, "")]]
         write_stdout(
-            page.text([[(m.name, "")]], code, page.paragraph(m.explanation, indent="    "))
+            page.text([[(m.name, "")]], code, page.paragraph(_(m.explanation), indent="    "))
         )
         write_stdout("\n")

@@ -11,6 +11,7 @@ import click
 
 from ..files import Outputs, unchanged_on_disk, write_stdout
 from ..help_texts import HELP
+from ..i18n import _, ngettext
 from ..option_sets import TABLE_OPTIONS, check_mistake_passes, refuse_given, stack
 from ..options import (
     check_iterations,
@@ -64,7 +65,7 @@ run_options = stack(
         "-q",
         "--quiet",
         is_flag=True,
-        help="Print only the output value of the last pass (Python repr of the float).",
+        help=_("Print only the output value of the last pass (Python repr of the float)."),
     ),
     format_option("RUN"),
     drawing_options,
@@ -74,9 +75,9 @@ run_options = stack(
         "--write",
         "write_back",
         is_flag=True,
-        help="Save the trained input values back into FILE, changing nothing else.",
+        help=_("Save the trained input values back into FILE, changing nothing else."),
     ),
-    output_option("Write the circuit with the trained values to NEW instead.", "NEW"),
+    output_option(_("Write the circuit with the trained values to NEW instead."), "NEW"),
     mistake_option(),
 )
 
@@ -87,32 +88,37 @@ def check_run(file: str, o: RunOptions) -> None:
     ctx = click.get_current_context()
     given = ctx.get_parameter_source("fmt") is click.core.ParameterSource.COMMANDLINE
     if o.quiet and given:
-        raise click.UsageError("-q prints only the output value: drop --format")
+        raise click.UsageError(_("-q prints only the output value: drop --format"))
     if check_saving(o.fmt, o.save_svg, o.save_html) and o.quiet:
-        raise click.UsageError("-q draws no tables to save: drop --save-svg/--save-html")
+        raise click.UsageError(_("-q draws no tables to save: drop --save-svg/--save-html"))
     if o.write_back and o.out_path:
-        raise click.UsageError("--write saves into FILE, -o into NEW: choose one")
+        raise click.UsageError(_("--write saves into FILE, -o into NEW: choose one"))
     if (o.write_back or o.out_path) and o.no_update:
-        raise click.UsageError("--no-update trains nothing: drop --write or -o")
+        raise click.UsageError(_("--no-update trains nothing: drop --write or -o"))
     if o.write_back and file == "-":
-        raise click.UsageError("--write needs FILE to be a file; use -o NEW with standard input")
+        raise click.UsageError(_("--write needs FILE to be a file; use -o NEW with standard input"))
     if o.write_back and not _regular(file):
         raise click.UsageError(
-            "--write needs FILE to be a regular file (bpcli reads it again to replace it); "
-            "use -o NEW"
+            _(
+                "--write needs FILE to be a regular file (bpcli reads it again to replace "
+                "it); use -o NEW"
+            )
         )
     if o.mistake and (o.write_back or o.out_path):
         raise click.UsageError(
-            f"--mistake {o.mistake} trains with a deliberate slip: its values are not worth "
-            "saving; drop --write or -o"
+            _(
+                "--mistake {name} trains with a deliberate slip: its values are not worth "
+                "saving; drop --write or -o"
+            ).format(name=o.mistake)
         )
     check_mistake_passes(o.mistake, o.iterations, o.no_update)
     if o.quiet:
         refuse_given(
-            ctx, (*TABLE_OPTIONS, "only_units", "every"), "-q prints only the output value"
+            ctx, (*TABLE_OPTIONS, "only_units", "every"), _("-q prints only the output value")
         )
     elif o.fmt != "table":
-        refuse_given(ctx, TABLE_OPTIONS, f"--format {o.fmt} writes every number in full")
+        full = _("--format {format} writes every number in full").format(format=o.fmt)
+        refuse_given(ctx, TABLE_OPTIONS, full)
 
 
 def _regular(file: str) -> bool:
@@ -122,7 +128,7 @@ def _regular(file: str) -> bool:
         return True  # the read reports it, in its own words
 
 
-@click.command(cls=BpcliCommand, help=HELP["run"])
+@click.command(cls=BpcliCommand, help=_(HELP["run"]))
 @run_options
 def run(file: str, **given: Any) -> None:
     from .. import choices
@@ -153,7 +159,7 @@ def run(file: str, **given: Any) -> None:
         watch = Watch(last, circuit.output_name, lambda: circuit.output_value, o.quiet)
         try:
             if o.quiet:
-                for _ in watch.passes(source):
+                for _pass in watch.passes(source):
                     pass
                 write_stdout(repr(circuit.output_value) + "\n")
             else:
@@ -182,8 +188,10 @@ def save_trained(file: str, circuit: Circuit, outputs: Outputs, option: str) -> 
     check = unchanged_on_disk(file, orig.data) if option == "--write" else None
     target = outputs.targets[option].path
     if option == "--write" and not moved:
-        say(f"bpcli: no value changed: {target} left as it was")
+        say("bpcli: " + _("no value changed: {file} left as it was").format(file=target))
         return
     outputs.write(option, text, verify, check)
-    values = "value" if moved == 1 else "values"
-    say(f"bpcli: wrote {moved} trained {values} to {target}")
+    wrote = ngettext(
+        "wrote {n} trained value to {file}", "wrote {n} trained values to {file}", moved
+    )
+    say("bpcli: " + wrote.format(n=moved, file=target))

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..files import MAX_BYTES, Outputs, display_name, read_input
+from ..i18n import _
 
 if TYPE_CHECKING:
     from ..engine import Circuit
@@ -53,7 +54,8 @@ def refuse_script(name: str) -> None:
     status 2, as for any FILE of the wrong kind (a usage error: nothing is read)."""
     from ..process import say
 
-    say(f"{name}: error: this is a Python script: use bpcli trace {name}")
+    use = _("this is a Python script: use bpcli trace {file}").format(file=name)
+    say(f"{name}: error: {use}")
     raise click.exceptions.Exit(2)
 
 

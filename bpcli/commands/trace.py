@@ -12,6 +12,7 @@ import click
 from ..errors import Interrupted
 from ..files import Output, Outputs, display_name
 from ..help_texts import HELP
+from ..i18n import _
 from ..option_sets import (
     TABLE_OPTIONS,
     check_mistake_passes,
@@ -73,11 +74,13 @@ trace_options = stack(
     for_circuits(set_option),
     for_circuits(step_size_option),
     for_circuits(iteration_options),
-    click.option("--step", is_flag=True, help="Pause after each step: Enter next, b back, ? keys."),
+    click.option(
+        "--step", is_flag=True, help=_("Pause after each step: Enter next, b back, ? keys.")
+    ),
     click.option(
         "--quiz",
         is_flag=True,
-        help="Ask for each grad before its backward step is shown; implies --step.",
+        help=_("Ask for each grad before its backward step is shown; implies --step."),
     ),
     gate_option,
     unit_option,
@@ -90,8 +93,10 @@ trace_options = stack(
         "--html",
         type=OutputPath(),
         metavar="FILE",
-        help="Write one self-contained HTML page instead: the circuit drawn, every step "
-        "to step through in a browser (- is stdout).",
+        help=_(
+            "Write one self-contained HTML page instead: the circuit drawn, every step "
+            "to step through in a browser (- is stdout)."
+        ),
     ),
 )
 
@@ -111,31 +116,37 @@ def check_html(o: TraceOptions) -> None:
         ("--color", "color"),
     ):
         if given(name) is click.core.ParameterSource.COMMANDLINE:
-            raise click.UsageError(f"--html writes a page of every step: drop {option}")
+            raise click.UsageError(
+                _("--html writes a page of every step: drop {option}").format(option=option)
+            )
 
 
 def check_trace(file: str, o: TraceOptions) -> bool:
     """Usage errors of trace's options; whether what is drawn is kept for saving."""
     paged = "--quiz" if o.quiz else "--step"
     if o.step and o.fmt != "table":
-        raise click.UsageError(f"{paged} pages the table view; drop --format")
+        raise click.UsageError(
+            _("{option} pages the table view; drop --format").format(option=paged)
+        )
     if file_kind(file, o.as_python) == CIRCUIT:
         check_iterations(o.iterations, o.no_update)
         check_mistake_passes(o.mistake, o.iterations, o.no_update)
         if o.step and file == "-":
             raise click.UsageError(
-                f"{paged} reads its keys from standard input: give FILE as a path"
+                _("{option} reads its keys from standard input: give FILE as a path").format(
+                    option=paged
+                )
             )
     if o.fmt != "table":
         refuse_given(
             click.get_current_context(),
             TABLE_OPTIONS,
-            f"--format {o.fmt} writes every number in full",
+            _("--format {format} writes every number in full").format(format=o.fmt),
         )
     return check_saving(o.fmt, o.save_svg, o.save_html)
 
 
-@click.command(cls=KindCommand, help=HELP["trace"])
+@click.command(cls=KindCommand, help=_(HELP["trace"]))
 @trace_options
 def trace(file: str, **given: Any) -> None:
     from .. import views

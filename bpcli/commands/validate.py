@@ -6,19 +6,22 @@ import click
 
 from ..files import write_stdout
 from ..help_texts import HELP
+from ..i18n import _, ngettext
 from ..options import file_argument
 from ..process import BpcliCommand
 from ..safe_text import shown
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=HELP["validate"])
+@click.command(cls=BpcliCommand, help=_(HELP["validate"]))
 @file_argument
-@click.option("--all-errors", is_flag=True, help="List every error found, not just the first.")
+@click.option("--all-errors", is_flag=True, help=_("List every error found, not just the first."))
 def validate(file: str, max_bytes: int, all_errors: bool) -> None:
     name, circuit = load(file, all_errors=all_errors, max_bytes=max_bytes)
     inputs, gates = len(circuit.inputs), len(circuit.gates)
-    write_stdout(
-        f"{shown(name)}: ok: {inputs} {'input' if inputs == 1 else 'inputs'}, "
-        f"{gates} {'gate' if gates == 1 else 'gates'}, output {shown(circuit.output_name)}\n"
+    counted = _("{inputs}, {gates}, output {output}").format(
+        inputs=ngettext("{n} input", "{n} inputs", inputs).format(n=inputs),
+        gates=ngettext("{n} gate", "{n} gates", gates).format(n=gates),
+        output=shown(circuit.output_name),
     )
+    write_stdout(f"{shown(name)}: ok: {counted}\n")  # "FILE: ok:" is not translated
