@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from ..gates import IN_SLOTS, Op
 from ..i18n import _
-from .console import Page
+from .console import Page, retold
 from .layout import Cell, Column, Line
 
 
@@ -16,7 +16,9 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
     for op in ops:
         call = f"{op.name}({', '.join(IN_SLOTS[: op.arity])})"
         local = [*op.local_formulas, "—"][:2]
-        rows.append([(call, ""), (op.formula, ""), *((x, "") for x in local)])
+        # The registry's words (`the larger`), marked there, in the reader's language
+        said = [retold(op.formula), *(retold(x) for x in local)]
+        rows.append([(call, ""), *((x, "") for x in said)])
     title: Line = [
         (_("bpcli gates · backward adds: {code}").format(code="u.grad += local × utop.grad"), "")
     ]
@@ -32,6 +34,6 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
     notes: list[Line] = [[], [(_("domains and notes:"), "bold")]]
     for op in ops:
         if op.domain:  # the registry's English (JSON has it so), marked there
-            said = f"{op.name}: {_(op.domain)}"
-            notes += page.wrap([(said, "")], indent="      ", first="  ")
+            domain = f"{op.name}: {_(op.domain)}"
+            notes += page.wrap([(domain, "")], indent="      ", first="  ")
     return page.text(page.table(columns, rows, title), notes)
