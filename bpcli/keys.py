@@ -19,6 +19,8 @@ from typing import IO, NamedTuple
 
 import click
 
+from .i18n import N_, _
+
 try:
     import termios
     import tty
@@ -26,15 +28,17 @@ except ImportError:  # not on Windows
     termios = None  # type: ignore[assignment]
 
 NEXT, BACK, CONTINUE, QUIT, GOTO, FIND, HELP = "n", "b", "c", "q", "g", "/", "?"
-PROMPT = "[Enter] next  [b] back  [g] go to  [/] find  [c] continue  [q] quit  [?] keys"
-KEY_HELP = """\
-keys: Enter, space, n, → or ↓   the next step
-      b, ← or ↑                 back one step
-      g, a number, Enter        go to that step
-      /, a name, Enter          the next step that touches that unit or gate
-      c                         run on to the end without stopping
-      q                         quit
-      ?                         these keys"""
+# Said where they are shown, in the reader's language: _(PROMPT), _(KEY_HELP)
+PROMPT = N_("[Enter] next  [b] back  [g] go to  [/] find  [c] continue  [q] quit  [?] keys")
+KEY_HELP = N_(
+    "keys: Enter, space, n, → or ↓   the next step\n"
+    "      b, ← or ↑                 back one step\n"
+    "      g, a number, Enter        go to that step\n"
+    "      /, a name, Enter          the next step that touches that unit or gate\n"
+    "      c                         run on to the end without stopping\n"
+    "      q                         quit\n"
+    "      ?                         these keys"
+)
 _KEYS = {
     "": NEXT,
     " ": NEXT,
@@ -127,7 +131,7 @@ class Keys:
             if action is None:
                 return Key(HELP, raw)
             if action in (GOTO, FIND):
-                label = "go to step: " if action == GOTO else "find: /"
+                label = _("go to step: ") if action == GOTO else _("find: /")
                 try:
                     return Key(action, raw, self.line(label))
                 except EndOfInput:

@@ -15,6 +15,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from .i18n import _, ngettext
 from .keys import EndOfInput, Keys
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ class Quiz:
         """The questions of ``step`` (``where``: its number); what was written, as
         it stays on the screen."""
         said: list[str] = []
-        heading = f"quiz · {where} · {step.call}: the new grads?\n"
+        heading = _("quiz · {where} · {call}: the new grads?").format(where=where, call=step.call)
+        heading += "\n"
         for w in questions(step):
             if self.over:
                 break
@@ -62,7 +64,9 @@ class Quiz:
         return "".join(said)
 
     def score(self) -> str:
-        return f"{self.right} of {self.asked} right"
+        return ngettext("{right} of {asked} right", "{right} of {asked} right", self.right).format(
+            right=self.right, asked=self.asked
+        )
 
     def _one(self, step: Step, w: Write, heading: str) -> str:
         from .stepper import Quit
@@ -79,14 +83,17 @@ class Quiz:
                 return before + question + "\n" if self.keys.tty else ""
             asked = f"{before}{question}{typed or ''}\n"
             if typed is None:  # Esc
-                return asked + self._say("skipped\n")
+                return asked + self._say(_("skipped") + "\n")
             if typed.lower() in ("q", "quit"):
                 raise Quit
             try:
                 answer: float | None = float(typed)
             except ValueError:
                 if self.keys.tty:
-                    again = f"not a number: {typed!r}: type the new {w.attr} (Esc skips, q quits)\n"
+                    again = _(
+                        "not a number: {typed}: type the new {attr} (Esc skips, q quits)"
+                    ).format(typed=repr(typed), attr=w.attr)
+                    again += "\n"
                     before = asked + self._say(again)
                     question = question[len(heading) :]
                     heading = ""
@@ -95,9 +102,13 @@ class Quiz:
             self.asked += 1
             if answer is not None and is_right(answer, w.grad_after):
                 self.right += 1
-                return asked + self._say("right\n")
-            said = "" if answer is not None else f"not a number: {typed!r}\n"
-            said += f"wrong: it is {self.number(w.grad_after)}\n" + self.explain(step, w)
+                return asked + self._say(_("right") + "\n")
+            said = (
+                "" if answer is not None else _("not a number: {typed}").format(typed=repr(typed))
+            )
+            said += "\n" if said else ""
+            said += _("wrong: it is {value}").format(value=self.number(w.grad_after)) + "\n"
+            said += self.explain(step, w)
             return asked + self._say(said)
 
     def _say(self, text: str) -> str:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
+from .i18n import _
 from .keys import BACK, CONTINUE, FIND, GOTO, HELP, KEY_HELP, NEXT, PROMPT, QUIT, Keys
 
 if TYPE_CHECKING:
@@ -52,8 +53,17 @@ class Goal(NamedTuple):
 
     def missed(self, last: int) -> str:
         if self.name:
-            return f"no step after {self.after} touches {self.name}"
-        return f"no step {self.number}: the trace ended at step {last}"
+            return _("no step after {number} touches {name}").format(
+                number=self.after, name=self.name
+            )
+        return _("no step {number}: the trace ended at step {last}").format(
+            number=self.number, last=last
+        )
+
+
+def _on_to(number: int) -> str:
+    """The line before a step shown after a jump forward."""
+    return _("── on to step {number} ──").format(number=number) + "\n"
 
 
 _ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -199,7 +209,7 @@ class Stepper:
             if not self.goal.reached(number, step):
                 return
             self.goal = None
-            marker = f"── on to step {number} ──\n"
+            marker = _on_to(number)
             self.screen.say(marker)
         lead = self._ask(number, step)
         self.screen.put(index, text, lead)
@@ -218,13 +228,18 @@ class Stepper:
     def _ask(self, number: int, step: Step) -> str:
         if self.quiz is None:
             return ""
-        return self.quiz.ask(f"step {number}{f'/{self.total}' if self.total else ''}", step)
+        if self.total:
+            where = _("step {number}/{total}").format(number=number, total=self.total)
+        else:
+            where = _("step {number}").format(number=number)
+        return self.quiz.ask(where, step)
 
     def _wait(self) -> None:
         """Keys, until one asks for a step not seen yet."""
         while True:
             columns = self.size()[0]
-            self.prompt(PROMPT if len(PROMPT) < columns else PROMPT[: columns - 2] + "…")
+            keys = _(PROMPT)
+            self.prompt(keys if len(keys) < columns else keys[: columns - 2] + "…")
             key = self.keys.read()
             self.prompt("")  # the prompt goes once a key is pressed
             if key is None or key.action == CONTINUE:  # run on to the end
@@ -243,14 +258,18 @@ class Stepper:
                 self._show(self.at + 1)
             elif action == BACK:
                 if self.at == 0:
-                    self.screen.say("already at the first step\n")
+                    self.screen.say(_("already at the first step") + "\n")
                 else:
                     self._show(self.at - 1)
             elif action in (GOTO, FIND) and key.arg is not None and self._jump(action, key.arg):
                 return
             elif action == HELP:
-                unknown = "" if key.raw in ("?", "h", "H") else f"{key.raw!r} is not a key\n"
-                self.screen.say(unknown + KEY_HELP + "\n")
+                unknown = (
+                    ""
+                    if key.raw in ("?", "h", "H")
+                    else _("{key} is not a key").format(key=repr(key.raw)) + "\n"
+                )
+                self.screen.say(unknown + _(KEY_HELP) + "\n")
 
     def _show(self, index: int) -> None:
         """A step seen already: under this one when it is the next, else in its place."""
@@ -258,9 +277,10 @@ class Stepper:
         if index == self.at + 1:
             self.screen.put(index, seen.text)
         elif index < self.at:
-            self.screen.instead(index, seen.text, f"── back to step {seen.number} ──\n")
+            back = _("── back to step {number} ──").format(number=seen.number) + "\n"
+            self.screen.instead(index, seen.text, back)
         else:
-            self.screen.say(f"── on to step {seen.number} ──\n")
+            self.screen.say(_on_to(seen.number))
             self.screen.put(index, seen.text)
         self.at = index
 
@@ -272,14 +292,22 @@ class Stepper:
     def _goto(self, typed: str) -> bool:
         """`g N`: whether the step is still to come (the stepper must wait for it)."""
         if not typed.isdigit() or int(typed) < 1 or (self.total and int(typed) > self.total):
-            steps = f"1 to {self.total}" if self.total else "1 on"
-            what = f"no step {typed}" if typed.isdigit() else f"not a step number: {typed!r}"
-            self.screen.say(f"{what}: the steps are {steps}\n")
+            steps = (
+                _("the steps are 1 to {total}").format(total=self.total)
+                if self.total
+                else _("the steps are 1 on")
+            )
+            what = (
+                _("no step {number}").format(number=typed)
+                if typed.isdigit()
+                else _("not a step number: {typed}").format(typed=repr(typed))
+            )
+            self.screen.say(f"{what}: {steps}\n")
             return False
         number = int(typed)
         here = self.history[self.at].number
         if number == here:
-            self.screen.say(f"already at step {number}\n")
+            self.screen.say(_("already at step {number}").format(number=number) + "\n")
             return False
         if number <= self.history[-1].number:  # seen: the first kept from there on
             self._show(next(k for k, s in enumerate(self.history) if s.number >= number))
@@ -290,7 +318,7 @@ class Stepper:
     def _find(self, name: str) -> bool:
         """`/NAME`: whether the step is still to come."""
         if not name:
-            self.screen.say("type a unit's or a gate's name after /\n")
+            self.screen.say(_("type a unit's or a gate's name after /") + "\n")
             return False
         goal = Goal(name=name, after=self.history[self.at].number)
         for k in range(self.at + 1, len(self.history)):

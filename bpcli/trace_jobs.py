@@ -10,6 +10,7 @@ from typing import NamedTuple
 
 from .engine import Circuit
 from .errors import UsageProblem
+from .i18n import _
 from .steps import Step
 from .views import Emit, TraceJob
 
@@ -61,8 +62,11 @@ def trace_circuit(
                 emit(k, step)
         if mistake and not parted:
             job.notes.append(
-                f"bpcli: note: the run with --mistake {mistake} never parts from the correct "
-                "one: in this circuit the slip changes no number"
+                "bpcli: note: "  # the prefix tools read: never translated
+                + _(
+                    "the run with --mistake {mistake} never parts from the correct "
+                    "one: in this circuit the slip changes no number"
+                ).format(mistake=mistake)
             )
         return 0
 
@@ -84,7 +88,7 @@ class ScriptTrace:
         json: bool,
     ) -> None:
         if path == "-":
-            raise UsageProblem("a script is run from its file: give its path, not -")
+            raise UsageProblem(_("a script is run from its file: give its path, not -"))
         self.path, self.argv, self.selection, self.json = path, argv, selection, json
         self.methods = tuple(m.strip() for m in methods.split(",") if m.strip())
         self.value_attr, self.grad_attr = value_attr, grad_attr
@@ -126,7 +130,7 @@ class ScriptTrace:
                 from .choices import unknown_name
 
                 return unknown_name(
-                    option, missing, sorted(seen), "script", " (the script ran to its end)"
+                    option, missing, sorted(seen), "script", _(" (the script ran to its end)")
                 )
         return None
 
@@ -134,13 +138,19 @@ class ScriptTrace:
         found = []
         if self.count == 0:
             found.append(
-                f"bpcli: warning: the script called no method named "
-                f"{' or '.join(self.methods)}: there is nothing to trace (--methods names others)"
+                "bpcli: warning: "  # the prefix tools read: never translated
+                + _(
+                    "the script called no method named {methods}: there is nothing to "
+                    "trace (--methods names others)"
+                ).format(methods=_(" or ").join(self.methods))
             )
         elif not self.seen_units:
             found.append(
-                f"bpcli: warning: the gates held no Unit (an object with numeric "
-                f"{self.value_attr} and {self.grad_attr}); micrograd-style code: --value-attr data"
+                "bpcli: warning: "
+                + _(
+                    "the gates held no Unit (an object with numeric {value} and {grad}); "
+                    "micrograd-style code: --value-attr data"
+                ).format(value=self.value_attr, grad=self.grad_attr)
             )
         return found
 

@@ -184,11 +184,16 @@ class TraceJob:
 
     def where(self) -> str:
         """Where the trace is, for the line an interruption prints."""
+        from .i18n import _
+
         if self.shown is None:
-            return "before the first step"
+            return _("before the first step")
         k, step = self.shown
-        of = f"/{self.total}" if self.total else ""
-        return f"after step {k}{of}: {step.call}"
+        if self.total:
+            return _("after step {number}/{total}: {call}").format(
+                number=k, total=self.total, call=step.call
+            )
+        return _("after step {number}: {call}").format(number=k, call=step.call)
 
 
 def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:

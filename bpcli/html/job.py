@@ -12,23 +12,25 @@ from ..views import TraceJob
 
 def trace_page(job: TraceJob, title: str, precision: int) -> tuple[str, str]:
     """The page's HTML, and what it had to leave undrawn ("" when nothing)."""
+    from ..i18n import _
     from .layout import from_circuit, from_events
     from .page import collect, page
 
     c = job.circuit
     initial: dict[str, dict[str, Any]] = {}
-    subtitle = "a script traced as it ran"
+    subtitle = _("a script traced as it ran")
     if c is not None:  # the inputs and literals as the file gives them, before step 1
         from ..engine import GATE
 
         for name, kind, u in zip(c.names, c.kinds, c.units, strict=False):
             if kind != GATE:
                 initial[name] = {"value": float(u.value), "grad": 0.0, "id": hex(id(u))}
-        subtitle = " · ".join(
-            part
-            for part in (c.description, f"output {c.output_name}", f"step size {c.step_size!r}")
-            if part
+        facts = (
+            c.description,
+            _("output {name}").format(name=c.output_name),
+            _("step size {size}").format(size=repr(c.step_size)),
         )
+        subtitle = " · ".join(part for part in facts if part)
     found: list[tuple[int, Step]] = []
     job.steps(lambda k, s: found.append((k, s)))
     steps = collect(found, precision, job.total)

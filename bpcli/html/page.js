@@ -7,6 +7,10 @@
   var events = data.events, texts = data.texts, P = data.precision;
   var count = events.length;
   var zeroes = new Set(data.zeroes);
+  var L = data.labels;  /* the words shown, in the reader's language (from bpcli) */
+  function say(template, args) {
+    return template.replace(/\{(\w+)\}/g, function (m, k) { return k in args ? String(args[k]) : m; });
+  }
   var svg = document.querySelector("svg.bp-graph");
 
   function index(selector, attr) {
@@ -120,8 +124,9 @@
     });
     written.forEach(function (u) { mark(unitNodes.get(u), "bp-written"); mark(rows.get(u), "bp-written"); });
     follow((gateNodes.get(e.gate) || [])[0] || (unitNodes.get(written.values().next().value) || [])[0]);
-    document.getElementById("bp-call").textContent =
-      "Step " + e.step + ": " + e.phase + " " + e.iteration + " · " + e.call;
+    document.getElementById("bp-call").textContent = say(L.call, {
+      step: e.step, phase: L.phases[e.phase] || e.phase, iteration: e.iteration, call: e.call
+    });
     document.getElementById("bp-text").textContent = texts[cur - 1];
     if (hovering) identity(hovering);
   }
@@ -157,7 +162,7 @@
     hovering = name;
     if (name === null) { box.textContent = box.dataset.idle; return; }
     var s = state.get(name);
-    if (!s || !s.id) { box.textContent = name + ": no step has shown this Unit yet"; return; }
+    if (!s || !s.id) { box.textContent = say(L.unseen, { name: name }); return; }
     var slots = [];
     held.forEach(function (id, slot) {
       if (id !== s.id) return;
@@ -169,8 +174,9 @@
         el.classList.add("bp-same"); sameMarked.push(el);
       });
     });
-    box.textContent = name + " is " + s.id + (slots.length ?
-      ", one object held by " + slots.join(", ") : ", held by no gate slot yet");
+    box.textContent = slots.length ?
+      say(L.held, { name: name, id: s.id, slots: slots.join(", ") }) :
+      say(L.free, { name: name, id: s.id });
   }
   unitNodes.forEach(function (els, name) {
     els.forEach(function (el) {
@@ -187,12 +193,12 @@
   var play = document.getElementById("bp-play");
   function pause() {
     if (timer !== null) clearInterval(timer);
-    timer = null; play.textContent = "▶ play"; play.setAttribute("aria-pressed", "false");
+    timer = null; play.textContent = L.play; play.setAttribute("aria-pressed", "false");
   }
   function toggle() {
     if (timer !== null) return pause();
     if (cur >= count) go(1);
-    play.textContent = "⏸ pause"; play.setAttribute("aria-pressed", "true");
+    play.textContent = L.pause; play.setAttribute("aria-pressed", "true");
     timer = setInterval(function () { if (cur >= count) pause(); else go(cur + 1); }, 700);
   }
   function on(id, f) { document.getElementById(id).addEventListener("click", f); }

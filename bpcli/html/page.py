@@ -12,6 +12,8 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any, NamedTuple
 
+from ..i18n import N_, _
+from ..render.console import PHASE_WORDS
 from ..steps import Step
 from .layout import Graph, Layout
 from .svg import esc, svg
@@ -47,11 +49,70 @@ def cut_note(lay: Layout) -> str:
     """What the page says (and bpcli warns) when only the first layers are drawn."""
     if lay.drawn_layers >= lay.layers:
         return ""
-    return (
-        f"{lay.gates} gates: only the first {lay.drawn_layers} of {lay.layers} layers "
-        f"({lay.drawn_gates} gates) are drawn; the table lists every Unit, and every step "
+    return _(
+        "{gates} gates: only the first {drawn} of {layers} layers "
+        "({drawn_gates} gates) are drawn; the table lists every Unit, and every step "
         "is here"
+    ).format(
+        gates=lay.gates, drawn=lay.drawn_layers, layers=lay.layers, drawn_gates=lay.drawn_gates
     )
+
+
+# What the page's script says (page.js), given to it in the reader's language
+SCRIPT_LABELS = {
+    "call": N_("Step {step}: {phase} {iteration} · {call}"),
+    "unseen": N_("{name}: no step has shown this Unit yet"),
+    "held": N_("{name} is {id}, one object held by {slots}"),
+    "free": N_("{name} is {id}, held by no gate slot yet"),
+    "play": N_("▶ play"),
+    "pause": N_("⏸ pause"),
+}
+# The page's own words (TEMPLATE's), each escaped where it goes
+PAGE_LABELS = {
+    "steps": N_("steps"),
+    "first_tip": N_("first step (Home)"),
+    "first": N_("« first"),
+    "prev_tip": N_("previous step (←)"),
+    "prev": N_("← back"),
+    "play_tip": N_("play or pause (p)"),
+    "play": N_("▶ play"),
+    "next_tip": N_("next step (→)"),
+    "next": N_("next →"),
+    "last_tip": N_("last step (End)"),
+    "last_step": N_("last »"),
+    "the_circuit": N_("the circuit"),
+    "hover": N_(
+        "Hover over or focus a Unit (Tab) to see every gate slot that holds that very object."
+    ),
+    "this_step": N_("this step"),
+    "step": N_("step"),
+    "units_label": N_("every Unit as of this step"),
+    "units_title": N_("Every Unit, as of this step"),
+    "unit": N_("unit"),
+    "value": N_("value"),
+    "grad": N_("grad"),
+    "id": N_("id"),
+    "footer": N_(
+        "Made by bpcli trace --html. Keys: ← → step, Home/End, p play/pause; "
+        "the address ends in #step=N for this step."
+    ),
+}
+
+
+def labels() -> dict[str, Any]:
+    """The words page.js shows, in the reader's language (the phases too)."""
+    said: dict[str, Any] = {k: _(v) for k, v in SCRIPT_LABELS.items()}
+    said["phases"] = {k: _(v) for k, v in PHASE_WORDS.items()}
+    return said
+
+
+def _page_words(last: int) -> dict[str, str]:
+    words = {k: esc(_(v)) for k, v in PAGE_LABELS.items()}
+    count = esc(_("step {number} of {last}"))
+    words["count"] = count.replace("{number}", '<output id="bp-n">1</output>').replace(
+        "{last}", str(last)
+    )
+    return words
 
 
 def page(
@@ -88,6 +149,7 @@ def page(
         "events": [s.event for s in steps],
         "texts": [s.text for s in steps],
         "zeroes": [s.event["step"] for s in steps if s.zeroes],
+        "labels": labels(),
     }
     payload = line(data).strip().replace("<", "\\u003c")  # nothing can close the script
     rows = "\n".join(
@@ -97,7 +159,11 @@ def page(
     )
     count = len(steps)
     banner = f'<p class="bp-note" role="note">{esc(note)}</p>' if note else ""
+    from ..i18n import language
+
     html = TEMPLATE.format(
+        lang="ru" if language() == "ru" else "en",
+        **_page_words(max(count, 1)),
         title=esc(title),
         subtitle=esc(subtitle),
         css=asset("page.css"),
@@ -107,13 +173,13 @@ def page(
         data=payload,
         last=max(count, 1),
         banner=banner,
-        first_text=esc(steps[0].text if steps else "no steps: the trace is empty"),
+        first_text=esc(steps[0].text if steps else _("no steps: the trace is empty")),
     )
     return html, note
 
 
 TEMPLATE = """<!DOCTYPE html>
-<html lang="en">
+<html lang="{lang}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -128,38 +194,36 @@ style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <p class="bp-sub">{subtitle}</p>
 {banner}
 </header>
-<nav class="bp-controls" aria-label="steps">
-<button type="button" id="bp-first" title="first step (Home)">« first</button>
-<button type="button" id="bp-prev" title="previous step (←)">← back</button>
-<button type="button" id="bp-play" title="play or pause (p)" aria-pressed="false">▶ play</button>
-<button type="button" id="bp-next" title="next step (→)">next →</button>
-<button type="button" id="bp-last" title="last step (End)">last »</button>
-<label for="bp-slider" class="bp-count">step <output id="bp-n">1</output> of {last}</label>
+<nav class="bp-controls" aria-label="{steps}">
+<button type="button" id="bp-first" title="{first_tip}">{first}</button>
+<button type="button" id="bp-prev" title="{prev_tip}">{prev}</button>
+<button type="button" id="bp-play" title="{play_tip}" aria-pressed="false">{play}</button>
+<button type="button" id="bp-next" title="{next_tip}">{next}</button>
+<button type="button" id="bp-last" title="{last_tip}">{last_step}</button>
+<label for="bp-slider" class="bp-count">{count}</label>
 <input type="range" id="bp-slider" min="1" max="{last}" value="1" step="1">
 </nav>
 <main>
-<section class="bp-draw" aria-label="the circuit">
+<section class="bp-draw" aria-label="{the_circuit}">
 {svg}
 </section>
-<p id="bp-identity" class="bp-identity" aria-live="polite">Hover over or focus a Unit \
-(Tab) to see every gate slot that holds that very object.</p>
-<section class="bp-step" aria-label="this step">
-<h2 id="bp-call">step</h2>
+<p id="bp-identity" class="bp-identity" aria-live="polite">{hover}</p>
+<section class="bp-step" aria-label="{this_step}">
+<h2 id="bp-call">{step}</h2>
 <pre id="bp-text">{first_text}</pre>
 </section>
-<section class="bp-units" aria-label="every Unit as of this step">
-<h2>Every Unit, as of this step</h2>
+<section class="bp-units" aria-label="{units_label}">
+<h2>{units_title}</h2>
 <table id="bp-table">
-<thead><tr><th scope="col">unit</th><th scope="col">value</th><th scope="col">grad</th>\
-<th scope="col">id</th></tr></thead>
+<thead><tr><th scope="col">{unit}</th><th scope="col">{value}</th><th scope="col">{grad}</th>\
+<th scope="col">{id}</th></tr></thead>
 <tbody>
 {rows}
 </tbody>
 </table>
 </section>
 </main>
-<footer><p>Made by bpcli trace --html. Keys: ← → step, Home/End, p play/pause; \
-the address ends in #step=N for this step.</p></footer>
+<footer><p>{footer}</p></footer>
 <script type="application/json" id="bp-data">{data}</script>
 <script>{js}</script>
 </body>

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Mapping
 
+from ..i18n import _
 from .layout import DUMMY, GATE, NODE_H, Layout, Placed
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # not allowed in XML
@@ -143,9 +144,10 @@ def _node(k: int, p: Placed, details: Mapping[str, tuple[tuple[str, str], str]],
                 f'<text x="{cx:.1f}" y="{p.y + dy:.1f}" text-anchor="middle" '
                 f'class="bp-vg {cls}">{esc(text)}</text>'
             )
+    label = _("Unit {name}").format(name=n.name)
     return (
         f'<g class="bp-node bp-unit{kind}" id="bp-n{k}" data-unit="{esc(n.name)}" '
-        f'tabindex="0" role="button" aria-label="Unit {esc(n.name)}">{tooltip}'
+        f'tabindex="0" role="button" aria-label="{esc(label)}">{tooltip}'
         f'<rect x="{p.x:.1f}" y="{top:.1f}" width="{n.width:.1f}" height="{NODE_H:.0f}" '
         f'rx="14"/>{"".join(texts)}</g>'
     )
@@ -165,6 +167,7 @@ def circuit_svg(
     if values:
         for name, u in zip(c.names, c.units, strict=False):  # type: ignore[attr-defined]
             value, grad = _number(u.value, precision), _number(u.grad, precision)
-            details[name] = ((f"value {value}", f"grad {grad}"), f"{name} is {hex(id(u))}")
+            said = _("{unit} is {address}").format(unit=name, address=hex(id(u)))
+            details[name] = ((f"value {value}", f"grad {grad}"), said)
     edges = [(e.src, e.dst, e.gate, e.slot, e.unit) for e in g.edges]
     return svg(lay, edges, details, title, room=values)

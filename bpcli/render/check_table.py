@@ -7,20 +7,51 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..gradcheck import CheckRow
+from ..i18n import N_, _, ngettext
 from ..safe_text import shown
-from .console import Page, fmt
+from .console import Page, fmt, retold, translated
 from .layout import Cell, Column, Line
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
+VERDICTS = {"ok": N_("ok"), "warn": N_("warn"), "fail": N_("fail"), "kink": N_("kink")}
 COLUMNS = (
-    Column("input"),
+    Column(N_("input")),
     Column("x", right=True, below=2),
-    Column("analytic", right=True),
-    Column("numeric", right=True),
-    Column("rel. error", right=True, short="rel.err"),
-    Column("verdict"),
-    Column("decided by", prose=True, below=1),
+    Column(N_("analytic"), right=True),
+    Column(N_("numeric"), right=True),
+    Column(N_("rel. error"), right=True, short=N_("rel.err")),
+    Column(N_("verdict")),
+    Column(N_("decided by"), prose=True, below=1),
 )
+# What gradcheck says, kept in English for JSON, as the table shows it
+SAID = (
+    N_("equal"),
+    N_("both zero"),
+    N_("x ± h straddles a kink"),
+    N_("the numeric gradient overflows"),
+)
+TEMPLATES = (
+    N_("relative: {test}"),
+    N_("absolute: {test}"),
+    N_("f(x ± h) cannot be computed: {message}"),
+    N_(
+        "{op} at {at} (gate {gate}): x ± h falls on both sides, so the "
+        "numeric value averages two slopes; the analytic one is the side bpcli "
+        "picks"
+    ),
+    N_("(f(x+h) − f(x−h)) / 2h = {quotient} is too large to be a number; try a smaller --h"),
+)
+
+
+def summary(counts: dict[str, int]) -> str:
+    """`3 ok, 1 fail`: each verdict's count, in the reader's language."""
+    said = {
+        "ok": lambda n: ngettext("{n} ok", "{n} ok", n),
+        "warn": lambda n: ngettext("{n} warn", "{n} warn", n),
+        "fail": lambda n: ngettext("{n} fail", "{n} fail", n),
+        "kink": lambda n: ngettext("{n} kink", "{n} kink", n),
+    }
+    return ", ".join(said[v](n).format(n=n) for v, n in counts.items() if n)
 
 
 def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[CheckRow]) -> str:
@@ -32,21 +63,35 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
             (fmt(r.analytic, p), ""),
             ("—" if r.numeric is None else fmt(r.numeric, p), ""),
             ("—" if r.rel_error is None else f"{r.rel_error:.1e}", ""),
-            (r.verdict, STYLES.get(r.verdict, "")),
-            (r.rule, "dim"),
+            (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
+            (retold(r.rule, TEMPLATES), "dim"),
         ]
         for r in rows
     ]
     title: Line = [
-        (f"{shown(file)}: d{output}/dx, backprop against (f(x+h) - f(x-h)) / 2h, h = {h:g}", "")
+        (
+            _("{file}: d{output}/dx, backprop against (f(x+h) - f(x-h)) / 2h, h = {h}").format(
+                file=shown(file), output=output, h=f"{h:g}"
+            ),
+            "",
+        )
     ]
     if not rows:
         return page.text(
             page.wrap(title, indent="  ", first=""),
-            page.paragraph("the circuit has no input units: nothing to check", indent=""),
+            page.paragraph(_("the circuit has no input units: nothing to check"), indent=""),
         )
-    notes = [page.wrap([(f"{r.name}: {r.kink}", "magenta")], indent="  ") for r in rows if r.kink]
-    notes += [page.wrap([(f"{r.name}: {r.note}", "red")], indent="  ") for r in rows if r.note]
+    notes = [
+        page.wrap([(f"{r.name}: {retold(r.kink, TEMPLATES)}", "magenta")], indent="  ")
+        for r in rows
+        if r.kink
+    ]
+    notes += [
+        page.wrap([(f"{r.name}: {retold(r.note, TEMPLATES)}", "red")], indent="  ")
+        for r in rows
+        if r.note
+    ]
     counts = {v: sum(r.verdict == v for r in rows) for v in STYLES}
-    summary = ", ".join(f"{n} {v}" for v, n in counts.items() if n)
-    return page.text(page.table(COLUMNS, cells, title), *notes, [[(summary, "bold")]])
+    return page.text(
+        page.table(translated(COLUMNS), cells, title), *notes, [[(summary(counts), "bold")]]
+    )

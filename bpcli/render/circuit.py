@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from ..engine import CONST, INPUT, Circuit
+from ..i18n import _
 from ..safe_text import shown, visible
 
 
@@ -12,7 +13,7 @@ def gates_file(c: Circuit, source: str) -> str:
     def arg(i: int) -> str:
         return repr(c.units[i].value) if c.kinds[i] == CONST else c.names[i]
 
-    out = [f"# {shown(source)}", "# expanded by bpcli: the same circuit, one gate a line"]
+    out = [f"# {shown(source)}", "# " + _("expanded by bpcli: the same circuit, one gate a line")]
     if c.description:  # YAML's double quotes take JSON's escapes: \u202e stays \u202e
         out.append(f"description: {visible(json.dumps(c.description, ensure_ascii=False))}")
     out.append("units:")

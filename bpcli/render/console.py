@@ -12,12 +12,62 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..i18n import N_, _
 from ..safe_text import plain, shown
 from . import layout
 from .layout import Cell, Column, Line, Span, Table
 
 SHARED_STYLE = "bold cyan"
 PHASE_STYLE = {"forward": "green", "backward": "magenta", "update": "yellow"}
+# A pass's word in a heading (JSON keeps the English phase)
+PHASE_WORDS = {
+    "forward": N_("forward"),
+    "backward": N_("backward"),
+    "update": N_("update"),
+    "script": N_("script"),
+}
+
+
+def phase_word(phase: str) -> str:
+    """``forward`` as the reader's language says it, in a heading."""
+    word = PHASE_WORDS.get(phase)
+    return _(word) if word is not None else phase
+
+
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def retold(text: str, templates: Sequence[str] = ()) -> str:
+    """A text kept in English in the data (JSON has it so), in the reader's
+    language where it is shown: as a message of its own, or as one of the
+    ``templates`` (English messages with ``{placeholders}``) it was built from,
+    its parts (numbers, names) taken back out of it; else as it is."""
+    if not text:
+        return text
+    said = _(text)
+    if said != text:
+        return said
+    for template in templates:
+        found = _pattern(template).fullmatch(text)
+        if found is not None:
+            return _(template).format(**found.groupdict())
+    return text
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(template)  # text, name, text, name, …, text
+    return re.compile(
+        "".join(re.escape(p) if k % 2 == 0 else f"(?P<{p}>.+?)" for k, p in enumerate(parts)),
+        re.S,
+    )
+
+
+def translated(columns: Sequence[Column]) -> list[Column]:
+    """The columns with their headers (and short headers) in the reader's
+    language: done before the table is laid out, since headers take room."""
+    return [
+        c._replace(header=_(c.header), short=_(c.short) if c.short else c.short) for c in columns
+    ]
 
 
 def fmt(x: float, precision: int) -> str:
@@ -143,8 +193,8 @@ class Page:
             folded = re.sub(r"[ \t]*(\r\n|\n)[ \t]*", " ", description.strip()).replace("\t", " ")
             title.append((f" — {shown(folded)}", ""))
         facts = [
-            self.line((f"output {shown(output)}", "dim")),
-            self.line((f"step size {step_size!r}", "dim")),
+            self.line((_("output {name}").format(name=shown(output)), "dim")),
+            self.line((_("step size {size}").format(size=repr(step_size)), "dim")),
         ]
         return self.text(self.wrap(title, indent="  ", first=""), self.fields(facts, indent=""))
 

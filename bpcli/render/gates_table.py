@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..gates import IN_SLOTS, Op
-from .console import Page
+from ..i18n import _
+from .console import Page, retold
 from .layout import Cell, Column, Line
 
 
@@ -15,16 +16,24 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
     for op in ops:
         call = f"{op.name}({', '.join(IN_SLOTS[: op.arity])})"
         local = [*op.local_formulas, "—"][:2]
-        rows.append([(call, ""), (op.formula, ""), *((x, "") for x in local)])
-    title: Line = [("bpcli gates · backward adds: u.grad += local × utop.grad", "")]
-    columns = [
-        Column("op"),
-        Column("forward", prose=True),
-        # Narrow, the second slot's derivative goes under its row.
-        *(Column(f"local ∂/∂{s}", prose=True, below=k) for k, s in enumerate(IN_SLOTS)),
+        # The registry's words (`the larger`), marked there, in the reader's language
+        said = [retold(op.formula), *(retold(x) for x in local)]
+        rows.append([(call, ""), *((x, "") for x in said)])
+    title: Line = [
+        (_("bpcli gates · backward adds: {code}").format(code="u.grad += local × utop.grad"), "")
     ]
-    notes: list[Line] = [[], [("domains and notes:", "bold")]]
+    columns = [
+        Column(_("op")),
+        Column(_("forward"), prose=True),
+        # Narrow, the second slot's derivative goes under its row.
+        *(
+            Column(_("local ∂/∂{slot}").format(slot=s), prose=True, below=k)
+            for k, s in enumerate(IN_SLOTS)
+        ),
+    ]
+    notes: list[Line] = [[], [(_("domains and notes:"), "bold")]]
     for op in ops:
-        if op.domain:
-            notes += page.wrap([(f"{op.name}: {op.domain}", "")], indent="      ", first="  ")
+        if op.domain:  # the registry's English (JSON has it so), marked there
+            domain = f"{op.name}: {_(op.domain)}"
+            notes += page.wrap([(domain, "")], indent="      ", first="  ")
     return page.text(page.table(columns, rows, title), notes)

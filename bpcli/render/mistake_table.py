@@ -5,24 +5,33 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..mistakes import Comparison
-from .console import Page, fmt
+from ..i18n import N_, _, ngettext
+from ..mistakes import MISTAKES, Comparison
+from .console import Page, fmt, retold, translated
 from .layout import Cell, Column, Line
 
 STYLES = {"right": "green", "wrong": "bold red", "lost": "bold red", "piled up": "yellow"}
+VERDICTS = {
+    "right": N_("right"),
+    "wrong": N_("wrong"),
+    "lost": N_("lost"),
+    "piled up": N_("piled up"),
+}
 COLUMNS = (
-    Column("input"),
-    Column("correct", right=True),
-    Column("mistaken", right=True),
-    Column("correct, last", right=True, below=2, short="correct@end"),
-    Column("mistaken, last", right=True, below=2, short="mistaken@end"),
-    Column("verdict"),
-    Column("why", prose=True, below=1),
+    Column(N_("input")),
+    Column(N_("correct"), right=True),
+    Column(N_("mistaken"), right=True),
+    Column(N_("correct, last"), right=True, below=2, short=N_("correct@end")),
+    Column(N_("mistaken, last"), right=True, below=2, short=N_("mistaken@end")),
+    Column(N_("verdict")),
+    Column(N_("why"), prose=True, below=1),
 )
 
 
 def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
     p = page.precision
+    # `why` is the registry's English (JSON has it so), a count put in: shown translated
+    templates = [m.why for m in MISTAKES.values()]
     cells: list[list[Cell]] = [
         [
             (r.unit, ""),
@@ -30,17 +39,26 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
             (fmt(r.mistaken, p), ""),
             (fmt(r.correct_last, p), ""),
             (fmt(r.mistaken_last, p), ""),
-            (r.verdict, STYLES.get(r.verdict, "")),
-            (r.why, "dim"),
+            (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
+            (retold(r.why, templates), "dim"),
         ]
         for r in rows
     ]
     title: Line = [
-        (f"mistake '{mistake}': each input's gradient, correct against mistaken", "bold")
+        (
+            _("mistake '{mistake}': each input's gradient, correct against mistaken").format(
+                mistake=mistake
+            ),
+            "bold",
+        )
     ]
     if not rows:
-        none = "the circuit has no input units: no gradient to get wrong"
+        none = _("the circuit has no input units: no gradient to get wrong")
         return page.text(page.wrap(title, indent="  ", first=""), page.paragraph(none, indent=""))
     wrong = sum(r.verdict != "right" for r in rows)
-    summary = f"{wrong} of {len(rows)} inputs get a wrong gradient"
-    return page.text(page.table(COLUMNS, cells, title), [[(summary, "bold")]])
+    summary = ngettext(
+        "{wrong} of {n} input gets a wrong gradient",
+        "{wrong} of {n} inputs get a wrong gradient",
+        len(rows),
+    ).format(wrong=wrong, n=len(rows))
+    return page.text(page.table(translated(COLUMNS), cells, title), [[(summary, "bold")]])

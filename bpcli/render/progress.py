@@ -12,9 +12,15 @@ import time
 from collections.abc import Callable, Iterator
 
 from ..errors import Interrupted
+from ..i18n import N_, _
 
 REFRESH = 8  # times a second the bar is given new figures and redrawn
 DELAY = 0.5  # seconds a run goes on before it shows a bar (none for a short run)
+AFTER = {  # where Ctrl-C struck, a pass's own words
+    "forward": N_("after forward pass {iteration}: {output} = {value}"),
+    "backward": N_("after backward pass {iteration}: {output} = {value}"),
+    "update": N_("after update pass {iteration}: {output} = {value}"),
+}
 
 
 class ProgressBar:
@@ -32,7 +38,7 @@ class ProgressBar:
 
         self.output = output
         self._progress = Progress(
-            TextColumn("iteration"),
+            TextColumn(_("iteration").replace("[", "\\[")),
             MofNCompleteColumn(),
             BarColumn(),
             TextColumn("{task.fields[value]}"),
@@ -54,7 +60,7 @@ class ProgressBar:
             self._task,
             completed=iteration,
             value=f"{self.output} = {value:.6g}",
-            rate=f"{speed:,.0f} it/s" if speed else "",
+            rate=_("{rate} it/s").format(rate=f"{speed:,.0f}") if speed else "",
         )
         self._progress.refresh()
 
@@ -122,6 +128,9 @@ class Watch:
         self.close()
         done = self.done
         if done is None:
-            return Interrupted.by(signal, "before the first pass ended")
-        where = f"after {done[0]} pass {done[1]}: {self.output} = {self.value()!r}"
+            return Interrupted.by(signal, _("before the first pass ended"))
+        said = AFTER.get(done[0], N_("after {phase} pass {iteration}: {output} = {value}"))
+        where = _(said).format(
+            phase=done[0], iteration=done[1], output=self.output, value=repr(self.value())
+        )
         return Interrupted.by(signal, where)

@@ -10,28 +10,35 @@ first; then the id and the holders move, whole, to a line under each row.
 from __future__ import annotations
 
 from ..engine import PassRecord, UnitState
-from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, signed
+from ..i18n import N_, _, ngettext
+from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, signed, translated
 from .layout import Cell, Column, Line, Span
 
 MAX_HOLDERS = 4  # slots listed per Unit; the rest are counted
-LEGEND = (
+LEGEND = N_(
     "≡ : these gate slots hold one and the same Unit object (same id), so a grad "
     "written through one is read through the other"
 )
 COLUMNS = (
-    Column("unit"),
-    Column("kind", leave=1),
-    Column("value", right=True),
-    Column("grad", right=True),
+    Column(N_("unit")),
+    Column(N_("kind"), leave=1),
+    Column(N_("value"), right=True),
+    Column(N_("grad"), right=True),
 )
 REUSED = "↺"
-REUSED_LEGEND = (
-    f"{REUSED} : a new object at an address another Unit had earlier in the run "
+REUSED_LEGEND = N_(
+    "↺ : a new object at an address another Unit had earlier in the run "
     "(Python reuses the memory of freed objects); the same id without "
-    f"{REUSED} is the same object"
+    "↺ is the same object"
 )
-DELTA = {"backward": "Δgrad", "update": "Δvalue"}
-ID, HELD_BY = Column("id", below=2), Column("held by", below=2)
+DELTA = {"backward": N_("Δgrad"), "update": N_("Δvalue")}
+ID, HELD_BY = Column(N_("id"), below=2), Column(N_("held by"), below=2)
+KINDS = {"input": N_("input"), "gate": N_("gate"), "const": N_("const")}  # as the table says
+
+
+def kind_word(kind: str) -> str:
+    word = KINDS.get(kind)
+    return _(word) if word is not None else kind
 
 
 def holders_text(held_by: tuple[str, ...]) -> str:
@@ -39,7 +46,8 @@ def holders_text(held_by: tuple[str, ...]) -> str:
         return "—"
     text = "\n≡ ".join(held_by[:MAX_HOLDERS])
     if len(held_by) > MAX_HOLDERS:
-        text += f"\n≡ … {len(held_by) - MAX_HOLDERS} more slots"
+        more = len(held_by) - MAX_HOLDERS
+        text += "\n≡ " + ngettext("… {n} more slot", "… {n} more slots", more).format(n=more)
     return text
 
 
@@ -65,7 +73,7 @@ class RunTables(Page):
         p = self.precision
         phase_style = PHASE_STYLE.get(rec.phase, "")
         title: Line = [
-            (f"{rec.phase} {rec.iteration}", f"bold {phase_style}"),
+            (f"{phase_word(rec.phase)} {rec.iteration}", f"bold {phase_style}"),
             (f"   {output} = {fmt(rec.output_value, p)}", ""),
         ]
         delta = DELTA.get(rec.phase) if prev is not None else None
@@ -75,7 +83,11 @@ class RunTables(Page):
         backward = rec.phase == "backward"
         for i in shown:
             if i is None:  # where rows were left out
-                note = f"… {hidden:,} more units (--all shows every one)"
+                note = ngettext(
+                    "… {n:,} more unit (--all shows every one)",
+                    "… {n:,} more units (--all shows every one)",
+                    hidden,
+                ).format(n=hidden)
                 rows.append(Span([(note, "dim")]))
                 continue
             u = rec.units[i]
@@ -84,7 +96,7 @@ class RunTables(Page):
             any_reused = any_reused or u.reused
             row: list[Cell] = [
                 (u.name, "bold" if shared else ""),
-                (u.kind, "dim"),
+                (kind_word(u.kind), "dim"),
                 (fmt(u.value, p), ""),
                 (fmt(u.grad, p), ""),
             ]
@@ -95,7 +107,9 @@ class RunTables(Page):
             row.append(self.id_cell(u, shared))
             row.append((holders_text(u.held_by), SHARED_STYLE if shared else ""))
             rows.append(row)
-        columns = [*COLUMNS, *([Column(delta, right=True)] if delta else []), ID, HELD_BY]
+        columns = translated(
+            [*COLUMNS, *([Column(delta, right=True)] if delta else []), ID, HELD_BY]
+        )
         return self.text(self.table(columns, rows, title, self._legends(any_shared, any_reused)))
 
     def _legends(self, shared: bool, reused: bool) -> Line | None:
@@ -103,7 +117,7 @@ class RunTables(Page):
         new = [t for t, shown in ((LEGEND, shared), (REUSED_LEGEND, reused)) if shown]
         new = [t for t in new if t not in self._told]
         self._told.update(new)
-        return [("\n".join(new), "")] if new else None
+        return [("\n".join(_(t) for t in new), "")] if new else None
 
     def id_cell(self, u: UnitState, shared: bool) -> Cell:
         mark = f" {REUSED}" if u.reused else ""
@@ -125,12 +139,20 @@ class RunTables(Page):
     def summary(self, output: str, first: PassRecord, last: PassRecord, updates: int) -> str:
         p = self.precision
         if updates == 0:
-            line = f"{output} = {fmt(first.output_value, p)} (no update)"
+            line = _("{output} = {value} (no update)").format(
+                output=output, value=fmt(first.output_value, p)
+            )
         else:
             change = last.output_value - first.output_value
-            plural = "update" if updates == 1 else "updates"
-            line = (
-                f"{output}: {fmt(first.output_value, p)} → {fmt(last.output_value, p)} "
-                f"({signed(change, p) or '±0'}) after {updates} {plural}"
+            line = ngettext(
+                "{output}: {first} → {last} ({change}) after {n} update",
+                "{output}: {first} → {last} ({change}) after {n} updates",
+                updates,
+            ).format(
+                output=output,
+                first=fmt(first.output_value, p),
+                last=fmt(last.output_value, p),
+                change=signed(change, p) or "±0",
+                n=updates,
             )
         return self.text(self.wrap([(line, "bold")], indent="  ", first=""))

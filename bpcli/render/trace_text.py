@@ -12,19 +12,20 @@ number, under an indent that keeps the step's shape.
 from __future__ import annotations
 
 from ..gates import OUT_SLOT
+from ..i18n import N_, _, ngettext
 from ..steps import SlotView, Source, Step, Write
 from . import layout
-from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt
+from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
 from .layout import Cell, Column, Line
 from .run_tables import REUSED, REUSED_LEGEND
 
 SLOT_COLUMNS = (
-    Column("slot"),
-    Column("unit"),
-    Column("id", below=2),
-    Column("value", right=True),
-    Column("grad", right=True),
-    Column("same object as", below=1),
+    Column(N_("slot")),
+    Column(N_("unit")),
+    Column(N_("id"), below=2),
+    Column(N_("value"), right=True),
+    Column(N_("grad"), right=True),
+    Column(N_("same object as"), below=1),
 )
 
 
@@ -36,7 +37,8 @@ def holders(also: tuple[str, ...] | list[str], sep: str) -> str:
     if len(also) <= MAX_HOLDERS:
         return sep.join(also)
     named = list(also[: MAX_HOLDERS - 1])
-    return sep.join([*named, f"… and {len(also) - len(named)} more"])
+    more = len(also) - len(named)
+    return sep.join([*named, ngettext("… and {n} more", "… and {n} more", more).format(n=more)])
 
 
 class TraceText(Page):
@@ -57,28 +59,39 @@ class TraceText(Page):
         if me is not None and me.first_of_class is not None and self._tells(me.cls, me.name):
             blocks.append(
                 self.paragraph(
-                    f"{me.name} is another {me.cls}, a different object from "
-                    f"{me.first_of_class}, with attributes of its own. Gates of one class "
-                    "share their code, not themselves: what they share are the Units in "
-                    "their slots.",
+                    _(
+                        "{name} is another {cls}, a different object from "
+                        "{first}, with attributes of its own. Gates of one class "
+                        "share their code, not themselves: what they share are the Units in "
+                        "their slots."
+                    ).format(name=me.name, cls=me.cls, first=me.first_of_class),
                     style="cyan",
                 )
             )
         if step.raised:
-            blocks.append(self.paragraph(f"this call {step.raised}", style="bold red"))
+            said = _("this call {raised}").format(raised=_(step.raised))  # JSON keeps English
+            blocks.append(self.paragraph(said, style="bold red"))
         if step.phase == "backward" and step.gate is None:
             out = step.slots[0]
-            seed = f"every grad set to 0.0, then the output's: {out.unit}.grad = 1.0"
+            seed = _("every grad set to 0.0, then the output's: {code}").format(
+                code=f"{out.unit}.grad = 1.0"
+            )
             blocks.append(self._said(seed))
             blocks.append(self._where(out.unit, out))
         top = next((s for s in step.slots if s.slot == step.out_slot), None)
         if step.phase != "forward" and step.gate is not None and top is not None:
             grad = next((w.attr for w in step.writes if w.attr != "value"), "grad")
             reads: Line = [
-                (f"reads {step.gate}.{top.slot}.{grad} = {fmt(top.grad, p)}: {top.unit}", "")
+                (
+                    _("reads {code}: {unit}").format(
+                        code=f"{step.gate}.{top.slot}.{grad} = {fmt(top.grad, p)}", unit=top.unit
+                    ),
+                    "",
+                )
             ]
             if top.also:
-                reads.append((", the same object as " + holders(top.also, ", "), SHARED_STYLE))
+                same = _(", the same object as {slots}").format(slots=holders(top.also, ", "))
+                reads.append((same, SHARED_STYLE))
             blocks.append(self.wrap(reads, indent="      ", first="  "))
         for w in step.writes:
             blocks.extend(self._write_lines(step, w))
@@ -97,11 +110,11 @@ class TraceText(Page):
             blocks.append(self._slots_table(step))
         if any(s.reused for s in step.slots) and self._legend_at in (None, number):
             self._legend_at = number  # said once, where the first mark is shown
-            blocks.append(self.paragraph(REUSED_LEGEND, style="dim", indent=""))
+            blocks.append(self.paragraph(_(REUSED_LEGEND), style="dim", indent=""))
         if step.parts:
             blocks.append(
                 self.paragraph(
-                    "◆ here the run with the mistake parts from the correct one:",
+                    _("◆ here the run with the mistake parts from the correct one:"),
                     style="bold red",
                     indent="",
                 )
@@ -111,9 +124,16 @@ class TraceText(Page):
                     self.wrap(
                         [
                             (
-                                f"{unit}: value {fmt(here[0], p)}, grad {fmt(here[1], p)} "
-                                f"here; value {fmt(there[0], p)}, grad {fmt(there[1], p)} "
-                                "with the mistake",
+                                _(
+                                    "{unit}: value {value}, grad {grad} here; "
+                                    "value {other_value}, grad {other_grad} with the mistake"
+                                ).format(
+                                    unit=unit,
+                                    value=fmt(here[0], p),
+                                    grad=fmt(here[1], p),
+                                    other_value=fmt(there[0], p),
+                                    other_grad=fmt(there[1], p),
+                                ),
                                 "red",
                             )
                         ],
@@ -144,9 +164,15 @@ class TraceText(Page):
         """What the step is: its pass, its number, the call (or the script's line),
         the gate object it ran on, and where; a field that does not fit the
         width goes whole to the next line."""
+        phase = f"{phase_word(step.phase)} {step.iteration}"
+        numbered = (
+            _("step {number}/{total}").format(number=number, total=total)
+            if total
+            else _("step {number}").format(number=number)
+        )
         fields: list[Line] = [
-            [(f"{step.phase} {step.iteration}", f"bold {PHASE_STYLE.get(step.phase, '')}")],
-            [(f"step {number}{f'/{total}' if total else ''}", "")],
+            [(phase, f"bold {PHASE_STYLE.get(step.phase, '')}")],
+            [(numbered, "")],
         ]
         if step.phase == "script" and step.source is not None:
             src = step.source
@@ -159,13 +185,17 @@ class TraceText(Page):
         if step.source is not None:
             fields.append([(f"{step.source.file}:{step.source.line}", "")])
         elif step.line and step.phase == "backward" and step.gate is None:  # the seed
-            said = f"output: {step.slots[0].unit}" if step.output_key else "the last gate's output"
-            fields.append([(f"line {step.line}: {said}", "")])
+            said = (
+                _("line {line}: output: {unit}").format(line=step.line, unit=step.slots[0].unit)
+                if step.output_key
+                else _("line {line}: the last gate's output").format(line=step.line)
+            )
+            fields.append([(said, "")])
         elif step.line:
-            fields.append([(f"line {step.line}", "")])
+            fields.append([(_("line {line}").format(line=step.line), "")])
         if step.self_ is not None:
             me = step.self_
-            fields.append([(f"self = {me.name}, {_a(me.cls)} at {hex(me.id)}", "")])
+            fields.append([(_self(me.name, me.cls, hex(me.id)), "")])
         elif step.cls:
             fields.append([(step.cls, "")])
         return self.fields(fields)
@@ -186,9 +216,16 @@ class TraceText(Page):
         if w.skipped:
             blocks.append(
                 self._said(
-                    f"{step.gate}.{w.slot}.grad: {w.formula} is not defined here and "
-                    f"{w.slot} holds a literal: skipped, {w.unit}.grad stays "
-                    f"{fmt(w.grad_after, p)}"
+                    _(
+                        "{grad}: {formula} is not defined here and "
+                        "{slot} holds a literal: skipped, {unit_grad} stays {value}"
+                    ).format(
+                        grad=f"{step.gate}.{w.slot}.grad",
+                        formula=w.formula,
+                        slot=w.slot,
+                        unit_grad=f"{w.unit}.grad",
+                        value=fmt(w.grad_after, p),
+                    )
                 )
             )
             return blocks
@@ -227,9 +264,10 @@ class TraceText(Page):
 
     def _where(self, unit: str, slot: SlotView) -> list[Line]:
         """Which object was written, and which gate slots hold it too."""
-        where: Line = [(f"{unit} is {_id(slot)}", "dim")]
+        where: Line = [(_("{unit} is {address}").format(unit=unit, address=_id(slot)), "dim")]
         if slot.also:
-            where.append((", the same object as " + holders(slot.also, ", "), SHARED_STYLE))
+            same = _(", the same object as {slots}").format(slots=holders(slot.also, ", "))
+            where.append((same, SHARED_STYLE))
         return self.wrap(where, indent="        ", first="    ")
 
     def _slots_table(self, step: Step) -> list[Line]:
@@ -242,13 +280,13 @@ class TraceText(Page):
                 [
                     (s.slot, ""),
                     (s.unit, "bold" if s.also else ""),
-                    (_id(s) + (" new" if new else ""), style or "dim"),
+                    (_id(s) + (" " + _("new") if new else ""), style or "dim"),
                     (fmt(s.value, p), ""),
                     (fmt(s.grad, p), ""),
                     (holders(s.also, "\n") or "—", style),
                 ]
             )
-        return self.table(SLOT_COLUMNS, rows)
+        return self.table(translated(SLOT_COLUMNS), rows)
 
 
 def _id(s: SlotView) -> str:
@@ -263,6 +301,10 @@ def _sum(pulls: tuple[float, ...], p: int) -> str:
     )
 
 
-def _a(noun: str) -> str:
-    """`a MultGate`, `an AddGate`."""
-    return f"{'an' if noun[:1].lower() in 'aeiou' else 'a'} {noun}"
+def _self(name: str, cls: str, address: str) -> str:
+    """`self = mulg0, a MultGate at 0x…` (`an AddGate`)."""
+    if cls[:1].lower() in "aeiou":
+        said = _("self = {name}, an {cls} at {address}")
+    else:
+        said = _("self = {name}, a {cls} at {address}")
+    return said.format(name=name, cls=cls, address=address)
