@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import i18n
-from .help_texts import HELP
+from .help_texts import help_for
 from .i18n import _
 from .process import BpcliGroup, exit_with
 
@@ -61,7 +61,7 @@ class LazyGroup(BpcliGroup):
         """Each command with the first paragraph of its help, whole, wrapped at
         the terminal's width (click would cut it to one line with "..."); no
         command is imported for it."""
-        rows = [(name, " ".join(_(HELP[name]).split("\n\n")[0].split())) for name in COMMANDS]
+        rows = [(name, " ".join(help_for(name).split("\n\n")[0].split())) for name in COMMANDS]
         with formatter.section(_("Commands")):
             formatter.write_dl(rows)
 
@@ -71,7 +71,7 @@ class LazyGroup(BpcliGroup):
         from click.shell_completion import CompletionItem
 
         found = [
-            CompletionItem(name, help=click.Command(name, help=_(HELP[name])).get_short_help_str())
+            CompletionItem(name, help=click.Command(name, help=help_for(name)).get_short_help_str())
             for name in self.list_commands(ctx)
             if name.startswith(incomplete)
         ]
@@ -79,7 +79,7 @@ class LazyGroup(BpcliGroup):
 
 
 @click.group(
-    cls=LazyGroup, help=_(HELP["bpcli"]), context_settings={"help_option_names": ["-h", "--help"]}
+    cls=LazyGroup, help=help_for("bpcli"), context_settings={"help_option_names": ["-h", "--help"]}
 )
 @click.version_option(package_name="bpcli", prog_name="bpcli")
 @click.option(

@@ -2,7 +2,7 @@
 
 click shows these texts as they are written here (a line of `\\b` keeps the
 examples' lines apart). Each is marked for translation and translated where
-its command is defined (``help=_(HELP["run"])``): the language is chosen before
+its command is defined (``help=help_for("run")``): the language is chosen before
 the commands are imported. In a translation, the example lines stay as they
 are and each `\\b` stays where it is.
 """
@@ -173,3 +173,11 @@ Examples:
     | jq .mistake
 """),
 }
+
+
+def help_for(command: str) -> str:
+    """A command's help in the reader's language (the texts above are marked
+    with N_; translated here, where the command is defined)."""
+    from .i18n import _
+
+    return _(HELP[command])

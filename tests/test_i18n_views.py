@@ -186,28 +186,20 @@ class _Catalog(gettext.NullTranslations):
         return self.messages.get(message, message)
 
 
-def test_a_text_kept_in_english_is_retold_with_its_numbers(
+def test_a_text_kept_in_english_is_worded_again_with_its_numbers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bpcli import i18n
-    from bpcli.render.console import retold
+    from bpcli.worded import Worded, in_words
 
-    template = MISTAKES["assign"].why  # "it feeds {slots} slots: …"
     monkeypatch.setattr(
         i18n,
         "_chosen",
-        _Catalog(
-            {
-                template: "слотов: {slots}; каждая запись затирала предыдущую",
-                "relative: {test}": "относительный: {test}",
-            }
-        ),
+        _Catalog({"relative: {test}": "относительный: {test}", "equal": "равны"}),
     )
-    assert retold(template.format(slots=4), [template]) == (
-        "слотов: 4; каждая запись затирала предыдущую"
-    )
-    assert retold("relative: 4.9e-12 < 1e-07", ["relative: {test}"]) == (
-        "относительный: 4.9e-12 < 1e-07"
-    )
-    assert retold("not in the catalog", ["relative: {test}"]) == "not in the catalog"
-    assert retold("") == ""  # never the catalog's header
+    rule = Worded("relative: {test}", test="4.9e-12 < 1e-07")
+    assert rule == "relative: 4.9e-12 < 1e-07"  # English, as JSON has it
+    assert in_words(rule) == "относительный: 4.9e-12 < 1e-07"
+    assert in_words("equal") == "равны"
+    assert in_words("not in the catalog") == "not in the catalog"
+    assert in_words("") == ""  # never the catalog's header

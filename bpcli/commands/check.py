@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, TypeVar
 import click
 
 from ..files import Output, write_stdout
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _
 from ..option_sets import check_drawing, for_circuits, script_options, stack
 from ..options import (
@@ -103,7 +103,7 @@ def check_tolerances(h: float, tol: tuple[float, float], abs_tol: float) -> None
         raise click.BadParameter(_("must be a number ≥ 0"), param_hint="'--abs-tol'")
 
 
-@click.command(cls=KindCommand, help=_(HELP["check"]))
+@click.command(cls=KindCommand, help=help_for("check"))
 @check_command_options
 def check(file: str, **given: Any) -> None:
     from .. import views

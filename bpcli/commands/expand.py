@@ -6,14 +6,13 @@ from __future__ import annotations
 import click
 
 from ..files import write_stdout
-from ..help_texts import HELP
-from ..i18n import _
+from ..help_texts import help_for
 from ..options import file_argument, set_option, step_size_option
 from ..process import BpcliCommand
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["expand"]))
+@click.command(cls=BpcliCommand, help=help_for("expand"))
 @file_argument
 @set_option
 @step_size_option

@@ -6,14 +6,14 @@ from __future__ import annotations
 import click
 
 from ..files import Outputs
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _
 from ..options import file_argument, output_option, set_option, step_size_option
 from ..process import BpcliCommand
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["export"]))
+@click.command(cls=BpcliCommand, help=help_for("export"))
 @file_argument
 @set_option
 @step_size_option

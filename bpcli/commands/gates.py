@@ -6,13 +6,12 @@ from __future__ import annotations
 import click
 
 from ..files import write_stdout
-from ..help_texts import HELP
-from ..i18n import _
+from ..help_texts import help_for
 from ..options import format_option
 from ..process import BpcliCommand
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["gates"]))
+@click.command(cls=BpcliCommand, help=help_for("gates"))
 @format_option("GATES")
 def gates(fmt: str) -> None:
     from .. import views

@@ -9,7 +9,7 @@ import sys
 import click
 
 from ..files import Outputs, display_name
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _, ngettext
 from ..option_sets import check_drawing
 from ..options import file_argument, format_option, output_option, precision_option, set_option
@@ -17,7 +17,7 @@ from ..process import BpcliCommand, say
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["graph"]))
+@click.command(cls=BpcliCommand, help=help_for("graph"))
 @file_argument
 @set_option
 @format_option("GRAPH", default="dot")

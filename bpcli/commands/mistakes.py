@@ -6,7 +6,7 @@ from __future__ import annotations
 import click
 
 from ..files import write_stdout
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _
 from ..process import BpcliCommand
 
@@ -17,7 +17,7 @@ def slip_shown(slip: str) -> str:
     return code + mark + _(comment) if mark else slip
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["mistakes"]))
+@click.command(cls=BpcliCommand, help=help_for("mistakes"))
 def mistakes() -> None:
     import sys
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import click
 
 from ..files import Outputs, unchanged_on_disk, write_stdout
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _, ngettext
 from ..option_sets import TABLE_OPTIONS, check_mistake_passes, refuse_given, stack
 from ..options import (
@@ -128,7 +128,7 @@ def _regular(file: str) -> bool:
         return True  # the read reports it, in its own words
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["run"]))
+@click.command(cls=BpcliCommand, help=help_for("run"))
 @run_options
 def run(file: str, **given: Any) -> None:
     from .. import choices

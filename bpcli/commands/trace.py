@@ -11,7 +11,7 @@ import click
 
 from ..errors import Interrupted
 from ..files import Output, Outputs, display_name
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _
 from ..option_sets import (
     TABLE_OPTIONS,
@@ -146,7 +146,7 @@ def check_trace(file: str, o: TraceOptions) -> bool:
     return check_saving(o.fmt, o.save_svg, o.save_html)
 
 
-@click.command(cls=KindCommand, help=_(HELP["trace"]))
+@click.command(cls=KindCommand, help=help_for("trace"))
 @trace_options
 def trace(file: str, **given: Any) -> None:
     from .. import views

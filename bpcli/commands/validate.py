@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..files import write_stdout
-from ..help_texts import HELP
+from ..help_texts import help_for
 from ..i18n import _, ngettext
 from ..options import file_argument
 from ..process import BpcliCommand
@@ -13,7 +13,7 @@ from ..safe_text import shown
 from .shared import load
 
 
-@click.command(cls=BpcliCommand, help=_(HELP["validate"]))
+@click.command(cls=BpcliCommand, help=help_for("validate"))
 @file_argument
 @click.option("--all-errors", is_flag=True, help=_("List every error found, not just the first."))
 def validate(file: str, max_bytes: int, all_errors: bool) -> None:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..gradcheck import CheckRow
+from ..gradcheck import CheckRow, in_words
 from ..i18n import N_, _, ngettext
 from ..safe_text import shown
-from .console import Page, fmt, retold, translated
+from .console import Page, fmt, translated
 from .layout import Cell, Column, Line
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
@@ -22,24 +22,6 @@ COLUMNS = (
     Column(N_("rel. error"), right=True, short=N_("rel.err")),
     Column(N_("verdict")),
     Column(N_("decided by"), prose=True, below=1),
-)
-# What gradcheck says, kept in English for JSON, as the table shows it
-SAID = (
-    N_("equal"),
-    N_("both zero"),
-    N_("x ± h straddles a kink"),
-    N_("the numeric gradient overflows"),
-)
-TEMPLATES = (
-    N_("relative: {test}"),
-    N_("absolute: {test}"),
-    N_("f(x ± h) cannot be computed: {message}"),
-    N_(
-        "{op} at {at} (gate {gate}): x ± h falls on both sides, so the "
-        "numeric value averages two slopes; the analytic one is the side bpcli "
-        "picks"
-    ),
-    N_("(f(x+h) − f(x−h)) / 2h = {quotient} is too large to be a number; try a smaller --h"),
 )
 
 
@@ -64,7 +46,7 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
             ("—" if r.numeric is None else fmt(r.numeric, p), ""),
             ("—" if r.rel_error is None else f"{r.rel_error:.1e}", ""),
             (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
-            (retold(r.rule, TEMPLATES), "dim"),
+            (in_words(r.rule), "dim"),
         ]
         for r in rows
     ]
@@ -82,14 +64,12 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
             page.paragraph(_("the circuit has no input units: nothing to check"), indent=""),
         )
     notes = [
-        page.wrap([(f"{r.name}: {retold(r.kink, TEMPLATES)}", "magenta")], indent="  ")
+        page.wrap([(f"{r.name}: {in_words(r.kink)}", "magenta")], indent="  ")
         for r in rows
         if r.kink
     ]
     notes += [
-        page.wrap([(f"{r.name}: {retold(r.note, TEMPLATES)}", "red")], indent="  ")
-        for r in rows
-        if r.note
+        page.wrap([(f"{r.name}: {in_words(r.note)}", "red")], indent="  ") for r in rows if r.note
     ]
     counts = {v: sum(r.verdict == v for r in rows) for v in STYLES}
     return page.text(

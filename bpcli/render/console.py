@@ -34,34 +34,6 @@ def phase_word(phase: str) -> str:
     return _(word) if word is not None else phase
 
 
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
-
-
-def retold(text: str, templates: Sequence[str] = ()) -> str:
-    """A text kept in English in the data (JSON has it so), in the reader's
-    language where it is shown: as a message of its own, or as one of the
-    ``templates`` (English messages with ``{placeholders}``) it was built from,
-    its parts (numbers, names) taken back out of it; else as it is."""
-    if not text:
-        return text
-    said = _(text)
-    if said != text:
-        return said
-    for template in templates:
-        found = _pattern(template).fullmatch(text)
-        if found is not None:
-            return _(template).format(**found.groupdict())
-    return text
-
-
-def _pattern(template: str) -> re.Pattern[str]:
-    parts = _PLACEHOLDER.split(template)  # text, name, text, name, …, text
-    return re.compile(
-        "".join(re.escape(p) if k % 2 == 0 else f"(?P<{p}>.+?)" for k, p in enumerate(parts)),
-        re.S,
-    )
-
-
 def translated(columns: Sequence[Column]) -> list[Column]:
     """The columns with their headers (and short headers) in the reader's
     language: done before the table is laid out, since headers take room."""

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 from ..gates import IN_SLOTS, Op
 from ..i18n import _
-from .console import Page, retold
+from ..worded import in_words
+from .console import Page
 from .layout import Cell, Column, Line
 
 
@@ -17,7 +18,7 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
         call = f"{op.name}({', '.join(IN_SLOTS[: op.arity])})"
         local = [*op.local_formulas, "—"][:2]
         # The registry's words (`the larger`), marked there, in the reader's language
-        said = [retold(op.formula), *(retold(x) for x in local)]
+        said = [in_words(op.formula), *(in_words(x) for x in local)]
         rows.append([(call, ""), *((x, "") for x in said)])
     title: Line = [
         (_("bpcli gates · backward adds: {code}").format(code="u.grad += local × utop.grad"), "")

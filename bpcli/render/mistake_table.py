@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ..i18n import N_, _, ngettext
-from ..mistakes import MISTAKES, Comparison
-from .console import Page, fmt, retold, translated
+from ..mistakes import Comparison
+from ..worded import in_words
+from .console import Page, fmt, translated
 from .layout import Cell, Column, Line
 
 STYLES = {"right": "green", "wrong": "bold red", "lost": "bold red", "piled up": "yellow"}
@@ -30,8 +31,6 @@ COLUMNS = (
 
 def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
     p = page.precision
-    # `why` is the registry's English (JSON has it so), a count put in: shown translated
-    templates = [m.why for m in MISTAKES.values()]
     cells: list[list[Cell]] = [
         [
             (r.unit, ""),
@@ -40,7 +39,7 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
             (fmt(r.correct_last, p), ""),
             (fmt(r.mistaken_last, p), ""),
             (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
-            (retold(r.why, templates), "dim"),
+            (in_words(r.why), "dim"),  # English in the data (JSON's `why`),
         ]
         for r in rows
     ]
