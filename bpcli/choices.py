@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from .engine import INPUT, Circuit
 from .errors import UsageProblem, did_you_mean
+from .i18n import N_, _, ngettext
 
 
 def normal(name: str) -> str:
@@ -28,12 +29,12 @@ def apply(circuit: Circuit, sets: Iterable[str] = (), step_size: float | None = 
     given = [normal(item.partition("=")[0].strip()) for item in sets]
     twice = sorted({n for n in given if given.count(n) > 1})
     if twice:
-        raise UsageProblem(f"{twice[0]!r} is set more than once", "--set")
+        raise UsageProblem(_("{name} is set more than once").format(name=repr(twice[0])), "--set")
     for item in sets:
         set_input(circuit, item)
     if step_size is not None:
         if not math.isfinite(step_size):
-            raise UsageProblem("must be a finite number", "--step-size")
+            raise UsageProblem(_("must be a finite number"), "--step-size")
         circuit.step_size = step_size
 
 
@@ -44,13 +45,18 @@ def set_input(circuit: Circuit, item: str) -> None:
     name, eq, text = item.partition("=")
     name = normal(name.strip())
     if not eq or not name:
-        raise UsageProblem(f"expected NAME=VALUE, got {item!r}", "--set")
+        raise UsageProblem(_("expected NAME=VALUE, got {item}").format(item=repr(item)), "--set")
     i = circuit.index.get(name)
     if i is None or circuit.kinds[i] != INPUT:
         inputs = [circuit.names[k] for k in circuit.inputs]
-        what = "is not an input unit" if i is not None else "is not a unit of this circuit"
-        extra = did_you_mean(name, inputs) or f"the inputs are: {', '.join(inputs[:20])}"
-        raise UsageProblem(f"{name!r} {what}; {extra}", "--set")
+        if i is not None:
+            what = _("{name} is not an input unit; {hint}")
+        else:
+            what = _("{name} is not a unit of this circuit; {hint}")
+        hint = did_you_mean(name, inputs) or _("the inputs are: {names}").format(
+            names=", ".join(inputs[:20])
+        )
+        raise UsageProblem(what.format(name=repr(name), hint=hint), "--set")
     value = parse_number(text)
     if isinstance(value, str):
         raise UsageProblem(f"{name}: {value}", "--set")
@@ -69,18 +75,45 @@ def check_names(circuit: Circuit, gates: Iterable[str], units: Iterable[str]) ->
 LISTED = 20  # names listed in full; past that, how many more
 
 
+_UNKNOWN = {  # (option, the script ran) -> what names nothing, what there is, what there is not
+    ("--gate", False): (
+        N_("no gate named {name}."),
+        N_("The circuit's gates are: {names}"),
+        N_("The circuit has no gates"),
+    ),
+    ("--unit", False): (
+        N_("no unit named {name}."),
+        N_("The circuit's units are: {names}"),
+        N_("The circuit has no units"),
+    ),
+    ("--gate", True): (
+        N_("no gate named {name} (the script ran to its end)."),
+        N_("The script's gates are: {names}"),
+        N_("The script has no gates"),
+    ),
+    ("--unit", True): (
+        N_("no unit named {name} (the script ran to its end)."),
+        N_("The script's units are: {names}"),
+        N_("The script has no units"),
+    ),
+}
+
+
 def unknown_name(
     option: str, name: str, known: Sequence[str], owner: str = "circuit", ran: str = ""
 ) -> UsageProblem:
     """``--gate NAME`` or ``--unit NAME`` that names nothing: a did-you-mean
     where one fits, and the names there are, so that a circuit and a script
-    say alike (``ran``: a script's names are known only once it ran)."""
-    what = option[2:]
+    say alike (``owner`` "script" and some ``ran``: a script's names, known
+    only once it ran to its end)."""
+    head, are, none = _UNKNOWN[option, owner == "script" and bool(ran)]
     hint = did_you_mean(name, known)
     listed = ", ".join(known[:LISTED])
     if len(known) > LISTED:
-        listed += f" and {len(known) - LISTED:,} more"
-    names = f"The {owner}'s {what}s are: {listed}" if known else f"The {owner} has no {what}s"
-    return UsageProblem(
-        f"no {what} named {name!r}{ran}. {hint + ' ' if hint else ''}{names}", option
-    )
+        more = len(known) - LISTED
+        listed = ngettext("{names} and {n} more", "{names} and {n} more", more).format(
+            names=listed, n=f"{more:,}"
+        )
+    names = _(are).format(names=listed) if known else _(none)
+    parts = [_(head).format(name=repr(name)), *([hint] if hint else []), names]
+    return UsageProblem(" ".join(parts), option)

@@ -20,8 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import ClassVar, NamedTuple, TypeVar
 
 from .addresses import Addresses
-from .errors import CircuitError, backward_error, forward_error
+from .errors import CircuitError, backward_error, forward_error, update_error
 from .gates import OPS, OUT_SLOT, Op, slots_of
+from .i18n import N_, _
 
 T = TypeVar("T")
 INF = math.inf
@@ -325,13 +326,7 @@ class Circuit:
             if not -INF < v < INF:
                 name = self.names[i]
                 line, col = self.locations.get(name, (1, 1))
-                raise CircuitError.at(
-                    line,
-                    col,
-                    f"update of '{name}': {u.value!r} + {step!r} × {u.grad!r} "
-                    "is not a finite real number",
-                    "try a smaller --step-size",
-                )
+                raise update_error(name, line, col, u.value, step, u.grad)
             u.value = v
             yield i
 
@@ -377,7 +372,7 @@ def run_passes(
 ) -> Iterator[tuple[str, int]]:
     """Perform the passes of SPEC §4, yielding (phase, iteration) after each."""
     do = {"forward": circuit.forward, "backward": circuit.backward, "update": circuit.update}
-    for phase, it, _ in in_passes(iterations, update, lambda phase, it: (do[phase](),)):
+    for phase, it, _call in in_passes(iterations, update, lambda phase, it: (do[phase](),)):
         yield phase, it
 
 
@@ -395,7 +390,15 @@ def in_passes(
             for call in calls(phase, it):
                 yield phase, it, call
         except CircuitError as err:
-            raise err.during(f"{phase} pass {it}{note}") from None
+            raise err.during(_(_DURING[phase]).format(n=it, note=note)) from None
+
+
+# when an error happened (``note``: ", with the mistake 'NAME'", or nothing)
+_DURING = {
+    "forward": N_("(in forward pass {n}{note})"),
+    "backward": N_("(in backward pass {n}{note})"),
+    "update": N_("(in update pass {n}{note})"),
+}
 
 
 def plan(iterations: int = 1, update: bool = True) -> Iterator[tuple[str, int]]:

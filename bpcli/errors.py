@@ -10,7 +10,9 @@ than one only for ``validate --all-errors``). The CLI formats them with
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
+
+from .i18n import _
 
 if TYPE_CHECKING:
     from .gates import Op
@@ -35,9 +37,10 @@ class CircuitError(Exception):
         self.total = len(self.problems)  # found, when more were found than listed
 
     def during(self, context: str) -> CircuitError:
-        """The same error, its last problem saying when it happened."""
+        """The same error, its last problem saying when it happened: ``context``
+        is the whole worded parenthesis, ``(in forward pass 3)``."""
         last = self.problems[-1]
-        self.problems[-1] = last._replace(message=f"{last.message} (in {context})")
+        self.problems[-1] = last._replace(message=f"{last.message} {context}")
         return self
 
     @classmethod
@@ -53,6 +56,15 @@ class Failure(Exception):
         super().__init__(message)
         self.message, self.hint = message, hint
 
+    @classmethod
+    def said(cls: type[F], message: str, hint: str | None = None, **args: object) -> F:
+        """In the reader's language: ``message`` and ``hint`` marked ``N_``, ``args``
+        filling the message's placeholders."""
+        return cls(_(message).format(**args), _(hint) if hint else None)
+
+
+F = TypeVar("F", bound=Failure)
+
 
 class Interrupted(Exception):
     """Ctrl-C (exit status 130) or SIGTERM (143) ended a command cleanly; the
@@ -67,8 +79,8 @@ class Interrupted(Exception):
         """``bpcli: interrupted after …`` (or ``terminated``), for the exception
         the signal raised."""
         if isinstance(signal, KeyboardInterrupt):
-            return cls(f"bpcli: interrupted {where}", 130)
-        return cls(f"bpcli: terminated {where}", 143)
+            return cls(_("bpcli: interrupted {where}").format(where=where), 130)
+        return cls(_("bpcli: terminated {where}").format(where=where), 143)
 
 
 class UsageProblem(Exception):
@@ -87,17 +99,17 @@ def forward_error(
     """A gate's forward() that gave no finite real number: why, with its values."""
     call = f"{op.name}({', '.join(repr(v) for v in values)})"
     if isinstance(exc, ZeroDivisionError):
-        why = "divides by zero"
+        message = _("gate '{gate}': {call} divides by zero")
     elif isinstance(exc, OverflowError):
-        why = "overflows"
+        message = _("gate '{gate}': {call} overflows")
     elif isinstance(exc, ValueError):
-        why = f"is outside the domain of {op.name} ({op.domain or 'real result'})"
+        message = _("gate '{gate}': {call} is outside the domain of {op} ({domain})")
     else:
-        why = "is not a finite real number"
-    domain = isinstance(exc, (ValueError, ZeroDivisionError))
-    return CircuitError.at(
-        line, col, f"gate '{gate}': {call} {why}", _domain_hint(op) if domain else None
-    )
+        message = _("gate '{gate}': {call} is not a finite real number")
+    domain = _(op.domain) if op.domain else _("real result")
+    text = message.format(gate=gate, call=call, op=op.name, domain=domain)
+    hint = _domain_hint(op) if isinstance(exc, (ValueError, ZeroDivisionError)) else None
+    return CircuitError.at(line, col, text, hint)
 
 
 def backward_error(
@@ -115,25 +127,52 @@ def backward_error(
     from .gates import IN_SLOTS, OUT_SLOT
 
     shown = ", ".join(repr(v) for v in values)
+    message = _(
+        "gate '{gate}': backward: {slot}.grad += {local_formula} × {out}.grad = "
+        "{local} × {upstream} is not a finite real number ({call})"
+    ).format(
+        gate=gate,
+        slot=IN_SLOTS[k],
+        local_formula=op.local_formulas[k],
+        out=OUT_SLOT,
+        local=repr(local),
+        upstream=repr(upstream),
+        call=f"{op.name}({shown})",
+    )
+    hint = _slope_hint(op, k, shown) if local != local else _("the numbers grow too large")
+    return CircuitError.at(line, col, message, hint)
+
+
+def update_error(
+    name: str, line: int, col: int, value: float, step: float, grad: float
+) -> CircuitError:
+    """An update ``value += step_size × grad`` that is no finite real number."""
+    message = _("update of '{name}': {value} + {step} × {grad} is not a finite real number")
     return CircuitError.at(
         line,
         col,
-        f"gate '{gate}': backward: {IN_SLOTS[k]}.grad += {op.local_formulas[k]} × "
-        f"{OUT_SLOT}.grad = {local!r} × {upstream!r} is not a finite real number "
-        f"({op.name}({shown}))",
-        _slope_hint(op, k, shown) if local != local else "the numbers grow too large",
+        message.format(name=name, value=repr(value), step=repr(step), grad=repr(grad)),
+        _("try a smaller --step-size"),
     )
 
 
 def _slope_hint(op: Op, k: int, shown: str) -> str:
     from .gates import IN_SLOTS
 
-    hint = f"the local derivative of {IN_SLOTS[k]} has no finite value at {op.name}({shown})"
-    return f"{hint}; {op.name} needs: {op.domain}" if op.domain else hint
+    call = f"{op.name}({shown})"
+    if not op.domain:
+        return _("the local derivative of {slot} has no finite value at {call}").format(
+            slot=IN_SLOTS[k], call=call
+        )
+    return _(
+        "the local derivative of {slot} has no finite value at {call}; {op} needs: {domain}"
+    ).format(slot=IN_SLOTS[k], call=call, op=op.name, domain=_(op.domain))
 
 
 def _domain_hint(op: Op) -> str | None:
-    return f"{op.name} needs: {op.domain}" if op.domain else None
+    if not op.domain:
+        return None
+    return _("{op} needs: {domain}").format(op=op.name, domain=_(op.domain))
 
 
 def format_error(err: CircuitError) -> str:
@@ -143,9 +182,10 @@ def format_error(err: CircuitError) -> str:
 def format_problem(filename: str, problem: Problem) -> str:
     from .safe_text import shown
 
+    # the prefix and its `error:` are what tools read: never translated
     text = f"{shown(filename)}:{problem.line}:{problem.col}: error: {problem.message}"
     if problem.hint:
-        text += f"\nhint: {problem.hint}"
+        text += "\n" + _("hint: {hint}").format(hint=problem.hint)
     return text
 
 
@@ -168,4 +208,11 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         close = [c for c in choices if looks(c) == looks(word)][:3]
     if not close:
         return None
-    return "did you mean " + " or ".join(f"'{c}'" for c in close) + "?"
+    quoted = [f"'{c}'" for c in close]
+    if len(quoted) == 1:
+        return _("did you mean {first}?").format(first=quoted[0])
+    if len(quoted) == 2:
+        return _("did you mean {first} or {second}?").format(first=quoted[0], second=quoted[1])
+    return _("did you mean {first} or {second} or {third}?").format(
+        first=quoted[0], second=quoted[1], third=quoted[2]
+    )

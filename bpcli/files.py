@@ -27,12 +27,16 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import Failure, Interrupted
+from .i18n import N_, _
 from .safe_text import shown
 from .signals import Terminated, deferred
 
 STDIN = "<stdin>"  # the name standard input goes by in messages
 MAX_BYTES = 1 << 30  # what bpcli reads at most, by default: 1 GiB
 _CHUNK = 1 << 20
+_MORE = N_("a circuit file is small; --max-bytes N reads more")
+_CANNOT_READ = N_("cannot read {path}: {reason}")
+_CANNOT_WRITE = N_("cannot write {path}: {reason}")
 
 
 class FileProblem(Failure):
@@ -52,22 +56,19 @@ def read_input(path: str, limit: int = MAX_BYTES) -> bytes:
     if path == "-":
         stdin = sys.stdin
         if stdin is None or getattr(stdin, "buffer", None) is None:
-            raise NoInput("standard input is closed: give FILE as a path")
+            raise NoInput(_("standard input is closed: give FILE as a path"))
         try:
             return _bounded(stdin.buffer, STDIN, limit)
         except (ValueError, OSError) as exc:
-            raise NoInput(f"cannot read standard input: {exc}") from None
+            raise NoInput(_("cannot read standard input: {reason}").format(reason=exc)) from None
     try:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:  # a file says how big it is: nothing needs reading
-                raise FileProblem(
-                    f"{path} is larger than {limit:,} bytes: not read",
-                    "a circuit file is small; --max-bytes N reads more",
-                )
+                raise _too_large(path, limit)
             return _bounded(f, path, limit)
     except OSError as exc:
-        raise FileProblem(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise FileProblem.said(_CANNOT_READ, path=path, reason=exc.strerror or exc) from None
 
 
 def _bounded(f: object, name: str, limit: int) -> bytes:
@@ -83,10 +84,12 @@ def _bounded(f: object, name: str, limit: int) -> bytes:
         if b"\0" in chunk:  # no text file holds one: enough to say so (`validate /dev/zero`)
             return b"".join(chunks)
         if size > limit:
-            raise FileProblem(
-                f"{name} is larger than {limit:,} bytes: not read",
-                "a circuit file is small; --max-bytes N reads more",
-            )
+            raise _too_large(name, limit)
+
+
+def _too_large(name: str, limit: int) -> FileProblem:
+    msg = N_("{path} is larger than {limit} bytes: not read")
+    return FileProblem.said(msg, _MORE, path=name, limit=f"{limit:,}")
 
 
 class Output:
@@ -111,7 +114,7 @@ def write_stdout(data: bytes | str, stream: object = None) -> None:
 
     out: Any = stream if stream is not None else sys.stdout
     if out is None:
-        raise FileProblem("cannot write the output: standard output is closed")
+        raise FileProblem(_("cannot write the output: standard output is closed"))
     with deferred():  # a line is never left half written (see signals)
         if isinstance(data, str):
             out.write(data if can_show(out) else plain(data))
@@ -155,27 +158,24 @@ class Target:
             self.stat = None
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
-                raise FileProblem(
-                    f"cannot write {path}: the folder {folder} does not exist"
-                ) from None
-            if not os.access(folder, os.W_OK):
-                raise FileProblem(
-                    f"cannot write {path}: the folder {folder} is read-only"
-                ) from None
-            return
+                msg = N_("cannot write {path}: the folder {folder} does not exist")
+            elif not os.access(folder, os.W_OK):
+                msg = N_("cannot write {path}: the folder {folder} is read-only")
+            else:
+                return
+            raise FileProblem.said(msg, path=path, folder=folder) from None
         except OSError as exc:
-            raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+            raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
         st = self.stat
         if self.source is not None and same_file(st, self.source):
-            raise FileProblem(
-                f"{option} {path} is the circuit file bpcli read: refusing to overwrite it",
-                "give another file name"
-                + (" (--write saves trained values into FILE)" if option == "-o" else ""),
-            )
+            msg = N_("{option} {path} is the circuit file bpcli read: refusing to overwrite it")
+            hint = N_("give another file name")
+            if option == "-o":
+                hint = N_("give another file name (--write saves trained values into FILE)")
+            raise FileProblem.said(msg, hint, option=option, path=path)
         if stat.S_ISREG(st.st_mode) and (not st.st_mode & 0o222 or not os.access(path, os.W_OK)):
-            raise FileProblem(
-                f"{path} is read-only: not written", "make it writable, or write another file"
-            )
+            hint = N_("make it writable, or write another file")
+            raise FileProblem.said(N_("{path} is read-only: not written"), hint, path=path)
 
     @property
     def regular(self) -> bool:
@@ -197,14 +197,16 @@ def _links_fit_to_follow(path: str) -> None:
     if not os.path.islink(path):
         return
     if not os.path.exists(path):
-        raise FileProblem(f"{path} is a dangling symbolic link: not writing through it")
+        msg = N_("{path} is a dangling symbolic link: not writing through it")
+        raise FileProblem.said(msg, path=path)
     link = os.lstat(path)
     folder = os.stat(os.path.dirname(os.path.abspath(path)))
     shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
     if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
-        raise FileProblem(
-            f"{path} is another user's symbolic link in a shared folder: not writing through it"
+        msg = N_(
+            "{path} is another user's symbolic link in a shared folder: not writing through it"
         )
+        raise FileProblem.said(msg, path=path)
 
 
 def write_file(
@@ -257,13 +259,13 @@ def _write_into(path: str, data: bytes) -> None:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
     except OSError as exc:
-        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
     try:
         if stat.S_ISREG(os.fstat(fd).st_mode):  # swapped for a file meanwhile
-            raise FileProblem(f"{path} changed while bpcli ran: nothing written")
+            raise FileProblem.said(N_("{path} changed while bpcli ran: nothing written"), path=path)
         _write_all(fd, data)
     except OSError as exc:
-        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
     finally:
         os.close(fd)
 
@@ -316,7 +318,7 @@ def write_atomically(
             os.replace(tmp, path)
         tmp = None
     except OSError as exc:
-        raise FileProblem(f"cannot write {path}: {exc.strerror or exc}") from None
+        raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
     finally:
         if tmp is not None:
             with contextlib.suppress(OSError):
@@ -369,7 +371,9 @@ class Outputs:
             target = Target(path, option, None if option == "--write" else source)
             for other in self.targets.values():
                 if target.same_as(other):
-                    raise UsageProblem(f"{other.option} and {option} name one file: {path}", option)
+                    msg = _("{other} and {option} name one file: {path}")
+                    msg = msg.format(other=other.option, option=option, path=path)
+                    raise UsageProblem(msg, option)
             self.targets[option] = target
 
     def write(
@@ -390,8 +394,10 @@ class Outputs:
         except (KeyboardInterrupt, Terminated) as signal:
             name = shown(target.path)
             done = (target.stat is None or target.regular) and _holds(target.path, raw)
-            where = f"after writing {name}" if done else f"before writing {name}: it is as it was"
-            raise Interrupted.by(signal, where) from None
+            where = (
+                _("after writing {path}") if done else _("before writing {path}: it is as it was")
+            )
+            raise Interrupted.by(signal, where.format(path=name)) from None
 
 
 def _holds(path: str, data: bytes) -> bool:
@@ -408,6 +414,7 @@ def unchanged_on_disk(path: str, data: bytes) -> Callable[[], None]:
     def check() -> None:
         with open(path, "rb") as f:
             if f.read() != data:
-                raise FileProblem(f"{path} changed on disk while bpcli ran: nothing written")
+                msg = N_("{path} changed on disk while bpcli ran: nothing written")
+                raise FileProblem.said(msg, path=path)
 
     return check

@@ -22,6 +22,7 @@ import click
 
 from .errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
 from .files import NoInput
+from .i18n import _, ngettext
 from .signals import Terminated, deferred, install
 
 
@@ -122,23 +123,24 @@ class BpcliGroup(click.Group):
             say(format_error(err))
             shown = len(err.problems)
             if err.total > shown:
-                say(f"{shown} errors shown, {err.total:,} found")
+                found = _("{shown} errors shown, {total} found")
+                say(found.format(shown=shown, total=f"{err.total:,}"))
             elif shown > 1:
-                say(f"{shown} errors")
+                say(ngettext("{n} error", "{n} errors", shown).format(n=shown))
             raise click.exceptions.Exit(1) from None
         except Failure as exc:
-            say(f"bpcli: error: {exc.message}")
+            say(f"bpcli: error: {exc.message}")  # the prefix as tools read it
             if exc.hint:
-                say(f"hint: {exc.hint}")
+                say(_("hint: {hint}").format(hint=exc.hint))
             raise click.exceptions.Exit(1) from None
         except Interrupted as exc:
             say(str(exc), erase=True)
             raise click.exceptions.Exit(exc.status) from None
         except KeyboardInterrupt:
-            say("bpcli: interrupted", erase=True)
+            say(_("bpcli: interrupted"), erase=True)
             raise click.exceptions.Exit(130) from None
         except Terminated:
-            say("bpcli: terminated", erase=True)
+            say(_("bpcli: terminated"), erase=True)
             raise click.exceptions.Exit(143) from None
         except BrokenPipeError:
             # The reader went away (`| head`): say nothing more, as Unix tools do.
@@ -146,13 +148,17 @@ class BpcliGroup(click.Group):
             os.dup2(devnull, sys.stdout.fileno())
             raise click.exceptions.Exit(141) from None
         except OSError as exc:  # e.g. writing to a full disk
-            say(f"bpcli: error: cannot write the output: {exc.strerror or exc}")
+            say(_cannot_write(exc.strerror or exc))
             raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("BPCLI_DEBUG"):
                 raise
-            say(f"bpcli: internal error: {type(exc).__name__}: {exc}")
-            say("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where")
+            say(
+                _("bpcli: internal error: {error}: {reason}").format(
+                    error=type(exc).__name__, reason=exc
+                )
+            )
+            say(_("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where"))
             raise click.exceptions.Exit(1) from None
 
 
@@ -258,12 +264,12 @@ def exit_with(command: click.Command) -> NoReturn:
         command(prog_name="bpcli")
         code = 0
     except OSError as exc:  # `bpcli --help >&-`: click writing before any command runs
-        say(f"bpcli: error: cannot write the output: {exc.strerror or exc}")
+        say(_cannot_write(exc.strerror or exc))
         code = 1
     except SystemExit as done:
         code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
     except Terminated:
-        say("bpcli: terminated")
+        say(_("bpcli: terminated"))
         code = 143
     for stream in (sys.stdout, sys.stderr):
         if stream is None:
@@ -277,6 +283,12 @@ def exit_with(command: click.Command) -> NoReturn:
             code = code or 141
         except (OSError, ValueError) as exc:  # a full disk, a closed descriptor
             if stream is sys.stdout and not code:  # else already said
-                say(f"bpcli: error: cannot write the output: {getattr(exc, 'strerror', exc)}")
+                say(_cannot_write(getattr(exc, "strerror", exc)))
             code = code or 1
     os._exit(code)
+
+
+def _cannot_write(reason: object) -> str:
+    """Standard output failed: ``bpcli: error:`` as tools read it, the words the
+    reader's language."""
+    return "bpcli: error: " + _("cannot write the output: {reason}").format(reason=reason)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from ..i18n import _, ngettext
 from .text import LINE_BREAK, Pos, Source
 from .values import MAX_NAME, NAME, parse_number, quoted
 
@@ -21,9 +22,14 @@ def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
     key = line.lstrip().split(":", 1)[0].strip().strip("\"'")  # a quoted key: its name
     if len(key) <= MAX_NAME:
         return None
+    message = ngettext(
+        "a name of {n} characters: a name has at most {most}",
+        "a name of {n} characters: a name has at most {most}",
+        len(key),
+    )
     return (
-        f"a name of {len(key):,} characters: a name has at most {MAX_NAME:,}",
-        "YAML cannot read a longer key either: shorten the name",
+        message.format(n=f"{len(key):,}", most=f"{MAX_NAME:,}"),
+        _("YAML cannot read a longer key either: shorten the name"),
     )
 
 
@@ -65,30 +71,37 @@ def line_fault(text: str, line: int, section: str | None) -> Fault | None:
         if type(parse_number(value)) is float:
             return Fault(
                 Pos(line, code.index("=", len(indent) + len(name)) + 1),
-                f"{quoted(code.strip())} is not YAML: YAML uses `name: value`",
-                f"write `{name}: {value}`",
+                _("{text} is not YAML: YAML uses `name: value`").format(text=quoted(code.strip())),
+                _("write `{name}: {value}`").format(name=name, value=value),
             )
-        what = "a gate" if section == "gates" else "a unit" if section == "units" else "YAML"
+        if section == "gates":
+            message = _("{text} is a formula, not a gate")
+        elif section == "units":
+            message = _("{text} is a formula, not a unit")
+        else:
+            message = _("{text} is a formula, not YAML")
         return Fault(
             Pos(line, len(indent) + 1),
-            f"{quoted(code.strip())} is a formula, not {what}",
-            f"formulas go under `expr:`, in place of `gates:`: `expr: {code.strip()}`, "
-            "or `expr: |` then one formula a line",
+            message.format(text=quoted(code.strip())),
+            _(
+                "formulas go under `expr:`, in place of `gates:`: `expr: {formula}`, "
+                "or `expr: |` then one formula a line"
+            ).format(formula=code.strip()),
         )
     m = _NO_COLON.match(code)
     if m is None:
         return None
-    indent, name, _, value = m.groups()
+    indent, name, _gap, value = m.groups()
     if looks_like_gate(value):
-        whose = "gate"
+        message = _("a colon is missing after the gate's name {name}")
     elif type(parse_number(value)) is float:
-        whose = "unit"
+        message = _("a colon is missing after the unit's name {name}")
     else:
         return None
     return Fault(
         Pos(line, len(indent) + len(name) + 1),
-        f"a colon is missing after the {whose}'s name {quoted(name)}",
-        f"write `{name}: {value}`",
+        message.format(name=quoted(name)),
+        _("write `{name}: {value}`").format(name=name, value=value),
     )
 
 
@@ -136,13 +149,26 @@ def faults_in(src: Source, first: int, last: int) -> list[Fault]:
         fault = line_fault(text, k, section)
         m = _ENTRY.match(text)
         if fault is None and m is not None and usual >= 0 and len(m.group(1)) != usual:
-            of = f"the other lines of {quoted(section)}" if section else "the lines around it"
             col = len(m.group(1)) + 1
+            if section:
+                message = _(
+                    "line {line} is not lined up with the other lines of {section}: "
+                    "it starts at column {col}, they start at column {usual}"
+                )
+            else:
+                message = _(
+                    "line {line} is not lined up with the lines around it: "
+                    "it starts at column {col}, they start at column {usual}"
+                )
+            hint = ngettext(
+                "the lines of a section must line up: indent it by {n} spaces",
+                "the lines of a section must line up: indent it by {n} spaces",
+                usual,
+            )
             fault = Fault(
                 Pos(k, col),
-                f"line {k} is not lined up with {of}: it starts at column {col}, "
-                f"they start at column {usual + 1}",
-                f"the lines of a section must line up: indent it by {usual} spaces",
+                message.format(line=k, section=quoted(section or ""), col=col, usual=usual + 1),
+                hint.format(n=usual),
             )
         if fault is not None:
             found.append(fault)

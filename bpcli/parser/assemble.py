@@ -12,6 +12,7 @@ from typing import Any
 
 from ..engine import INPUT, Circuit
 from ..errors import CircuitError, did_you_mean
+from ..i18n import _
 from . import gate_text
 from .builder import Builder, RawGate
 from .document import Document
@@ -24,11 +25,13 @@ def build(doc: Document, b: Builder) -> Circuit:
     if "units" not in seen:
         b.broken_keys.add("units")  # no unit is known: do not guess at names
         if "units" not in doc.misspelt:  # else reported as an unknown key
-            report(doc.top, "missing required key 'units'", "add `units:` with the inputs")
+            report(doc.top, _("missing required key 'units'"), _("add `units:` with the inputs"))
     b.add_inputs(doc.units)
     if "gates" not in seen and "expr" not in seen and "gates" not in doc.misspelt:
         report(
-            doc.top, "missing required key 'gates'", "add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"
+            doc.top,
+            _("missing required key 'gates'"),
+            _("add `gates:`, e.g. `mulg0: mul(a, x) -> ax`"),
         )
     if doc.expr is not None:
         expr_gates(doc, b, *doc.expr)
@@ -72,7 +75,9 @@ def expr_gates(doc: Document, b: Builder, ev: Any, key: Pos) -> None:
 
     if "gates" in doc.seen_keys:
         b.report(
-            key, "give `gates:` or `expr:`, not both", "`bpcli expand` turns formulas into gates"
+            key,
+            _("give `gates:` or `expr:`, not both"),
+            _("`bpcli expand` turns formulas into gates"),
         )
         return
     inputs = [n for n, k in zip(b.names, b.kinds) if k == INPUT]
@@ -151,8 +156,8 @@ def resolve_output(doc: Document, b: Builder) -> int:
         if not doc.gate_entries and "gates" in seen and "gates" not in b.broken_keys:
             b.report(
                 seen["gates"],
-                "'gates' has no gates",
-                "add at least one `NAME: OP(ARG, ARG) -> OUT`",
+                _("'gates' has no gates"),
+                _("add at least one `NAME: OP(ARG, ARG) -> OUT`"),
             )
         return 0
     name, pos = doc.output
@@ -165,14 +170,16 @@ def resolve_output(doc: Document, b: Builder) -> int:
         out = b.output_of_gate(name)
         b.report(
             pos,
-            f"output '{name}' is a gate, not a unit",
-            f"name its output {quoted(out)}" if out else "name the gate's output",
+            _("output '{name}' is a gate, not a unit").format(name=name),
+            _("name its output {output}").format(output=quoted(out))
+            if out
+            else _("name the gate's output"),
         )
     else:
         b.report(
             pos,
-            f"output '{name}' is not a unit of this circuit",
-            did_you_mean(name, b.known()) or "name an input or a gate output",
+            _("output '{name}' is not a unit of this circuit").format(name=name),
+            did_you_mean(name, b.known()) or _("name an input or a gate output"),
         )
     return 0
 
@@ -187,17 +194,23 @@ def resolve_frozen(doc: Document, b: Builder) -> set[int]:
                 continue  # reported already
             b.report(
                 pos,
-                f"frozen unit '{name}' is not an input unit",
-                did_you_mean(name, inputs) or "list input units only",
+                _("frozen unit '{name}' is not an input unit").format(name=name),
+                did_you_mean(name, inputs) or _("list input units only"),
             )
         elif d.kind != "input":
             b.report(
                 pos,
-                f"frozen unit '{name}' is a gate output; only inputs are updated",
-                "list input units only",
+                _("frozen unit '{name}' is a gate output; only inputs are updated").format(
+                    name=name
+                ),
+                _("list input units only"),
             )
         elif b.index[name] in frozen:
-            b.report(pos, f"'{name}' is listed twice in 'frozen'", "list each unit once")
+            b.report(
+                pos,
+                _("'{name}' is listed twice in 'frozen'").format(name=name),
+                _("list each unit once"),
+            )
         else:
             frozen.add(b.index[name])
     return frozen

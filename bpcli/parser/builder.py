@@ -18,13 +18,12 @@ from typing import Any, NamedTuple
 from ..engine import CONST, GATE, GATE_CLASSES, INPUT, Gate
 from ..errors import did_you_mean
 from ..gates import IN_SLOTS
+from ..i18n import N_, _
 from . import gate_text
 from .gate_text import GateTextError
 from .problems import Problems
 from .text import Pos, Source, Span
 from .values import NUMBER_START, invalid_name, is_name, name_hint, parse_number, quoted
-
-_UNIQUE = "names are unique across units and gates"
 
 
 class RawGate(NamedTuple):
@@ -37,7 +36,7 @@ class RawGate(NamedTuple):
     value: Span
 
 
-_DEFINE_IT = "define it under `units:` or as a gate output"
+_DEFINE_IT = N_("define it under `units:` or as a gate output")
 
 
 class Def(NamedTuple):
@@ -98,8 +97,10 @@ class Builder:
             if name in index:
                 self.report(
                     Pos(line, col),
-                    f"duplicate unit '{name}' (first given at line {locations[name][0]})",
-                    "give each unit once",
+                    _("duplicate unit '{name}' (first given at line {line})").format(
+                        name=name, line=locations[name][0]
+                    ),
+                    _("give each unit once"),
                 )
                 continue
             locations[name] = (line, col)
@@ -285,15 +286,19 @@ class Builder:
         assert d is not None
         line = d.pos.line
         if d.kind == "input":
-            msg = f"gate name '{name}' is already the name of input unit '{name}' (line {line})"
+            msg = _("gate name '{name}' is already the name of input unit '{name}' (line {line})")
         elif d.kind == "gate":
-            msg = f"duplicate gate '{name}' (first given at line {line})"
+            msg = _("duplicate gate '{name}' (first given at line {line})")
         else:
-            msg = (
-                f"gate name '{name}' is already the name of the output of gate "
-                f"'{d.gate}' (line {line})"
+            msg = _(
+                "gate name '{name}' is already the name of the output of gate "
+                "'{gate}' (line {line})"
             )
-        self.report(pos, msg, f"{_UNIQUE}: rename the gate")
+        self.report(
+            pos,
+            msg.format(name=name, line=line, gate=d.gate),
+            _("names are unique across units and gates: rename the gate"),
+        )
         return False
 
     def bad_argument(
@@ -305,7 +310,8 @@ class Builder:
             offset = gate_text.offsets(raw.name, raw.text).args[slot]
             at = self.where(raw.value, raw.text, offset)
         if arg[0] in NUMBER_START:
-            self.report(at, f"gate '{raw.name}': argument {parse_number(arg)}")
+            message = _("gate '{gate}': argument {problem}")
+            self.report(at, message.format(gate=raw.name, problem=parse_number(arg)))
             return
         if arg in self.broken:
             return  # its definition was reported already
@@ -314,28 +320,37 @@ class Builder:
             return
         if self.is_gate_name(arg):
             out = self.output_of_gate(arg)
-            hint = f"use its output {quoted(out)}" if out else "use the gate's output"
-            self.report(at, f"'{arg}' is a gate, not a unit", hint + " (the name after '->')")
+            if out:
+                hint = _("use its output {output} (the name after '->')").format(output=quoted(out))
+            else:
+                hint = _("use the gate's output (the name after '->')")
+            self.report(at, _("'{name}' is a gate, not a unit").format(name=arg), hint)
             return
         first = self.later_outputs.get(arg)
         if first is not None and first == k:
             self.report(
                 at,
-                f"'{arg}' is the output of this very gate '{raw.name}'",
-                "a gate cannot read its own output",
+                _("'{name}' is the output of this very gate '{gate}'").format(
+                    name=arg, gate=raw.name
+                ),
+                _("a gate cannot read its own output"),
             )
         elif first is not None and first > k:
             line = self.pending[first].line
             self.report(
                 at,
-                f"'{arg}' is used before it is defined (line {line})",
-                f"the file order is the evaluation order: move this gate below line {line}",
+                _("'{name}' is used before it is defined (line {line})").format(
+                    name=arg, line=line
+                ),
+                _(
+                    "the file order is the evaluation order: move this gate below line {line}"
+                ).format(line=line),
             )
         elif "units" not in self.broken_keys:  # else no unit is known: no point guessing
             self.report(
                 at,
-                f"unknown unit {quoted(arg)}",
-                lambda: did_you_mean(arg, self.known()) or _DEFINE_IT,
+                _("unknown unit {name}").format(name=quoted(arg)),
+                lambda: did_you_mean(arg, self.known()) or _(_DEFINE_IT),
             )
 
     def output_taken(self, raw: RawGate, out: str) -> None:
@@ -343,13 +358,13 @@ class Builder:
         assert d is not None
         line = d.pos.line
         if d.kind == "input":
-            msg = f"gate '{raw.name}' redefines input unit '{out}' (line {line})"
-            hint = "give the gate's output a new name"
+            msg = _("gate '{gate}' redefines input unit '{name}' (line {line})")
+            hint = _("give the gate's output a new name")
         elif d.kind == "gate":
-            msg = f"output '{out}' is already the name of gate '{out}' (line {line})"
-            hint = f"{_UNIQUE}: give the output a new name"
+            msg = _("output '{name}' is already the name of gate '{name}' (line {line})")
+            hint = _("names are unique across units and gates: give the output a new name")
         else:
-            msg = f"'{out}' is already produced by gate '{d.gate}' (line {line})"
-            hint = "each unit is produced by at most one gate: give this output a new name"
+            msg = _("'{name}' is already produced by gate '{other}' (line {line})")
+            hint = _("each unit is produced by at most one gate: give this output a new name")
         at = self.where(raw.value, raw.text, gate_text.offsets(raw.name, raw.text).out)
-        self.report(at, msg, hint)
+        self.report(at, msg.format(gate=raw.name, name=out, other=d.gate, line=line), hint)

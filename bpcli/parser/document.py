@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from ..errors import did_you_mean
+from ..i18n import N_, _
 from . import advice
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
@@ -25,23 +26,23 @@ if TYPE_CHECKING:
 TOP_KEYS = ("description", "units", "gates", "expr", "output", "step_size", "frozen")
 REQUIRED = ("units", "gates")
 DEFAULT_STEP_SIZE = 0.01
-NO_CIRCUIT_HINT = "a circuit needs `units:` and `gates:`"
-GATE_EXAMPLE = "for example `mulg0: mul(a, x) -> ax`"
+NO_CIRCUIT_HINT = N_("a circuit needs `units:` and `gates:`")
+GATE_EXAMPLE = N_("for example `mulg0: mul(a, x) -> ax`")
 
 
 def kind_of(ev: yaml.Event) -> str:
     """What a value is, for a message that says what was found instead."""
     if isinstance(ev, MappingStart):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(ev, SequenceStart):
-        return "a list"
+        return _("a list")
     if isinstance(ev, Scalar):
         if ev.style in ("|", ">"):
-            return "a block of text"
+            return _("a block of text")
         if ev.style:
-            return f"the string {quoted(ev.value)}"
-        return quoted(ev.value) if ev.value else "nothing"
-    return "nothing"
+            return _("the string {text}").format(text=quoted(ev.value))
+        return quoted(ev.value) if ev.value else _("nothing")
+    return _("nothing")
 
 
 def is_empty(ev: yaml.Event) -> bool:
@@ -75,18 +76,23 @@ class Document:
         next_event()  # StreamStart
         ev = next_event()  # DocumentStart, or StreamEnd for a file of comments
         if isinstance(ev, yaml.StreamEndEvent):
-            what = "has only comments" if self.src.text.strip() else "is empty"
-            raise self.fatal(Pos(1, 1), f"the file {what}: no circuit", NO_CIRCUIT_HINT)
+            if self.src.text.strip():
+                what = _("the file has only comments: no circuit")
+            else:
+                what = _("the file is empty: no circuit")
+            raise self.fatal(Pos(1, 1), what, _(NO_CIRCUIT_HINT))
         ev = next_event()  # the document's top node
         if is_empty(ev):
             raise self.fatal(
-                at(ev.start_mark), "the document is empty: no circuit", NO_CIRCUIT_HINT
+                at(ev.start_mark), _("the document is empty: no circuit"), _(NO_CIRCUIT_HINT)
             )
         if not isinstance(ev, MappingStart):
             raise self.fatal(
                 at(ev.start_mark),
-                f"the top level must be a mapping of keys (units:, gates:, …), found {kind_of(ev)}",
-                "start with `units:` on a line of its own",
+                _(
+                    "the top level must be a mapping of keys (units:, gates:, …), found {kind}"
+                ).format(kind=kind_of(ev)),
+                _("start with `units:` on a line of its own"),
             )
         self.top = at(ev.start_mark)
         while True:
@@ -99,8 +105,8 @@ class Document:
         if not isinstance(ev, yaml.StreamEndEvent):
             raise self.fatal(
                 at(ev.start_mark),
-                "a circuit file holds one YAML document, found more",
-                "remove the second '---' and what follows it",
+                _("a circuit file holds one YAML document, found more"),
+                _("remove the second '---' and what follows it"),
             )
 
     def key_name(self, ev: yaml.Event, what: str) -> str | None:
@@ -111,13 +117,16 @@ class Document:
         return None
 
     def bad_key(self, key: yaml.Event, value: yaml.Event | None, what: str) -> None:
-        """Report a key that is not a name (``what``: whose key), and skip its entry;
-        ``value`` is its value if that was read already."""
+        """Report a key that is not a name (``what``: whose key, marked ``N_``), and
+        skip its entry; ``value`` is its value if that was read already."""
         if isinstance(key, Scalar):
             self.broken.add(key.value)
             self.invalid_name(key)
         else:
-            self.report(self.src.at(key.start_mark), f"{what} must be a name, found {kind_of(key)}")
+            message = _("{what} must be a name, found {kind}")
+            self.report(
+                self.src.at(key.start_mark), message.format(what=_(what), kind=kind_of(key))
+            )
             self.events.skip(key)
         self.events.skip(self.events.next() if value is None else value)
 
@@ -139,15 +148,17 @@ class Document:
             value = self.events.next()
             if type(value) is Scalar and not value.style:  # an entry at column 0?
                 if advice.looks_like_gate(value.value):
-                    hint = "to make it a gate, indent it under `gates:`"
+                    hint = _("to make it a gate, indent it under `gates:`")
                 elif not hint and type(parse_number(value.value)) is float:
-                    hint = "to make it a unit, indent it under `units:`"
+                    hint = _("to make it a unit, indent it under `units:`")
             self.report(
-                pos, f"unknown key {quoted(key)}", hint or f"the keys are: {', '.join(TOP_KEYS)}"
+                pos,
+                _("unknown key {key}").format(key=quoted(key)),
+                hint or _("the keys are: {keys}").format(keys=", ".join(TOP_KEYS)),
             )
             self.events.skip(value)
             return
-        name = self.key_name(ev, "a top-level key")
+        name = self.key_name(ev, N_("a top-level key"))
         if name is None:
             return
         key = name
@@ -156,8 +167,10 @@ class Document:
             first = self.seen_keys[key]
             self.report(
                 pos,
-                f"duplicate key '{key}' (first given at line {first.line})",
-                "give each top-level key once",
+                _("duplicate key '{key}' (first given at line {line})").format(
+                    key=key, line=first.line
+                ),
+                _("give each top-level key once"),
             )
             self.events.skip(value)
             return
@@ -168,15 +181,16 @@ class Document:
         if isinstance(ev, MappingStart):
             return True
         self.broken_keys.add(key)
-        hint = f"write it as a mapping: {example}"
+        hint = _("write it as a mapping: {example}").format(example=_(example))
         if is_empty(ev):
-            self.report(pos, f"'{key}' is empty", hint)
+            self.report(pos, _("'{key}' is empty").format(key=key), hint)
         elif not self.newcomer_faults(ev):
             if isinstance(ev, SequenceStart):
-                hint += " (one per line, no '- ')"
-            self.report(
-                self.src.at(ev.start_mark), f"'{key}' must be a mapping, found {kind_of(ev)}", hint
-            )
+                hint = _("write it as a mapping: {example} (one per line, no '- ')").format(
+                    example=_(example)
+                )
+            message = _("'{key}' must be a mapping, found {kind}")
+            self.report(self.src.at(ev.start_mark), message.format(key=key, kind=kind_of(ev)), hint)
         self.events.skip(ev)
         return False
 
@@ -193,23 +207,24 @@ class Document:
         return bool(faults)
 
     def number(self, ev: yaml.Event, what: str, name: str = "") -> float | None:
-        """A value that must be a number; None (reported) otherwise. ``what``,
-        with ``name`` quoted after it, says whose value it is."""
+        """A value that must be a number; None (reported) otherwise. ``what`` (a
+        text marked ``N_``, ``{name}`` in it filled with ``name``) says whose
+        value it is."""
         if type(ev) is Scalar and not ev.style:
             x = parse_number(ev.value)
             if type(x) is float:  # the common case first: a number
                 return x
-        if name:
-            what = f"{what} '{name}'"
+        what = _(what).format(name=name)
         at = self.src.at(ev.start_mark)
+        must = _("{what} must be a number, found {kind}")
         if not isinstance(ev, Scalar):
-            self.report(at, f"{what} must be a number, found {kind_of(ev)}")
+            self.report(at, must.format(what=what, kind=kind_of(ev)))
             self.events.skip(ev)
             return None
         if ev.style:
             quotes = ev.style in ("'", '"')
-            fix = "remove the quotes" if quotes else "write the number on this line"
-            self.report(at, f"{what} must be a number, found {kind_of(ev)}", fix)
+            fix = _("remove the quotes") if quotes else _("write the number on this line")
+            self.report(at, must.format(what=what, kind=kind_of(ev)), fix)
             return None
         mark, end = ev.start_mark, ev.end_mark
         ran_on = mark is not None and end is not None and mark.line != end.line
@@ -217,23 +232,29 @@ class Document:
             return None  # a number that ran on into the next line
         hint = None
         if "," in ev.value and NUMBER_RE.match(ev.value.strip().replace(",", ".")):
-            hint = "write the decimal point as '.'"
+            hint = _("write the decimal point as '.'")
         elif "(" in ev.value and "->" in ev.value:
-            hint = "this looks like a gate: is the `gates:` line above it missing?"
+            hint = _("this looks like a gate: is the `gates:` line above it missing?")
         self.report(at, f"{what}: {parse_number(ev.value)}", hint)
         return None
 
     def name(self, ev: yaml.Event, what: str) -> str | None:
-        """A scalar that must be a name (``output``, an entry of ``frozen``)."""
+        """A scalar that must be a name (``output``, an entry of ``frozen``);
+        ``what``, marked ``N_``, says whose."""
         if not isinstance(ev, Scalar):
-            self.report(self.src.at(ev.start_mark), f"{what} must be a name, found {kind_of(ev)}")
+            message = _("{what} must be a name, found {kind}")
+            self.report(self.src.at(ev.start_mark), message.format(what=_(what), kind=kind_of(ev)))
             self.events.skip(ev)
             return None
         if is_empty(ev):
-            self.report(self.src.at(ev.start_mark), f"{what} is empty", "give the name of a unit")
+            self.report(
+                self.src.at(ev.start_mark),
+                _("{what} is empty").format(what=_(what)),
+                _("give the name of a unit"),
+            )
             return None
         if not is_name(ev.value):
-            self.invalid_name(ev, f"{what}: ")
+            self.invalid_name(ev, f"{_(what)}: ")
             return None
         return normal(ev.value)
 
@@ -241,22 +262,22 @@ class Document:
 
     def read_description(self, pos: Pos, ev: yaml.Event) -> None:
         if not isinstance(ev, Scalar):
-            what = kind_of(ev)
-            self.report(self.src.at(ev.start_mark), f"'description' must be text, found {what}")
+            message = _("'description' must be text, found {kind}").format(kind=kind_of(ev))
+            self.report(self.src.at(ev.start_mark), message)
             self.events.skip(ev)
             return
         self.description = ev.value
 
     def read_units(self, pos: Pos, ev: yaml.Event) -> None:
-        if not self.mapping("units", pos, ev, "`a: 1.0`, one unit per line"):
+        if not self.mapping("units", pos, ev, N_("`a: 1.0`, one unit per line")):
             return
         keep, number = self.units.append, self.number
         for key, value in self.events.entries():
             if value is None or not is_name(key.value):  # a list, a mapping or no name
-                self.bad_key(key, value, "a key under 'units'")
+                self.bad_key(key, value, N_("a key under 'units'"))
                 continue
             name = normal(key.value)
-            x = number(value, "unit", name)
+            x = number(value, N_("unit '{name}'"), name)
             if x is None:
                 self.broken.add(name)
                 continue
@@ -273,7 +294,7 @@ class Document:
         for key, value in self.events.entries():
             self.gate_entries += 1
             if value is None or not is_name(key.value):  # a list, a mapping or no name
-                self.bad_key(key, value, "a key under 'gates'")
+                self.bad_key(key, value, N_("a key under 'gates'"))
                 continue
             name = normal(key.value)
             if type(value) is Scalar and (value.value or value.style):
@@ -283,8 +304,10 @@ class Document:
             self.broken.add(name)
             self.report(
                 self.src.at(value.start_mark),
-                f"gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {kind_of(value)}",
-                GATE_EXAMPLE,
+                _("gate '{name}' must be `OP(ARG, ARG) -> OUT`, found {kind}").format(
+                    name=name, kind=kind_of(value)
+                ),
+                _(GATE_EXAMPLE),
             )
             self.events.skip(value)
 
@@ -293,8 +316,8 @@ class Document:
             self.broken_keys.add("expr")
             self.report(
                 self.src.at(ev.start_mark),
-                f"'expr' must be formulas, found {kind_of(ev)}",
-                "for example `expr: s = sigmoid(a*x + b*y + c)`, or a `|` block of lines",
+                _("'expr' must be formulas, found {kind}").format(kind=kind_of(ev)),
+                _("for example `expr: s = sigmoid(a*x + b*y + c)`, or a `|` block of lines"),
             )
             self.events.skip(ev)
             return
@@ -313,12 +336,12 @@ class Document:
     def read_frozen(self, pos: Pos, ev: yaml.Event) -> None:
         if not isinstance(ev, SequenceStart):
             if isinstance(ev, Scalar) and is_name(ev.value) and not ev.style:
-                hint = f"write it as a list: `frozen: [{ev.value}]`"
+                hint = _("write it as a list: `frozen: [{name}]`").format(name=ev.value)
             else:
-                hint = "write it as a list: `frozen: [a, b]`"
+                hint = _("write it as a list: `frozen: [a, b]`")
             self.report(
                 self.src.at(ev.start_mark),
-                f"'frozen' must be a list of input units, found {kind_of(ev)}",
+                _("'frozen' must be a list of input units, found {kind}").format(kind=kind_of(ev)),
                 hint,
             )
             self.events.skip(ev)
@@ -327,6 +350,6 @@ class Document:
             ev = self.events.next()
             if isinstance(ev, SequenceEnd):
                 return
-            name = self.name(ev, "an entry of 'frozen'")
+            name = self.name(ev, N_("an entry of 'frozen'"))
             if name is not None:
                 self.frozen.append((name, self.src.at(ev.start_mark)))

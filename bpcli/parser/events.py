@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..errors import CircuitError, Problem
+from ..i18n import N_, _
 from . import advice
 from . import text as _text
 from .problems import Problems
@@ -34,9 +35,9 @@ _CLOSE = (MappingEnd, SequenceEnd)
 _YAML_TAG = "tag:yaml.org,2002:"
 
 MAX_DEPTH = 100  # a circuit needs 2 levels; libyaml itself stops at 1000
-TOO_DEEP = "the YAML nests too deeply"
-TOO_DEEP_HINT = "a circuit file nests two levels: `units:`, `gates:` and their entries"
-ALIAS_HINT = "write each value out; bpcli refuses anchors and aliases"
+TOO_DEEP = N_("the YAML nests too deeply")
+TOO_DEEP_HINT = N_("a circuit file nests two levels: `units:`, `gates:` and their entries")
+ALIAS_HINT = N_("write each value out; bpcli refuses anchors and aliases")
 # YAML's errors for a line that does not line up, or has no colon: advice.py words them
 _LAYOUT_ERRORS = (
     "did not find expected key",
@@ -86,7 +87,7 @@ class Events:
             except yaml.YAMLError as exc:
                 self._error_of(exc)
         found = self.yaml_problem
-        return None if found is None or found.message == TOO_DEEP else found
+        return None if found is None or found.message == _(TOO_DEEP) else found
 
     def next(self) -> yaml.Event:
         try:
@@ -125,22 +126,24 @@ class Events:
         if isinstance(ev, _OPEN):
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise fatal(at(ev.start_mark), TOO_DEEP, TOO_DEEP_HINT)
+                raise fatal(at(ev.start_mark), _(TOO_DEEP), _(TOO_DEEP_HINT))
         elif isinstance(ev, _CLOSE):
             self.depth -= 1
         elif isinstance(ev, yaml.AliasEvent):
-            raise fatal(at(ev.start_mark), f"aliases (*{ev.anchor}) are not allowed", ALIAS_HINT)
+            message = _("aliases (*{anchor}) are not allowed").format(anchor=ev.anchor)
+            raise fatal(at(ev.start_mark), message, _(ALIAS_HINT))
         anchor = getattr(ev, "anchor", None)
         if anchor is not None:
-            raise fatal(at(ev.start_mark), f"anchors (&{anchor}) are not allowed", ALIAS_HINT)
+            message = _("anchors (&{anchor}) are not allowed").format(anchor=anchor)
+            raise fatal(at(ev.start_mark), message, _(ALIAS_HINT))
         tag = getattr(ev, "tag", None)
         if tag is not None and not isinstance(ev, yaml.DocumentStartEvent):
             if tag.startswith(_YAML_TAG):
                 tag = "!!" + tag[len(_YAML_TAG) :]
             raise fatal(
                 at(ev.start_mark),
-                f"tags ({tag}) are not allowed",
-                "bpcli reads plain names and numbers; remove the tag",
+                _("tags ({tag}) are not allowed").format(tag=tag),
+                _("bpcli reads plain names and numbers; remove the tag"),
             )
         return ev
 
@@ -178,30 +181,36 @@ class Events:
         pos = at(mark) if mark is not None else Pos(1, 1)
         problem = exc.problem or exc.context or "invalid YAML"
         if "maximum nesting depth" in problem:
-            return fatal(pos, TOO_DEEP, TOO_DEEP_HINT)
-        message = f"invalid YAML: {problem}"
+            return fatal(pos, _(TOO_DEEP), _(TOO_DEEP_HINT))
+        # YAML's own words (problem, context) stay as PyYAML says them
+        message = _("invalid YAML: {problem}").format(problem=problem)
         if exc.context and exc.problem:
             cm = exc.context_mark
-            where = ""
             context = at(cm) if cm is not None else pos
             if context != pos:
-                where = f" at line {context.line}, column {context.col}"
-            message += f" ({exc.context}{where})"
+                message = _("invalid YAML: {problem} ({context} at line {line}, column {col})")
+                message = message.format(
+                    problem=problem, context=exc.context, line=context.line, col=context.col
+                )
+            else:
+                message = _("invalid YAML: {problem} ({context})")
+                message = message.format(problem=problem, context=exc.context)
         long = advice.long_key(self.src, pos, problem)
         if long is not None:
             return fatal(Pos(pos.line, 1 + _indent(self.src, pos.line)), *long)
         if any(words in problem for words in _LAYOUT_ERRORS):
             fault = advice.section_fault(self.src, pos.line)
             if fault is not None:
-                return fatal(fault.pos, f"invalid YAML: {fault.message}", fault.hint)
+                message = _("invalid YAML: {problem}").format(problem=fault.message)
+                return fatal(fault.pos, message, fault.hint)
         hint = None
         index = getattr(mark, "index", None)
         if isinstance(index, int) and self.src.text[index : index + 1] == "\t":
-            hint = "YAML does not allow tabs for indentation: indent with spaces"
+            hint = _("YAML does not allow tabs for indentation: indent with spaces")
         elif "mapping values are not allowed" in problem:
-            hint = "a ': ' inside a value needs quotes, or a key is indented wrongly"
+            hint = _("a ': ' inside a value needs quotes, or a key is indented wrongly")
         elif "quoted scalar" in (exc.context or "") and "end of stream" in problem:
-            hint = "the quote opened here is never closed"
+            hint = _("the quote opened here is never closed")
         return fatal(pos, message, hint)
 
     def _reader_error(self, exc: yaml.YAMLError) -> CircuitError:
@@ -214,12 +223,13 @@ class Events:
         position = getattr(exc, "position", None)
         reason = getattr(exc, "reason", None) or str(exc).split("\n")[0]
         if not isinstance(position, int):
-            return fatal(Pos(1, 1), f"invalid YAML: {reason}")
+            return fatal(Pos(1, 1), _("invalid YAML: {problem}").format(problem=reason))
         if not _pure(Parser):  # libyaml counts UTF-8 bytes
             position = len(
                 text.encode("utf-8", "surrogatepass")[:position].decode("utf-8", "ignore")
             )
-        return fatal(self.src.pos(position), f"invalid character: {reason}")
+        message = _("invalid character: {reason}").format(reason=reason)
+        return fatal(self.src.pos(position), message)
 
 
 def _indent(src: Source, line: int) -> int:

@@ -14,6 +14,7 @@ import re
 from typing import Any, NamedTuple
 
 from ..errors import CircuitError
+from ..i18n import N_, _
 
 # What YAML accepts in a stream (YAML 1.1 §5.1, as libyaml checks it). Anything
 # else (NUL, other C0/C1 controls, DEL, lone surrogates, U+FFFE, U+FFFF) is
@@ -165,22 +166,25 @@ def decode(data: bytes) -> str:
         good = body[: exc.start].decode("utf-8")  # everything before is valid
         line, col = text_position(good, len(good))
         bad = body[exc.start : exc.end].hex(" ")
-        hint = "save the file as UTF-8"
+        hint = _("save the file as UTF-8")
         if body[:2] in (b"\xff\xfe", b"\xfe\xff"):
-            hint = "this looks like UTF-16: save the file as UTF-8"
-        raise CircuitError.at(
-            line, col, f"the file is not valid UTF-8 (bytes {bad})", hint
-        ) from None
+            hint = _("this looks like UTF-16: save the file as UTF-8")
+        message = _("the file is not valid UTF-8 (bytes {bytes})").format(bytes=bad)
+        raise CircuitError.at(line, col, message, hint) from None
 
 
 _HIDDEN = re.compile("[\x85\u2028\u2029\ufeff]")
-_HIDDEN_NAMES = {
-    "\x85": "a next-line character (U+0085)",
-    "\u2028": "a line separator (U+2028)",
-    "\u2029": "a paragraph separator (U+2029)",
+_HIDDEN_NAMES = {  # each a whole message
+    "\x85": N_(
+        "a next-line character (U+0085): YAML reads it as a line break, most editors do not"
+    ),
+    "\u2028": N_("a line separator (U+2028): YAML reads it as a line break, most editors do not"),
+    "\u2029": N_(
+        "a paragraph separator (U+2029): YAML reads it as a line break, most editors do not"
+    ),
 }
-BOM_MESSAGE = "a byte-order mark (U+FEFF) in the middle of the file"
-BOM_HINT = "remove it: it is invisible in most editors (joining two files can leave one)"
+BOM_MESSAGE = N_("a byte-order mark (U+FEFF) in the middle of the file")
+BOM_HINT = N_("remove it: it is invisible in most editors (joining two files can leave one)")
 
 
 def check_hidden(text: str) -> None:
@@ -195,14 +199,13 @@ def check_hidden(text: str) -> None:
     line, col = text_position(text, m.start())
     if m.group() == "\ufeff":
         where = (
-            BOM_MESSAGE if m.start() else "a byte-order mark (U+FEFF) after the one at the start"
+            _(BOM_MESSAGE)
+            if m.start()
+            else _("a byte-order mark (U+FEFF) after the one at the start")
         )
-        raise CircuitError.at(line, col, where, BOM_HINT)
+        raise CircuitError.at(line, col, where, _(BOM_HINT))
     raise CircuitError.at(
-        line,
-        col,
-        f"{_HIDDEN_NAMES[m.group()]}: YAML reads it as a line break, most editors do not",
-        "replace it with a newline, or remove it",
+        line, col, _(_HIDDEN_NAMES[m.group()]), _("replace it with a newline, or remove it")
     )
 
 
@@ -215,19 +218,21 @@ def check_characters(text: str) -> None:
     line, col = text_position(text, m.start())
     code = f"U+{ord(ch):04X}"
     if "\ud800" <= ch <= "\udfff":
-        raise CircuitError.at(line, col, f"lone surrogate {code}: the text is not valid Unicode")
+        message = _("lone surrogate {code}: the text is not valid Unicode")
+        raise CircuitError.at(line, col, message.format(code=code))
     if ch == "\0":
         raise CircuitError.at(
             line,
             col,
-            f"NUL character ({code}) in the file",
-            "is this a binary or a UTF-16 file? save it as UTF-8 text",
+            _("NUL character ({code}) in the file").format(code=code),
+            _("is this a binary or a UTF-16 file? save it as UTF-8 text"),
         )
     if ch in "\ufffe\uffff":
-        raise CircuitError.at(line, col, f"character {code} is not allowed (a noncharacter)")
+        message = _("character {code} is not allowed (a noncharacter)")
+        raise CircuitError.at(line, col, message.format(code=code))
     raise CircuitError.at(
         line,
         col,
-        f"control character {code} is not allowed",
-        "remove it; only tab, line breaks and printable text are allowed",
+        _("control character {code} is not allowed").format(code=code),
+        _("remove it; only tab, line breaks and printable text are allowed"),
     )

@@ -3,6 +3,7 @@ the learner's own line below it, the notes, and a verdict."""
 
 from __future__ import annotations
 
+from ..i18n import _, ngettext
 from ..safe_text import shown
 from ..script.blame import Finding
 from ..script.check import ScriptCheck
@@ -11,7 +12,7 @@ from .console import Page
 
 def _finding(level: str, f: Finding) -> str:
     src = f.source
-    text = f"{shown(src.file)}:{src.line}: {level}: {f.message}"
+    text = f"{shown(src.file)}:{src.line}: {level}: {f.text()}"  # the prefix as tools read it
     if src.text:
         text += f"\n    {src.text}"
     return text
@@ -23,17 +24,24 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     lines = [_finding("error", f) for f in result.findings]
     lines += [_finding("note", f) for f in result.notes]
     n = len(result.findings)
-    checked = (
-        f"{result.calls} backward calls, {result.pulls} pulls checked against the forward code"
-    )
+    calls = ngettext("{n} backward call", "{n} backward calls", result.calls)
+    pulls = ngettext("{n} pull", "{n} pulls", result.pulls)
     if result.sampled:
-        checked += "; each pass's result on a sample of its inputs"
-    if n:
-        lines.append(f"fail: {n} problem{'s' if n != 1 else ''} ({checked})")
-    elif result.calls:
-        lines.append(f"ok: the backward code agrees with its forward code ({checked})")
+        checked = _(
+            "{calls}, {pulls} checked against the forward code; each pass's result on a "
+            "sample of its inputs"
+        )
     else:
-        lines.append("nothing to check: the script called no backward method")
+        checked = _("{calls}, {pulls} checked against the forward code")
+    checked = checked.format(calls=calls.format(n=result.calls), pulls=pulls.format(n=result.pulls))
+    if n:
+        fail = ngettext("fail: {n} problem ({checked})", "fail: {n} problems ({checked})", n)
+        lines.append(fail.format(n=n, checked=checked))
+    elif result.calls:
+        ok = _("ok: the backward code agrees with its forward code ({checked})")
+        lines.append(ok.format(checked=checked))
+    else:
+        lines.append(_("nothing to check: the script called no backward method"))
     verdict = page.wrap([(lines.pop(), "")], indent="    ", first="")
     found = [page.text(*(page.wrap([(x, "")], "    ", "") for x in lines))] if tty else lines
     return "".join(x if x.endswith("\n") else x + "\n" for x in [*found, page.text(verdict)])

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..gates import OUT_SLOT
 from ..i18n import N_, _, ngettext
 from ..steps import SlotView, Source, Step, Write
+from ..worded import in_words
 from . import layout
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
 from .layout import Cell, Column, Line
@@ -69,7 +70,7 @@ class TraceText(Page):
                 )
             )
         if step.raised:
-            said = _("this call {raised}").format(raised=_(step.raised))  # JSON keeps English
+            said = _("this call {raised}").format(raised=in_words(step.raised))  # JSON: English
             blocks.append(self.paragraph(said, style="bold red"))
         if step.phase == "backward" and step.gate is None:
             out = step.slots[0]
@@ -105,7 +106,8 @@ class TraceText(Page):
             )
             blocks.append(self._where(u.unit, step.slots[0]))
         for problem in step.problems:  # what `bpcli check` blames here
-            blocks.append(self.wrap([(f"✗ {problem}", "bold red")], indent="    ", first="  "))
+            said = "✗ " + in_words(problem)  # JSON keeps English
+            blocks.append(self.wrap([(said, "bold red")], indent="    ", first="  "))
         if step.gate is not None and step.slots:
             blocks.append(self._slots_table(step))
         if any(s.reused for s in step.slots) and self._legend_at in (None, number):

@@ -26,10 +26,13 @@ import contextlib
 import copy
 import io
 import math
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from ..i18n import N_
 from ..steps import Source
 from . import source as lines
+from .findings import A_UNIT, Finding
+from .findings import found as _found
 from .record import CallRecord, RawWrite, ScriptRecord
 
 if TYPE_CHECKING:
@@ -37,15 +40,6 @@ if TYPE_CHECKING:
 
 REL, ABS = 1e-4, 1e-9  # a pull within these of the expected one is right
 REPLAYS = 200_000  # forward calls run again for a pass's whole check, at most
-
-
-class Finding(NamedTuple):
-    kind: str  # local, assign, order, stale, total; kink for a note
-    gate: str | None
-    source: Source
-    expected: float | None
-    got: float | None
-    message: str
 
 
 def agree(a: float, b: float) -> bool:
@@ -128,15 +122,19 @@ class Judge:
         read_early = out is not None and id(out) not in self.written and self.seeded
         if read_early and rec.upstream is not None:
             found.append(
-                Finding(
+                _found(
                     "order",
                     rec.name,
                     rec.site,
                     None,
                     rec.upstream,
-                    f"{rec.name}.{rec.method}() read {rec.name}.{out_slot}.{g} = "
-                    f"{rec.upstream:.6g} before any call wrote it in this pass: call it after "
-                    "the backward() of the gate that reads its output",
+                    N_(
+                        "{call}() read {grad} = {value} before any call wrote it in this pass: "
+                        "call it after the backward() of the gate that reads its output"
+                    ),
+                    call=f"{rec.name}.{rec.method}",
+                    grad=f"{rec.name}.{out_slot}.{g}",
+                    value=f"{rec.upstream:.6g}",
                 )
             )
         for raw in rec.writes:  # a stale grad: left from the pass before (said once a pass)
@@ -157,17 +155,22 @@ class Judge:
         return found
 
     def stale(self, rec: CallRecord, raw: RawWrite) -> Finding:
-        unit = self.w.names.get(raw.unit) or "a Unit"
+        unit = self.w.names.get(raw.unit) or A_UNIT
         where = self.w.source(raw.file, raw.line)
-        return Finding(
+        return _found(
             "stale",
             rec.name,
             where,
             0.0,
             raw.before,
-            f"{unit}.{raw.attr} was {raw.before:.6g} when this backward pass began, left from "
-            "the pass before, and this write adds to it: set every grad to 0 before backward "
-            "(the first such write of this pass)",
+            N_(
+                "{unit}.{attr} was {before} when this backward pass began, left from the pass "
+                "before, and this write adds to it: set every grad to 0 before backward (the "
+                "first such write of this pass)"
+            ),
+            unit=unit,
+            attr=raw.attr,
+            before=f"{raw.before:.6g}",
         )
 
     def pulls(self, rec: CallRecord, forward: CallRecord) -> list[Finding]:
@@ -210,43 +213,64 @@ class Judge:
         self, rec: CallRecord, writes: list[RawWrite], want: float, local: float, upstream: float
     ) -> Finding:
         last = writes[-1]
-        unit = self.w.names.get(last.unit) or "a Unit"
+        unit = self.w.names.get(last.unit) or A_UNIT
         where = self.w.source(last.file, last.line)
         site = lines.write_site(last.file, last.line, last.attr)
         before = writes[0].before
         if site.adds is False and before != 0.0 and agree(last.after, want):
-            return Finding(
+            return _found(
                 "assign",
                 rec.name,
                 where,
                 before + want,
                 last.after,
-                f"{unit}.{last.attr} was {before:.6g} from an earlier pull, and this write "
-                f"replaced it with {last.after:.6g} instead of adding to it: with += it would be "
-                f"{before + want:.6g}",
+                N_(
+                    "{unit}.{attr} was {before} from an earlier pull, and this write replaced "
+                    "it with {after} instead of adding to it: with += it would be {sum}"
+                ),
+                unit=unit,
+                attr=last.attr,
+                before=f"{before:.6g}",
+                after=f"{last.after:.6g}",
+                sum=f"{before + want:.6g}",
             )
         got = last.after - before
-        return Finding(
+        return _found(
             "local",
             rec.name,
             where,
             want,
             got,
-            f"this pull into {unit}.{last.attr} is {got:.6g}, but {rec.name}'s own forward() "
-            f"changes by {local:.6g} per unit of {unit}, so with {rec.name}.{rec.out_slot}."
-            f"{last.attr} = {upstream:.6g} it should be {want:.6g}",
+            N_(
+                "this pull into {unit}.{attr} is {got}, but {gate}'s own forward() changes by "
+                "{local} per unit of {unit}, so with {out_grad} = {upstream} it should be {want}"
+            ),
+            unit=unit,
+            attr=last.attr,
+            got=f"{got:.6g}",
+            gate=rec.name,
+            local=f"{local:.6g}",
+            out_grad=f"{rec.name}.{rec.out_slot}.{last.attr}",
+            upstream=f"{upstream:.6g}",
+            want=f"{want:.6g}",
         )
 
     def kink(self, rec: CallRecord, raw: RawWrite, left: float, right: float) -> Finding:
-        unit = self.w.names.get(raw.unit) or "a Unit"
-        return Finding(
+        unit = self.w.names.get(raw.unit) or A_UNIT
+        return _found(
             "kink",
             rec.name,
             self.w.source(raw.file, raw.line),
             None,
             None,
-            f"{rec.name} is at a kink for {unit}: its forward() slopes {left:.6g} on one side "
-            f"and {right:.6g} on the other; the pull takes one side, as backprop must",
+            N_(
+                "{gate} is at a kink for {unit}: its forward() slopes {left} on one side and "
+                "{right} on the other; the pull takes one side, as backprop must"
+            ),
+            gate=rec.name,
+            unit=unit,
+            left=f"{left:.6g}",
+            right=f"{right:.6g}",
         )
 
     # -- the forward code, run again ----------------------------------------------------
@@ -315,17 +339,22 @@ class Judge:
             got = self.final.get(id(unit), 0.0)
             at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
             if not agree(got, numeric) and not at_kink:
-                name = self.w.names.get(unit) or "a Unit"
+                name = self.w.names.get(unit) or A_UNIT
                 self.findings.append(
-                    Finding(
+                    _found(
                         "total",
                         None,
                         where,
                         numeric,
                         got,
-                        f"after this backward pass {name}.{self.w.grad_attr} is {got:.6g}, but "
-                        f"the output changes by {numeric:.6g} per unit of {name} (the "
-                        "forward calls, run again)",
+                        N_(
+                            "after this backward pass {unit}.{attr} is {got}, but the output "
+                            "changes by {numeric} per unit of {unit} (the forward calls, run again)"
+                        ),
+                        unit=name,
+                        attr=self.w.grad_attr,
+                        got=f"{got:.6g}",
+                        numeric=f"{numeric:.6g}",
                     )
                 )
 

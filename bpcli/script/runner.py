@@ -16,6 +16,7 @@ import sys
 import traceback
 from typing import Any
 
+from ..i18n import _
 from ..stepper import Quit as StopScript  # the stepper's `q`: stopped where it is, status 0
 from .watcher import OutputFailed, Watcher
 
@@ -111,7 +112,7 @@ def run(path: str, argv: list[str], watcher: Watcher, stdout: Any) -> int:
         if not isinstance(code, int) and code is not None:
             print(code, file=sys.stderr)
     except KeyboardInterrupt:
-        print("bpcli: interrupted", file=sys.stderr)
+        print(_("bpcli: interrupted"), file=sys.stderr)
         status = 130
     except BrokenPipeError:  # the reader of the output went away (`| head`): bpcli's exit
         raise

@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..gates import OUT_SLOT
+from ..i18n import N_
 from ..steps import SlotView, Step, Write
+from ..worded import Worded
 from . import source as lines
 from .record import CallRecord, RawWrite, ScriptRecord, value_of
 
@@ -17,6 +19,7 @@ if TYPE_CHECKING:
     from .watcher import Open, Watcher
 
 _PLAIN = (int, float, str, bool, type(None))
+RAISED = N_("raised an exception (if the script does not catch it, its traceback follows)")
 
 
 def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
@@ -70,7 +73,8 @@ def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
         if w.record:
             w.events.append(record)
         if w.judge is not None:
-            problems = tuple(f.message for f in w.judge.call(record))
+            found = w.judge.call(record)  # English, as JSON says it; text() for a reader
+            problems = tuple(f.message for f in found)
     return Step(
         method,
         w.iteration,
@@ -86,9 +90,7 @@ def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
         self_=w.selves.of(gate, name),
         problems=problems,
         source=source,
-        raised="raised an exception (if the script does not catch it, its traceback follows)"
-        if raised
-        else None,
+        raised=Worded(RAISED) if raised else None,
     )
 
 
