@@ -65,7 +65,9 @@ def plain_line(line: Line) -> str:
 _WORDS = re.compile(r"( +)")
 # A line never ends in one of these: each goes to the next line with its operand
 # (`+ 3.000000`, `→ 8.0`), as a person breaks a sum.
-GLUED = frozenset({"+", "-", "−", "×", "·", "=", "→", "->", "≡", "==", "*", "±", "+-", "<", ">"})
+GLUED = frozenset(
+    {"+", "-", "−", "×", "·", "=", "→", "->", "≡", "==", "*", "±", "+-", "<", ">", "/"}
+)
 
 
 def _tokens(text: str) -> list[str]:
