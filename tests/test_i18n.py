@@ -65,11 +65,10 @@ def test_every_message_has_a_russian_translation_with_the_same_placeholders() ->
         english = [set(PLACEHOLDER.findall(f)) for f in forms]
         for t in translations:
             said = set(PLACEHOLDER.findall(t))
-            if len(forms) == 1 and said != english[0]:
-                mismatched.append((msgid, t))
             # A plural form may leave out a count its English form names ("1 was
             # given" for 21), never name one English does not fill in.
-            elif len(forms) > 1 and not said <= set.union(*english):
+            plural = len(forms) > 1
+            if (said != english[0]) if not plural else not said <= set.union(*english):
                 mismatched.append((msgid, t))
     assert not missing, f"{len(missing)} without a translation, e.g. {missing[:5]}"
     assert not fuzzy, f"{len(fuzzy)} fuzzy, e.g. {fuzzy[:5]}"
