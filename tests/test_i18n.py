@@ -12,14 +12,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import babel  # noqa: F401  (the test extra has it)
 import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 
 from conftest import NEURON, ROOT
-
-babel = pytest.importorskip("babel")
-from babel.messages.extract import extract_from_dir  # noqa: E402
-from babel.messages.mofile import write_mo  # noqa: E402
-from babel.messages.pofile import read_po  # noqa: E402
 
 LOCALE = ROOT / "bpcli" / "locale"
 PO = LOCALE / "ru" / "LC_MESSAGES" / "bpcli.po"

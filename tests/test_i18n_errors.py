@@ -19,7 +19,6 @@ import pytest
 from conftest import NEURON, ROOT
 
 MO = ROOT / "bpcli" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
-pytestmark = pytest.mark.skipif(not MO.exists(), reason="no compiled Russian catalog")
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 SLIP = ROOT / "examples" / "neuron_slip.py"
 

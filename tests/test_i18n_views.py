@@ -27,9 +27,6 @@ from bpcli.render.layout import width
 from conftest import CIRCUITS, NEURON, ROOT
 
 MO = ROOT / "bpcli" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
-pytestmark = pytest.mark.skipif(
-    not MO.exists(), reason="no Russian catalog compiled (bpcli/locale/ru/LC_MESSAGES/bpcli.mo)"
-)
 
 BPCLI = str(Path(sys.executable).parent / "bpcli")
 WIDTHS = (60, 80)

@@ -12,12 +12,11 @@ import sys
 import termios
 from pathlib import Path
 
+import pexpect
+import pyte
 import pytest
 
 from conftest import ROOT
-
-pexpect = pytest.importorskip("pexpect")
-pyte = pytest.importorskip("pyte")
 
 BPCLI = str(Path(sys.executable).parent / "bpcli")  # the venv's console script
 NEURON = "circuits/neuron.txt"
