@@ -113,3 +113,18 @@ def test_a_message_on_a_terminal_is_wrapped_at_its_width() -> None:
     hint = next(k for k, x in enumerate(lines) if x.startswith("hint: "))
     assert hint > 1 and all(x.startswith("    ") for x in lines[1:hint])  # continued
     assert "nosuchunitwithalongname" in " ".join(lines)
+
+
+def test_the_fast_width_agrees_with_measuring_each_character() -> None:
+    """Cyrillic (and the other blocks measured by their length) takes the cells
+    each character takes: one, never a combining mark's none or a wide one's two."""
+    import unicodedata
+
+    from bpcli.render.layout import _wide
+
+    for code in range(0x20, 0x2400):
+        ch = chr(code)
+        if unicodedata.category(ch) in ("Cs", "Cn"):  # surrogates, unassigned
+            continue
+        assert width("ж" + ch) == _wide("ж" + ch), hex(code)
+    assert width("вес_a") == 5 and width("変数") == 4 and width("e\u0301") == 1

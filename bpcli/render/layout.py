@@ -40,8 +40,20 @@ _EDGE, _GAP = (" ", ""), ("   ", "")
 
 def width(text: str) -> int:
     """Terminal cells: wide (CJK) characters take two, combining marks none."""
-    if text.isascii():
+    if text.isascii() or not _MAYBE_NOT_ONE.search(text):
         return len(text)
+    return _wide(text)
+
+
+# Outside these blocks (Latin, Greek, Cyrillic, general punctuation, arrows,
+# mathematical operators: one cell each, never combining) a character is
+# measured on its own.
+_MAYBE_NOT_ONE = re.compile("[^\x00-\u02ff\u0370-\u0482\u048a-\u052f\u2000-\u20cf\u2100-\u22ff]")
+
+
+@functools.lru_cache(maxsize=65536)
+def _wide(text: str) -> int:
+    """A text's cells, character by character (words and headers repeat: cached)."""
     return sum(_char_width(c) for c in text)
 
 
