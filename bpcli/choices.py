@@ -14,13 +14,7 @@ from collections.abc import Iterable, Sequence
 from .engine import INPUT, Circuit
 from .errors import UsageProblem, did_you_mean
 from .i18n import N_, _, ngettext
-
-
-def normal(name: str) -> str:
-    """A name as the circuit holds it: NFKC, like every name of a circuit file."""
-    import unicodedata
-
-    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+from .safe_text import normal
 
 
 def apply(circuit: Circuit, sets: Iterable[str] = (), step_size: float | None = None) -> None:

@@ -22,7 +22,8 @@ from typing import ClassVar, NamedTuple, TypeVar
 from .addresses import Addresses
 from .errors import CircuitError, backward_error, forward_error, update_error
 from .gates import OPS, OUT_SLOT, Op, slots_of
-from .i18n import N_, _
+from .i18n import N_
+from .worded import Worded
 
 T = TypeVar("T")
 INF = math.inf
@@ -390,7 +391,7 @@ def in_passes(
             for call in calls(phase, it):
                 yield phase, it, call
         except CircuitError as err:
-            raise err.during(_(_DURING[phase]).format(n=it, note=note)) from None
+            raise err.during(Worded(_DURING[phase], n=it, note=note)) from None
 
 
 # when an error happened (``note``: ", with the mistake 'NAME'", or nothing)

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from .i18n import _
+from .i18n import N_, _
+from .worded import Worded, in_words
 
 if TYPE_CHECKING:
     from .gates import Op
@@ -40,7 +41,8 @@ class CircuitError(Exception):
         """The same error, its last problem saying when it happened: ``context``
         is the whole worded parenthesis, ``(in forward pass 3)``."""
         last = self.problems[-1]
-        self.problems[-1] = last._replace(message=f"{last.message} {context}")
+        said = Worded(N_("{problem} {context}"), problem=last.message, context=context)
+        self.problems[-1] = last._replace(message=said)
         return self
 
     @classmethod
@@ -99,15 +101,16 @@ def forward_error(
     """A gate's forward() that gave no finite real number: why, with its values."""
     call = f"{op.name}({', '.join(repr(v) for v in values)})"
     if isinstance(exc, ZeroDivisionError):
-        message = _("gate '{gate}': {call} divides by zero")
+        message = N_("gate '{gate}': {call} divides by zero")
     elif isinstance(exc, OverflowError):
-        message = _("gate '{gate}': {call} overflows")
+        message = N_("gate '{gate}': {call} overflows")
     elif isinstance(exc, ValueError):
-        message = _("gate '{gate}': {call} is outside the domain of {op} ({domain})")
+        message = N_("gate '{gate}': {call} is outside the domain of {op} ({domain})")
     else:
-        message = _("gate '{gate}': {call} is not a finite real number")
-    domain = _(op.domain) if op.domain else _("real result")
-    text = message.format(gate=gate, call=call, op=op.name, domain=domain)
+        message = N_("gate '{gate}': {call} is not a finite real number")
+    domain = Worded(op.domain or N_("real result"))
+    # English in the data (check's JSON quotes it), worded where it is shown
+    text = Worded(message, gate=gate, call=call, op=op.name, domain=domain)
     hint = _domain_hint(op) if isinstance(exc, (ValueError, ZeroDivisionError)) else None
     return CircuitError.at(line, col, text, hint)
 
@@ -127,10 +130,11 @@ def backward_error(
     from .gates import IN_SLOTS, OUT_SLOT
 
     shown = ", ".join(repr(v) for v in values)
-    message = _(
-        "gate '{gate}': backward: {slot}.grad += {local_formula} × {out}.grad = "
-        "{local} × {upstream} is not a finite real number ({call})"
-    ).format(
+    message = Worded(
+        N_(
+            "gate '{gate}': backward: {slot}.grad += {local_formula} × {out}.grad = "
+            "{local} × {upstream} is not a finite real number ({call})"
+        ),
         gate=gate,
         slot=IN_SLOTS[k],
         local_formula=op.local_formulas[k],
@@ -147,11 +151,11 @@ def update_error(
     name: str, line: int, col: int, value: float, step: float, grad: float
 ) -> CircuitError:
     """An update ``value += step_size × grad`` that is no finite real number."""
-    message = _("update of '{name}': {value} + {step} × {grad} is not a finite real number")
+    message = N_("update of '{name}': {value} + {step} × {grad} is not a finite real number")
     return CircuitError.at(
         line,
         col,
-        message.format(name=name, value=repr(value), step=repr(step), grad=repr(grad)),
+        Worded(message, name=name, value=repr(value), step=repr(step), grad=repr(grad)),
         _("try a smaller --step-size"),
     )
 
@@ -183,7 +187,8 @@ def format_problem(filename: str, problem: Problem) -> str:
     from .safe_text import shown
 
     # the prefix and its `error:` are what tools read: never translated
-    text = f"{shown(filename)}:{problem.line}:{problem.col}: error: {problem.message}"
+    message = in_words(problem.message)  # a Worded's English, worded for the reader
+    text = f"{shown(filename)}:{problem.line}:{problem.col}: error: {message}"
     if problem.hint:
         text += "\n" + _("hint: {hint}").format(hint=problem.hint)
     return text

@@ -18,7 +18,6 @@ from .engine import INPUT, Circuit
 from .errors import CircuitError
 from .i18n import N_
 from .worded import Worded
-from .worded import in_words as _in_words
 
 OK, WARN, FAIL, KINK = "ok", "warn", "fail", "kink"
 
@@ -41,12 +40,6 @@ class CheckRow(NamedTuple):
     rule: str  # which rule decided, in words
     kink: str | None  # the gate whose kink x sits at, and why
     note: str | None = None  # what else the reader should know (an overflow)
-
-
-def in_words(text: str) -> str:
-    """A row's rule, kink or note as a text view shows it: in the reader's
-    language (the row keeps English, for JSON), the numbers as they are."""
-    return _in_words(text)
 
 
 def _kink_distances(c: Circuit) -> dict[str, float]:

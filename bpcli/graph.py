@@ -19,7 +19,6 @@ import json
 
 from .engine import CONST, INPUT, Circuit
 from .gates import IN_SLOTS, OUT_SLOT
-from .i18n import _
 
 
 def _edges(c: Circuit, by_identity: bool) -> list[tuple[int, str, str]]:
@@ -57,7 +56,7 @@ def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
     if c.kinds[i] == CONST:
         return [_number(c.units[i].value, precision)]
     name = c.names[i]
-    lines = [_("{name} (frozen)").format(name=name) if i in c.frozen else name]
+    lines = [f"{name} (frozen)" if i in c.frozen else name]  # DOT, Mermaid: one language
     if values:
         u = c.units[i]
         lines += [f"value {_number(u.value, precision)}", f"grad {_number(u.grad, precision)}"]

@@ -26,7 +26,6 @@ from pathlib import Path
 
 DOMAIN = "bpcli"
 LOCALEDIR = str(Path(__file__).resolve().parent / "locale")
-LANGUAGES = ("en", "ru")  # English is the source text; the others have catalogs
 
 _chosen: gettext.NullTranslations | None = None
 

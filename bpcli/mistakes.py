@@ -19,7 +19,6 @@ from .engine import Circuit, Gate, drain, in_passes, run_passes
 from .gates import Op
 from .i18n import N_, _
 from .worded import Worded
-from .worded import in_words as _in_words
 
 RIGHT, WRONG, LOST, PILED_UP = "right", "wrong", "lost", "piled up"  # the verdicts
 _SAID = {WRONG: "", LOST: N_("no gradient reached it"), PILED_UP: ""}  # their own words
@@ -213,12 +212,6 @@ class Comparison(NamedTuple):
     mistaken_last: float
     verdict: str  # right, wrong, lost, piled up
     why: str  # English (JSON's `why`); a text view shows in_words(why)
-
-
-def in_words(why: str) -> str:
-    """A comparison's `why` as a text view shows it: in the reader's language
-    (the row keeps English, for JSON)."""
-    return _in_words(why)
 
 
 def compare(

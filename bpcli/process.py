@@ -154,9 +154,8 @@ class BpcliGroup(click.Group):
             if os.environ.get("BPCLI_DEBUG"):
                 raise
             say(
-                _("bpcli: internal error: {error}: {reason}").format(
-                    error=type(exc).__name__, reason=exc
-                )
+                "bpcli: internal error: "  # the prefix as tools read it, in every language
+                + _("{error}: {reason}").format(error=type(exc).__name__, reason=exc)
             )
             say(_("hint: this is a bug in bpcli; BPCLI_DEBUG=1 shows where"))
             raise click.exceptions.Exit(1) from None
@@ -218,7 +217,7 @@ class _Closed(io.TextIOBase):
     closed_stream = True  # a script bpcli runs prints nowhere, as under python itself
 
     def write(self, text: str) -> int:
-        raise OSError(errno.EBADF, "standard output is closed")
+        raise OSError(errno.EBADF, _("standard output is closed"))
 
     def isatty(self) -> bool:
         return False

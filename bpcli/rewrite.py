@@ -15,7 +15,9 @@ import yaml
 
 from .engine import CONST, Circuit
 from .errors import CircuitError, Failure
+from .i18n import N_
 from .parser import decode, events
+from .worded import in_words
 
 
 def value_spans(text: str) -> dict[str, tuple[int, int]]:
@@ -120,19 +122,20 @@ def trained(orig: Original, c: Circuit) -> tuple[bytes, int, Callable[[bytes], N
             after = parse(new)
         except CircuitError as err:
             problem = err.problems[0]
-            raise Failure(
-                f"the rewritten circuit would not parse ({problem.line}:{problem.col}: "
-                f"{problem.message}): nothing written",
-                "this is a bug in bpcli; the file is as it was",
+            raise Failure.said(
+                N_("the rewritten circuit would not parse ({line}:{col}: {problem}): not written"),
+                N_("this is a bug in bpcli: nothing written, the file is as it was"),
+                line=problem.line,
+                col=problem.col,
+                problem=in_words(problem.message),
             ) from None
         got = {after.names[i]: after.units[i].value for i in after.inputs}
         if _shape(after) != orig.shape or got != want:
             wrong = sorted(n for n in want if got.get(n) != want[n])
-            raise Failure(
-                "the rewritten circuit would not give back the trained values"
-                + (f" ({', '.join(wrong[:5])})" if wrong else "")
-                + ": nothing written",
-                "this is a bug in bpcli; the file is as it was",
+            raise Failure.said(
+                N_("the rewritten circuit would not give back the trained values ({units})"),
+                N_("this is a bug in bpcli: nothing written, the file is as it was"),
+                units=", ".join(wrong[:5]),
             )
 
     return rewrite(orig.data, moved), len(moved), verify

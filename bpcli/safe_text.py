@@ -80,3 +80,14 @@ def can_show(stream: Any) -> bool:
     except (UnicodeEncodeError, LookupError):
         return False
     return True
+
+
+def normal(name: str) -> str:
+    """A name in its NFKC form, the form every name of a circuit file takes (and
+    Python's own identifiers): how a name on the command line (``--set``,
+    ``--gate``, ``--unit``) or in a learner's script is looked up."""
+    if name.isascii():
+        return name
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", name)

@@ -36,8 +36,9 @@ def wants_color(flag: str, env: Mapping[str, str], isatty: bool) -> bool:
 
 
 def terminal_width(tty: bool, env: Mapping[str, str] | None = None, fd: int = 1) -> int:
-    """$COLUMNS when it is set, else the terminal's width, else 120 into a pipe or
-    a file and 80 on a terminal that does not say."""
+    """$COLUMNS when it is set, else the terminal's width (standard error's when
+    the output goes into a pipe, as `| less` shows it), else 120 into a pipe or
+    a file with no terminal at all, and 80 on a terminal that does not say."""
     columns = (os.environ if env is None else env).get("COLUMNS", "")
     if columns.isdigit() and int(columns) > 0:
         return int(columns)
@@ -46,4 +47,7 @@ def terminal_width(tty: bool, env: Mapping[str, str] | None = None, fd: int = 1)
             return os.get_terminal_size(fd).columns or 80
         except (OSError, ValueError):
             return 80
-    return 120
+    try:  # into a pipe read on a terminal (`| less`, `| head`): that terminal's width
+        return os.get_terminal_size(2).columns or 120
+    except (OSError, ValueError):
+        return 120

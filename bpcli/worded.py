@@ -23,7 +23,7 @@ class Worded(str):
     number: int
     args: dict[str, Any]
 
-    def __new__(cls, message: str, **args: Any) -> Worded:
+    def __new__(cls, message: str, /, **args: Any) -> Worded:
         text = super().__new__(cls, message.format(**args))
         text.message, text.plural, text.number, text.args = message, None, 0, args
         return text

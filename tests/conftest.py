@@ -35,7 +35,7 @@ def write_circuit(tmp_path: Path):
 
 
 def stderr_on_a_pty(args: list[str], env: dict[str, str], input: bytes | None = None,
-                    cwd: Path = ROOT) -> tuple[str, bytes, int]:  # fmt: skip
+                    cwd: Path = ROOT, columns: int = 0) -> tuple[str, bytes, int]:  # fmt: skip
     """Run ``args`` with standard error a pseudo-terminal (read as fast as it is
     written) and standard output a pipe: (stdout, what reached the terminal,
     status)."""
@@ -45,6 +45,12 @@ def stderr_on_a_pty(args: list[str], env: dict[str, str], input: bytes | None = 
     import threading
 
     master, slave = pty.openpty()
+    if columns:  # the terminal's size, as a terminal window sets it
+        import fcntl
+        import struct
+        import termios
+
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, columns, 0, 0))
     got = bytearray()
 
     def drain() -> None:

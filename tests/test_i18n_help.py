@@ -82,4 +82,4 @@ def test_bpclis_own_usage_error_and_count_are_russian() -> None:
     checked = bpcli("--lang", "ru", "validate", "circuits/neuron.txt")
     assert checked.returncode == 0
     # "FILE: ok:" stays as it is; the counts take Russian plural forms
-    assert checked.stdout == "circuits/neuron.txt: ok: 5 входов, 5 вентилей, выход s\n"
+    assert checked.stdout == "circuits/neuron.txt: ok: 5 входов, 5 вентилей, выход: s\n"

@@ -101,7 +101,7 @@ def test_assign_names_the_lost_contributions() -> None:
     out = invoke("run", "--mistake", "assign", FANOUT).stdout
     assert "x       8.000000   -2.000000" in out
     assert "it feeds 4 slots: each write overwrote the one before" in " ".join(out.split())
-    assert "1 of 3 inputs get a wrong gradient" in out
+    assert "a wrong gradient for 1 of 3 inputs" in out
 
 
 def test_copy_shows_different_ids_in_the_table() -> None:

@@ -72,3 +72,23 @@ def test_colour_into_a_pipe_end_to_end(
     result = CliRunner().invoke(cli, ["run", *args, str(NEURON)], env=env)
     assert result.exit_code == 0, result.output
     assert ("\x1b[" in result.stdout) is coloured
+
+
+def test_into_a_pipe_read_on_a_terminal_the_view_fits_that_terminal() -> None:
+    """`bpcli trace … | less` in a 70-column terminal: standard output is a pipe,
+    standard error the terminal; every line fits its 70 columns."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from bpcli.render.layout import width
+
+    from conftest import NEURON, stderr_on_a_pty
+
+    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
+    bpcli = str(Path(sys.executable).parent / "bpcli")
+    out, _, status = stderr_on_a_pty([bpcli, "trace", "--no-update", str(NEURON)], env,
+                                     columns=70)  # fmt: skip
+    assert status == 0 and "sg0.backward()" in out
+    assert max(width(line) for line in out.splitlines()) <= 70
+    assert max(width(line) for line in out.splitlines()) > 60  # it used the room it had

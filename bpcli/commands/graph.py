@@ -104,8 +104,8 @@ def bpcli_svg(circuit: object, values: bool, precision: int, name: str) -> str:
     from ..html.page import MAX_GATES, cut_note
     from ..html.svg import circuit_svg
 
-    note = cut_note(layout(from_circuit(circuit, room=values), MAX_GATES))
+    note = cut_note(layout(from_circuit(circuit, room=values), MAX_GATES), page=False)
     if note:
-        say(f"bpcli: warning: {note.split(';')[0]}")
+        say(f"bpcli: warning: {note}")
     title = getattr(circuit, "description", "") or name
     return circuit_svg(circuit, values, precision, title, MAX_GATES)

@@ -28,6 +28,7 @@ from ..options import (
     view_options,
 )
 from ..process import BpcliCommand, gc_paused, say
+from ..safe_text import normal
 from ..signals import Terminated
 from .shared import load, save_recorded
 
@@ -167,7 +168,7 @@ def run(file: str, **given: Any) -> None:
 
                 rows = None if o.all_rows else o.max_rows
                 passes = watch.passes(source)
-                only = frozenset(o.only_units)
+                only = frozenset(map(normal, o.only_units))  # as the file's names are
                 job = views.RunJob(name, circuit, passes, last, lesson, o.every, rows, only)
                 drawing = views.Drawing(o.precision, o.color, bool(o.save_svg or o.save_html))
                 drawn = views.RUN[o.fmt](job, drawing, write_stdout)

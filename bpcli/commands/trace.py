@@ -3,8 +3,6 @@ file or of the learner's own Python script, as it happens."""
 
 from __future__ import annotations
 
-import functools
-import unicodedata
 from typing import Any, NamedTuple
 
 import click
@@ -41,6 +39,7 @@ from ..options import (
     unit_option,
 )
 from ..process import gc_paused, say
+from ..safe_text import normal
 from ..signals import Terminated
 from .shared import load, save_recorded
 
@@ -159,8 +158,8 @@ def trace(file: str, **given: Any) -> None:
         o = o._replace(step=True)
     drawing = views.Drawing(o.precision, o.color, check_trace(file, o))
     outputs = Outputs(file, ("--save-svg", o.save_svg), ("--save-html", o.save_html))
-    nfkc = functools.partial(unicodedata.normalize, "NFKC")  # as the file's names are
-    selection = Selection(frozenset(map(nfkc, o.only_gates)), frozenset(map(nfkc, o.only_units)))
+    only_gates, only_units = map(normal, o.only_gates), map(normal, o.only_units)
+    selection = Selection(frozenset(only_gates), frozenset(only_units))  # as the file's are
     script = None
     if file_kind(file, o.as_python) == SCRIPT:
         argv, json = list(o.script_args), o.fmt != "table"

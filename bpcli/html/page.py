@@ -45,10 +45,15 @@ def collect(steps: Iterable[tuple[int, Step]], precision: int, total: int | None
     return found
 
 
-def cut_note(lay: Layout) -> str:
-    """What the page says (and bpcli warns) when only the first layers are drawn."""
+def cut_note(lay: Layout, page: bool = True) -> str:
+    """What the page says (and bpcli warns) when only the first layers are drawn;
+    ``page=False``: what a drawing without the page's table and steps says."""
     if lay.drawn_layers >= lay.layers:
         return ""
+    if not page:
+        return _("{gates} gates: only the first {drawn} of {layers} layers are drawn").format(
+            gates=lay.gates, drawn=lay.drawn_layers, layers=lay.layers
+        )
     return _(
         "{gates} gates: only the first {drawn} of {layers} layers "
         "({drawn_gates} gates) are drawn; the table lists every Unit, and every step "
@@ -162,7 +167,7 @@ def page(
     from ..i18n import language
 
     html = TEMPLATE.format(
-        lang="ru" if language() == "ru" else "en",
+        lang=esc(language()),
         **_page_words(max(count, 1)),
         title=esc(title),
         subtitle=esc(subtitle),

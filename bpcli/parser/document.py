@@ -14,11 +14,12 @@ import yaml
 
 from ..errors import did_you_mean
 from ..i18n import N_, _
+from ..safe_text import normal
 from . import advice
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source
-from .values import NUMBER_RE, invalid_name, is_name, name_hint, normal, parse_number, quoted
+from .values import NUMBER_RE, invalid_name, is_name, name_hint, parse_number, quoted
 
 if TYPE_CHECKING:
     from .builder import Builder

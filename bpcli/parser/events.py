@@ -179,22 +179,23 @@ class Events:
         if exc.context_mark is not None and "quoted scalar" in (exc.context or ""):
             mark = exc.context_mark  # an unclosed quote: where it opens, not the file's end
         pos = at(mark) if mark is not None else Pos(1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
+        problem = exc.problem or exc.context or _("invalid YAML")
         if "maximum nesting depth" in problem:
             return fatal(pos, _(TOO_DEEP), _(TOO_DEEP_HINT))
-        # YAML's own words (problem, context) stay as PyYAML says them
-        message = _("invalid YAML: {problem}").format(problem=problem)
+        # YAML's own words, in the reader's language where they are known ones
+        said, context_said = _yaml_words(problem), _yaml_words(exc.context or "")
+        message = _("invalid YAML: {problem}").format(problem=said)
         if exc.context and exc.problem:
             cm = exc.context_mark
             context = at(cm) if cm is not None else pos
             if context != pos:
                 message = _("invalid YAML: {problem} ({context} at line {line}, column {col})")
                 message = message.format(
-                    problem=problem, context=exc.context, line=context.line, col=context.col
+                    problem=said, context=context_said, line=context.line, col=context.col
                 )
             else:
                 message = _("invalid YAML: {problem} ({context})")
-                message = message.format(problem=problem, context=exc.context)
+                message = message.format(problem=said, context=context_said)
         long = advice.long_key(self.src, pos, problem)
         if long is not None:
             return fatal(Pos(pos.line, 1 + _indent(self.src, pos.line)), *long)
@@ -249,3 +250,39 @@ def _refused(ev: yaml.Event) -> bool:
     if isinstance(ev, yaml.AliasEvent) or getattr(ev, "anchor", None) is not None:
         return True
     return getattr(ev, "tag", None) is not None and not isinstance(ev, yaml.DocumentStartEvent)
+
+
+# What libyaml and PyYAML say most often, worded for the reader (others as they are)
+YAML_WORDS = frozenset(
+    {
+        N_("mapping values are not allowed here"),
+        N_("mapping values are not allowed in this context"),
+        N_("could not find expected ':'"),
+        N_("while scanning a simple key"),
+        N_("found character that cannot start any token"),
+        N_("while scanning for the next token"),
+        N_("did not find expected key"),
+        N_("while parsing a block mapping"),
+        N_("found unexpected end of stream"),
+        N_("while scanning a quoted scalar"),
+        N_("while parsing a flow sequence"),
+        N_("did not find expected ',' or ']'"),
+        N_("while parsing a flow mapping"),
+        N_("did not find expected ',' or '}'"),
+        N_("block sequence entries are not allowed in this context"),
+        N_("block sequence entries are not allowed here"),
+        N_("while parsing a block collection"),
+        N_("did not find expected '-' indicator"),
+        N_("found a tab character that violates indentation"),
+        N_("while scanning a plain scalar"),
+        N_("found unexpected ':'"),
+        N_("found a tab character where an indentation space is expected"),
+        N_("while parsing a block node"),
+        N_("while scanning a block scalar"),
+        N_("control characters are not allowed"),
+    }
+)
+
+
+def _yaml_words(text: str) -> str:
+    return _(text) if text in YAML_WORDS else text

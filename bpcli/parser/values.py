@@ -41,12 +41,6 @@ def is_name(text: str) -> str | None:
     return name if len(name) <= MAX_NAME and name.isidentifier() else None
 
 
-def normal(name: str) -> str:
-    """A name in its NFKC form (the form ``is_name`` gives): how a name given on
-    the command line (``--set``, ``--gate``, ``--unit``) is looked up."""
-    return name if name.isascii() else unicodedata.normalize("NFKC", name)
-
-
 def _first_bad(name: str) -> str | None:
     """The first character of a (normalised) text that cannot be where it is in a name."""
     for i, ch in enumerate(name):

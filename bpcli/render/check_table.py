@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..gradcheck import CheckRow, in_words
+from ..gradcheck import CheckRow
 from ..i18n import N_, _, ngettext
 from ..safe_text import shown
+from ..worded import in_words
 from .console import Page, fmt, translated
 from .layout import Cell, Column, Line
 
@@ -45,7 +46,7 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
             (fmt(r.analytic, p), ""),
             ("—" if r.numeric is None else fmt(r.numeric, p), ""),
             ("—" if r.rel_error is None else f"{r.rel_error:.1e}", ""),
-            (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
+            (_(VERDICTS[r.verdict]), STYLES.get(r.verdict, "")),
             (in_words(r.rule), "dim"),
         ]
         for r in rows

@@ -38,7 +38,7 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
             (fmt(r.mistaken, p), ""),
             (fmt(r.correct_last, p), ""),
             (fmt(r.mistaken_last, p), ""),
-            (_(r.verdict), STYLES.get(r.verdict, "")),  # the verdicts are VERDICTS
+            (_(VERDICTS[r.verdict]), STYLES.get(r.verdict, "")),
             (in_words(r.why), "dim"),  # English in the data (JSON's `why`),
         ]
         for r in rows
@@ -56,8 +56,8 @@ def mistake_table(page: Page, mistake: str, rows: Sequence[Comparison]) -> str:
         return page.text(page.wrap(title, indent="  ", first=""), page.paragraph(none, indent=""))
     wrong = sum(r.verdict != "right" for r in rows)
     summary = ngettext(
-        "{wrong} of {n} input gets a wrong gradient",
-        "{wrong} of {n} inputs get a wrong gradient",
+        "a wrong gradient for {wrong} of {n} input",
+        "a wrong gradient for {wrong} of {n} inputs",
         len(rows),
     ).format(wrong=wrong, n=len(rows))
     return page.text(page.table(translated(COLUMNS), cells, title), [[(summary, "bold")]])

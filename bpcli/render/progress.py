@@ -60,7 +60,8 @@ class ProgressBar:
             self._task,
             completed=iteration,
             value=f"{self.output} = {value:.6g}",
-            rate=_("{rate} it/s").format(rate=f"{speed:,.0f}") if speed else "",
+            # no grouping: a comma is Russian's decimal point
+            rate=_("{rate} it/s").format(rate=f"{speed:.0f}") if speed else "",
         )
         self._progress.refresh()
 

@@ -49,6 +49,7 @@ class TraceText(Page):
     # needs to read it once, not for every gate of an MLP.
     _told: dict[str, str] | None = None
     _legend_at: int | None = None  # the step that says what ↺ means
+    _columns: list[Column] | None = None
 
     def step_text(self, step: Step, number: int, total: int | None = None) -> str:
         return self.text(*self.step_blocks(step, number, total))
@@ -288,7 +289,9 @@ class TraceText(Page):
                     (holders(s.also, "\n") or "—", style),
                 ]
             )
-        return self.table(translated(SLOT_COLUMNS), rows)
+        if self._columns is None:  # the headers in the reader's language, once a trace
+            self._columns = translated(SLOT_COLUMNS)
+        return self.table(self._columns, rows)
 
 
 def _id(s: SlotView) -> str:

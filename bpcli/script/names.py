@@ -16,8 +16,9 @@ matches the circuit's names and ``--gate``/``--unit`` (issue 15).
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
+
+from ..safe_text import normal
 
 
 class Names:
@@ -31,8 +32,7 @@ class Names:
         return self.by_id.get(id(obj))
 
     def _give(self, obj: object, name: str) -> str:
-        if not name.isascii():
-            name = unicodedata.normalize("NFKC", name)
+        name = normal(name)
         self.by_id[id(obj)] = name
         self.keep.append(obj)
         return name
