@@ -13,48 +13,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import pty
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BPCLI = str(Path(sys.executable).parent / "bpcli")
 TARGET = 1.05
+sys.path.insert(0, str(ROOT / "tests"))
+from conftest import stderr_on_a_pty  # noqa: E402  (one copy: the tests' own)
 
 
 def timed(iterations: int, tty: bool) -> tuple[float, int]:
     """Seconds, and bytes the bar wrote to the terminal."""
     args = [BPCLI, "run", "-q", "-n", str(iterations), "circuits/neuron.txt"]
-    drawn = [0]
+    start = time.perf_counter()
     if not tty:
-        start = time.perf_counter()
         subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         return time.perf_counter() - start, 0
-    master, slave = pty.openpty()
-
-    def drain() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                return
-            if not chunk:
-                return
-            drawn[0] += len(chunk)
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    start = time.perf_counter()
-    subprocess.run(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=slave)
-    took = time.perf_counter() - start
-    os.close(slave)
-    reader.join(2)
-    os.close(master)
-    return took, drawn[0]
+    _, drawn, _ = stderr_on_a_pty(args, dict(os.environ), columns=100)
+    return time.perf_counter() - start, len(drawn)
 
 
 def main() -> None:
