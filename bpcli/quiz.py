@@ -91,7 +91,7 @@ class Quiz:
             except ValueError:
                 if self.keys.tty:
                     again = _(
-                        "not a number: {typed}: type the new {attr} (Esc skips, q quits)"
+                        "{typed} is not a number. Type the new {attr} (Esc skips it; q and Enter quit)"
                     ).format(typed=repr(typed), attr=w.attr)
                     again += "\n"
                     before = asked + self._say(again)

@@ -179,7 +179,7 @@ def test_quiz_in_a_terminal_right_wrong_and_asked_again() -> None:
     assert "sg0.u0.grad += σ(1−σ) × utop.grad = 0.104994 × 1.000000" in got  # the chain rule
     assert got.index("wrong") < got.index("backward 0 · step 7/21")  # then the step
     got = t.send("\r", r"ax_p_by\.grad = \? ")
-    t.send("abc\r", r"not a number: 'abc'[\s\S]*ax_p_by\.grad = \? ")  # asked again
+    t.send("abc\r", r"'abc' is not a number[\s\S]*ax_p_by\.grad = \? ")  # asked again
     got = t.send(f"{SIGMOID_LOCAL}\r", r"c\.grad = \? ")
     assert "right" in got
     t.send(f"{GRADS['c']}\r")
