@@ -177,6 +177,8 @@ class TraceJob:
 
     def steps(self, emit: Emit) -> None:
         def shown(k: int, step: Step) -> None:
+            if self.paged:  # on the screen while the stepper waits for a key
+                self.shown = (k, step)
             emit(k, step)
             self.shown = (k, step)
 

@@ -269,3 +269,16 @@ def test_quiz_refuses_json_and_standard_input_as_the_file() -> None:
     for args in (["--quiz", "--format", "jsonl", NEURON], ["--quiz", "-"]):
         proc = pipe(*args, keys="")
         assert proc.returncode == 2 and "--quiz" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_ctrl_c_names_the_step_on_the_screen() -> None:
+    """Ctrl-C while step 1 waits for a key: the trace stopped after step 1,
+    the one the learner is looking at."""
+    child = pexpect.spawn(BPCLI, ["trace", "--step", NEURON], cwd=str(ROOT), encoding="utf-8",
+                          dimensions=(40, 100), timeout=30)  # fmt: skip
+    child.expect(PROMPT)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    child.close()
+    assert "interrupted after step 1/21: mulg0.forward(a, x)" in child.before
+    assert child.exitstatus == 130
