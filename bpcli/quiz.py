@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .keys import EndOfInput, Keys
 
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ def questions(step: Step) -> list[Write]:
     if step.phase != "backward" or step.gate is None:
         return []
     return [w for w in step.writes if not w.skipped and w.attr != "value"]
+
+
+NOT_A_NUMBER = N_("{typed} is not a number. Type the new {attr} (Esc skips it; q and Enter quit)")
 
 
 class Quiz:
@@ -90,9 +93,7 @@ class Quiz:
                 answer: float | None = float(typed)
             except ValueError:
                 if self.keys.tty:
-                    again = _(
-                        "{typed} is not a number. Type the new {attr} (Esc skips it; q and Enter quit)"
-                    ).format(typed=repr(typed), attr=w.attr)
+                    again = _(NOT_A_NUMBER).format(typed=repr(typed), attr=w.attr)
                     again += "\n"
                     before = asked + self._say(again)
                     question = question[len(heading) :]

@@ -179,3 +179,20 @@ def test_a_right_circuit_laid_out_so_is_still_right() -> None:
     # Folded gate text and an `expr:` block are more indented on purpose.
     parse(UNITS + "gates:\n  g1: mul(u,\n     v) -> p\n  g2: neg(p) -> q\n")
     parse(UNITS + "expr: |\n  p = u * v\n  q = -p\n")
+
+
+@pytest.mark.parametrize(
+    ("text", "section"),
+    [
+        (UNITS + "gates\n  g1: mul(u, v) -> p\n", "gates"),
+        ("units\n  u: 2.0\ngates:\n  g1: neg(u) -> p\n", "units"),
+    ],
+    ids=["gates", "units"],
+)
+def test_a_section_without_its_colon_is_named(text: str, section: str) -> None:
+    with pytest.raises(CircuitError) as err:
+        parse(text)
+    p = err.value.problems[0]
+    assert f"{p.line}:{p.col}" == at(text, section, section, after=True)
+    assert f"a colon is missing after the section's name '{section}'" in p.message
+    assert p.hint == f"write `{section}:`"

@@ -181,6 +181,9 @@ def section_fault(src: Source, line: int) -> Fault | None:
     lines = LINE_BREAK.split(src.text)
     if not 1 <= line <= len(lines):
         return None
+    bare = _bare_section(lines, line)
+    if bare is not None:
+        return bare
     if _is_header(lines[line - 1]):
         line -= 1
     start = line
@@ -188,6 +191,28 @@ def section_fault(src: Source, line: int) -> Fault | None:
         start -= 1
     found = faults_in(src, start + 1, line) if start < line else []
     return found[-1] if found else None
+
+
+SECTIONS = ("description", "units", "gates", "expr", "output", "step_size", "frozen")
+
+
+def _bare_section(lines: list[str], line: int) -> Fault | None:
+    """`gates` on a line of its own, its colon forgotten: the nearest header at or
+    above ``line`` (YAML finds the error on the line after it)."""
+    for k in range(line, 0, -1):
+        text = lines[k - 1]
+        if _is_header(text):
+            name = text.split("#")[0].strip()
+            if name in SECTIONS:
+                return Fault(
+                    Pos(k, len(name) + 1),
+                    _("a colon is missing after the section's name {name}").format(
+                        name=quoted(name)
+                    ),
+                    _("write `{name}:`").format(name=name),
+                )
+            return None
+    return None
 
 
 def looks_like_gate(text: str) -> bool:
