@@ -35,12 +35,13 @@ def load(
     meta["bpcli.file"] = name  # for errors found later
     data = read_input(path, max_bytes)
     circuit = parse(data, all_errors=all_errors)
-    from ..parser.scripts import circuit_warnings
-
-    for w in circuit_warnings(circuit, data):  # a name that looks like another (issue 15)
+    names = (*circuit.names, *(g.name for g in circuit.gates))
+    if not all(n.isascii() for n in names):  # a name may look like another
+        from ..parser.scripts import circuit_warnings
         from ..process import say
 
-        say(f"{name}:{w.line}:{w.col}: warning: {w.message}")
+        for w in circuit_warnings(circuit, data):
+            say(f"{name}:{w.line}:{w.col}: warning: {w.message}")
     if keep:
         from ..rewrite import original
 

@@ -15,7 +15,6 @@ import yaml
 from ..errors import did_you_mean
 from ..i18n import N_, _
 from ..safe_text import normal
-from . import advice
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source
@@ -148,7 +147,9 @@ class Document:
                     self.misspelt.setdefault(required, pos)  # not "missing" as well
             value = self.events.next()
             if type(value) is Scalar and not value.style:  # an entry at column 0?
-                if advice.looks_like_gate(value.value):
+                from .advice import looks_like_gate  # an unknown key: to word it
+
+                if looks_like_gate(value.value):
                     hint = _("to make it a gate, indent it under `gates:`")
                 elif not hint and type(parse_number(value.value)) is float:
                     hint = _("to make it a unit, indent it under `units:`")
@@ -202,7 +203,9 @@ class Document:
             return False
         mark: Any = ev.start_mark
         end: Any = ev.end_mark
-        faults = advice.faults_in(self.src, mark.line + 1, end.line + 1)
+        from .advice import faults_in  # only where something is wrong
+
+        faults = faults_in(self.src, mark.line + 1, end.line + 1)
         for fault in faults:
             self.report(*fault)
         return bool(faults)

@@ -16,7 +16,6 @@ import yaml
 
 from ..errors import CircuitError, Problem
 from ..i18n import N_, _
-from . import advice
 from . import text as _text
 from .problems import Problems
 from .text import Pos, Source
@@ -196,6 +195,8 @@ class Events:
             else:
                 message = _("invalid YAML: {problem} ({context})")
                 message = message.format(problem=said, context=context_said)
+        from . import advice  # only to word what is wrong
+
         long = advice.long_key(self.src, pos, problem)
         if long is not None:
             return fatal(Pos(pos.line, 1 + _indent(self.src, pos.line)), *long)
