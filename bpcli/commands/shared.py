@@ -3,6 +3,7 @@ page drew (--save-svg, --save-html)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import TYPE_CHECKING
 
 import click
@@ -35,7 +36,7 @@ def load(
     meta["bpcli.file"] = name  # for errors found later
     data = read_input(path, max_bytes)
     circuit = parse(data, all_errors=all_errors)
-    names = (*circuit.names, *(g.name for g in circuit.gates))
+    names = itertools.chain(circuit.names, (g.name for g in circuit.gates))
     if not all(n.isascii() for n in names):  # a name may look like another
         from ..parser.scripts import circuit_warnings
         from ..process import say

@@ -277,10 +277,10 @@ class Document:
             return
         keep, number = self.units.append, self.number
         for key, value in self.events.entries():
-            if value is None or not is_name(key.value):  # a list, a mapping or no name
+            name = is_name(key.value)  # in its NFKC form
+            if value is None or name is None:  # a list, a mapping or no name
                 self.bad_key(key, value, N_("a key under 'units'"))
                 continue
-            name = normal(key.value)
             x = number(value, N_("unit '{name}'"), name)
             if x is None:
                 self.broken.add(name)
@@ -297,10 +297,10 @@ class Document:
         gate = b.gate
         for key, value in self.events.entries():
             self.gate_entries += 1
-            if value is None or not is_name(key.value):  # a list, a mapping or no name
+            name = is_name(key.value)  # in its NFKC form
+            if value is None or name is None:  # a list, a mapping or no name
                 self.bad_key(key, value, N_("a key under 'gates'"))
                 continue
-            name = normal(key.value)
             if type(value) is Scalar and (value.value or value.style):
                 mark: Any = key.start_mark
                 gate(name, value.value, mark.line + 1, mark.column + 1, value)

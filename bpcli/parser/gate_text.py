@@ -63,8 +63,9 @@ def split(name: str, text: str) -> tuple[Op, tuple[str, ...], str]:
 
 
 def _named(arg: str) -> str:
-    """An argument that is a name, in its NFKC form; anything else as written."""
-    return is_name(arg) or arg
+    """An argument that is a name, in its NFKC form; anything else as written (an
+    ASCII text is its own NFKC form: no need to ask)."""
+    return arg if arg.isascii() else is_name(arg) or arg
 
 
 def offsets(name: str, text: str) -> Offsets:
