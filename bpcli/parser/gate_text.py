@@ -55,7 +55,7 @@ def split(name: str, text: str) -> tuple[Op, tuple[str, ...], str]:
     if m is not None:
         op_name, a0, a1, out = m.groups()
         op = OPS[op_name]
-        name_out = is_name(out)
+        name_out = out if out.isascii() else is_name(out)  # NAME matched: ASCII is one
         if (a1 is None) == (op.arity == 1) and name_out is not None:
             return op, (_named(a0),) if a1 is None else (_named(a0), _named(a1)), name_out
     op, args, out, _offset = _parts(name, text)
