@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..engine import INPUT, Circuit
+from ..engine import GATE, INPUT, Circuit
 from ..errors import CircuitError, did_you_mean
 from ..i18n import _
 from . import gate_text
@@ -161,6 +161,9 @@ def resolve_output(doc: Document, b: Builder) -> int:
             )
         return 0
     name, pos = doc.output
+    i = b.index.get(name)
+    if i is not None and b.kinds[i] in (INPUT, GATE):  # a unit: no gate looked up for it
+        return i
     d = b.definition(name)
     if d is not None and d.kind != "gate":
         return b.index[name]
@@ -188,6 +191,10 @@ def resolve_frozen(doc: Document, b: Builder) -> set[int]:
     frozen: set[int] = set()
     inputs = [n for n, k in zip(b.names, b.kinds) if k == INPUT]
     for name, pos in doc.frozen:
+        i = b.index.get(name)
+        if i is not None and b.kinds[i] == INPUT and i not in frozen:  # the usual case
+            frozen.add(i)
+            continue
         d = b.definition(name)
         if d is None or d.kind == "gate":
             if name in b.broken or "units" in b.broken_keys:

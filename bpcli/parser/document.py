@@ -277,7 +277,7 @@ class Document:
             return
         keep, number = self.units.append, self.number
         for key, value in self.events.entries():
-            name = is_name(key.value)  # in its NFKC form
+            name = None if value is None else is_name(key.value)  # in its NFKC form
             if value is None or name is None:  # a list, a mapping or no name
                 self.bad_key(key, value, N_("a key under 'units'"))
                 continue
@@ -297,7 +297,7 @@ class Document:
         gate = b.gate
         for key, value in self.events.entries():
             self.gate_entries += 1
-            name = is_name(key.value)  # in its NFKC form
+            name = None if value is None else is_name(key.value)  # in its NFKC form
             if value is None or name is None:  # a list, a mapping or no name
                 self.bad_key(key, value, N_("a key under 'gates'"))
                 continue
