@@ -22,7 +22,7 @@ import click
 
 from .errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
 from .files import NoInput
-from .i18n import _, ngettext
+from .i18n import N_, _, ngettext
 from .signals import Terminated, deferred, install
 
 
@@ -84,6 +84,11 @@ def _short_options_first(parser: Any) -> None:
     parser._match_long_opt = _match_long_opt
 
 
+LANG_FIRST = N_(
+    "--lang is bpcli's own option: give it before the command (bpcli --lang ru {command} …)"
+)
+
+
 class BpcliCommand(click.Command):
     """A library's usage problem becomes click's usage error for this command."""
 
@@ -94,6 +99,15 @@ class BpcliCommand(click.Command):
 
     def get_help(self, ctx: click.Context) -> str:
         return _help_shown(super().get_help(ctx))
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if exc.option_name == "--lang":  # the group's option, given after the command
+                said = _(LANG_FIRST).format(command=self.name)
+                raise click.UsageError(said, ctx) from None
+            raise
 
     def invoke(self, ctx: click.Context) -> Any:
         try:

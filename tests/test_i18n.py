@@ -160,3 +160,9 @@ def test_an_error_keeps_its_place_and_status_in_every_language(tmp_path: Path) -
     usage_en, usage_ru = run("run", "--nosuch"), run("--lang", "ru", "run", "--nosuch")
     assert usage_en.returncode == usage_ru.returncode == 2
     assert CYRILLIC.search(usage_ru.stderr)  # click's own "No such option", in Russian
+
+
+def test_lang_after_the_command_says_where_it_goes() -> None:
+    proc = run("run", "-q", "circuits/neuron.txt", "--lang", "ru")
+    assert proc.returncode == 2
+    assert "give it before the command (bpcli --lang ru run …)" in proc.stderr
