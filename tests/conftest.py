@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 
-from bpcli.cli import cli
+# The tests read bpcli's English: whatever language the machine running them
+# speaks (tests of the other languages ask for theirs, by --lang or in env=).
+for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    os.environ.pop(_variable, None)
+os.environ["LANG"] = "C.UTF-8"
+
+from bpcli.cli import cli  # noqa: E402  (after the language is set)
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").glob("*.txt"))
