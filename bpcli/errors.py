@@ -207,8 +207,8 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
         lowered = {c.lower(): c for c in choices}
         if word.lower() in lowered:
             close = [lowered[word.lower()]]
-    if not close and not word.isascii():  # a Cyrillic 'а' for a Latin 'a' (issue 15)
-        from .parser.scripts import looks
+    if not close and not (word.isascii() and all(c.isascii() for c in choices)):
+        from .parser.scripts import looks  # a Cyrillic 'а' for a Latin 'a', either way
 
         close = [c for c in choices if looks(c) == looks(word)][:3]
     if not close:

@@ -226,9 +226,10 @@ def _number(node: ast.Constant, text: str = "") -> float:
         text = ast.get_source_segment(text, node) or str(value)
         if len(text) <= 30:
             message = _("{number} is not a finite number: it overflows to infinity")
+            message = message.format(number=text)
         else:
-            message = _digits(len(text))
-        raise _fail(node, message.format(number=text))
+            message = _digits(len(text))  # too long to show: said by its length
+        raise _fail(node, message)
     return x
 
 

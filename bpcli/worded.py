@@ -28,12 +28,23 @@ class Worded(str):
         text.message, text.plural, text.number, text.args = message, None, 0, args
         return text
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Copied and pickled as what it was made of, not as its finished text (which
+        may hold braces that are no placeholders)."""
+        return (_remade, (self.message, self.plural, self.number, self.args))
+
     @classmethod
     def ngettext(cls, singular: str, plural: str, count: int, **args: Any) -> Worded:
         """A count's text (Russian has three plural forms): English by ``count``."""
         text = cls(singular if count == 1 else plural, **args)
         text.message, text.plural, text.number = singular, plural, count
         return text
+
+
+def _remade(message: str, plural: str | None, number: int, args: dict[str, Any]) -> Worded:
+    if plural is None:
+        return Worded(message, **args)
+    return Worded.ngettext(message, plural, number, **args)
 
 
 def in_words(text: str) -> str:

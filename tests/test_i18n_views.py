@@ -200,3 +200,16 @@ def test_a_text_kept_in_english_is_worded_again_with_its_numbers(
     assert in_words("equal") == "равны"
     assert in_words("not in the catalog") == "not in the catalog"
     assert in_words("") == ""  # never the catalog's header
+
+
+def test_a_worded_text_is_copied_as_it_was_made() -> None:
+    import copy
+    import pickle
+
+    from bpcli.worded import Worded
+
+    w = Worded("{u}.grad", u="{weird}")  # its finished text holds braces
+    for again in (copy.copy(w), copy.deepcopy(w), pickle.loads(pickle.dumps(w))):
+        assert again == "{weird}.grad" and again.message == "{u}.grad"
+    n = Worded.ngettext("{n} slot", "{n} slots", 4, n=4)
+    assert copy.copy(n) == "4 slots" and copy.copy(n).plural == "{n} slots"

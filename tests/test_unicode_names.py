@@ -236,3 +236,11 @@ def test_unit_and_gate_filters_take_the_names_in_nfkc_form(write_circuit) -> Non
     ligature = invoke("trace", "--no-update", "--unit", "\ufb01", str(path)).stdout
     ids = re.compile(r"0x[0-9a-f]+")
     assert "g.forward(fi, fi)" in ligature and ids.sub("0x", ligature) == ids.sub("0x", plain)
+
+
+def test_a_latin_typo_of_a_cyrillic_name_is_suggested_too() -> None:
+    from bpcli.errors import did_you_mean
+
+    # `ру` (Cyrillic р, у) typed on a Latin keyboard as `py`
+    assert did_you_mean("py", ["ру", "x"]) == "did you mean 'ру'?"
+    assert did_you_mean("ру", ["py", "x"]) == "did you mean 'py'?"

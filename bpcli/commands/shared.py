@@ -3,7 +3,6 @@ page drew (--save-svg, --save-html)."""
 
 from __future__ import annotations
 
-import itertools
 from typing import TYPE_CHECKING
 
 import click
@@ -36,8 +35,7 @@ def load(
     meta["bpcli.file"] = name  # for errors found later
     data = read_input(path, max_bytes)
     circuit = parse(data, all_errors=all_errors)
-    names = itertools.chain(circuit.names, (g.name for g in circuit.gates))
-    if not all(n.isascii() for n in names):  # a name may look like another
+    if not data.isascii():  # a name may look like another (an ASCII file: no look)
         from ..parser.scripts import circuit_warnings
         from ..process import say
 

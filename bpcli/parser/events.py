@@ -57,6 +57,7 @@ class Events:
         self.depth = 0
         self._get: Any = self._first
         self.yaml_problem: Problem | None = None  # YAML's own error, once found
+        self.too_deep = False  # libyaml's own depth limit: bpcli's refusal words it
         self.refused = False  # an alias, anchor, tag or depth bpcli refuses
 
     def _feed(self) -> bytes | str:
@@ -86,7 +87,7 @@ class Events:
             except yaml.YAMLError as exc:
                 self._error_of(exc)
         found = self.yaml_problem
-        return None if found is None or found.message == _(TOO_DEEP) else found
+        return None if found is None or self.too_deep else found
 
     def next(self) -> yaml.Event:
         try:
@@ -180,6 +181,7 @@ class Events:
         pos = at(mark) if mark is not None else Pos(1, 1)
         problem = exc.problem or exc.context or _("invalid YAML")
         if "maximum nesting depth" in problem:
+            self.too_deep = True
             return fatal(pos, _(TOO_DEEP), _(TOO_DEEP_HINT))
         # YAML's own words, in the reader's language where they are known ones
         said, context_said = _yaml_words(problem), _yaml_words(exc.context or "")
