@@ -23,7 +23,7 @@ def main() -> None:
     from .i18n import use
 
     use(lang_asked(sys.argv[1:]))
-    from .cli import main as run
+    from .cli.main import main as run
 
     run()
 

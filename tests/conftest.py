@@ -14,7 +14,7 @@ for _variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
     os.environ.pop(_variable, None)
 os.environ["LANG"] = "C.UTF-8"
 
-from bpcli.cli import cli  # noqa: E402  (after the language is set)
+from bpcli.cli.main import cli  # noqa: E402  (after the language is set)
 
 ROOT = Path(__file__).resolve().parent.parent
 CIRCUITS = sorted((ROOT / "circuits").glob("*.txt"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from bpcli.addresses import Addresses
-from bpcli.engine import Unit
+from bpcli.core.addresses import Addresses
+from bpcli.core.engine import Unit
 
 from conftest import NEURON, ROOT, invoke
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import click
 import pytest
 
-from bpcli import views
-from bpcli.cli import cli
-from bpcli.gates import IN_SLOTS, OPS, OUT_SLOT
-from bpcli.mistakes import MISTAKES
+from bpcli.cli import views
+from bpcli.cli.main import cli
+from bpcli.core.gates import IN_SLOTS, OPS, OUT_SLOT
+from bpcli.core.mistakes import MISTAKES
 
 from conftest import ROOT
 

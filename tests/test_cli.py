@@ -14,8 +14,8 @@ import sys
 import click
 import pytest
 
-from bpcli.cli import cli
-from bpcli.gates import OPS
+from bpcli.cli.main import cli
+from bpcli.core.gates import OPS
 
 from conftest import NEURON, ROOT, invoke, run_json
 from reference import Reference, close

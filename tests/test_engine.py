@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.engine import run_passes
+from bpcli.core.engine import run_passes
 from bpcli.parser import parse
 
 from conftest import CIRCUITS, NEURON, ROOT

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.gates import OPS, Op, _sigmoid
+from bpcli.core.gates import OPS, Op, _sigmoid
 
 from conftest import CIRCUITS, invoke, run_json
 from test_gates import POINTS

@@ -196,12 +196,14 @@ def test_written_files_round_trip_to_the_trained_values(tmp_path: Path, data: by
 def test_a_rewrite_that_would_not_give_the_values_writes_nothing(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import bpcli.rewrite
+    import bpcli.parser.rewrite
 
     circuit = tmp_path / "c.txt"
     circuit.write_text(CIRCUIT)
-    real = bpcli.rewrite.rewrite
-    monkeypatch.setattr(bpcli.rewrite, "rewrite", lambda d, v: real(d, v).replace(b"b:", b"b:9"))
+    real = bpcli.parser.rewrite.rewrite
+    monkeypatch.setattr(
+        bpcli.parser.rewrite, "rewrite", lambda d, v: real(d, v).replace(b"b:", b"b:9")
+    )
     result = invoke("run", "-q", "--write", circuit)
     assert result.exit_code == 1
     assert "nothing written" in result.stderr

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from bpcli.mistakes import MISTAKES
+from bpcli.core.mistakes import MISTAKES
 from bpcli.render.layout import width
 from bpcli.render.run_tables import REUSED_LEGEND
 

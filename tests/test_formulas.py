@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bpcli.errors import CircuitError
+from bpcli.core.errors import CircuitError
 from bpcli.parser import parse
 
 from conftest import NEURON, ROOT, invoke, run_json

@@ -7,9 +7,9 @@ import math
 
 import pytest
 
-from bpcli.engine import GATE_CLASSES, Circuit
-from bpcli.errors import CircuitError
-from bpcli.gates import OPS, Op
+from bpcli.core.engine import GATE_CLASSES, Circuit
+from bpcli.core.errors import CircuitError
+from bpcli.core.gates import OPS, Op
 
 # Points away from kinks (relu/abs at 0, max/min ties); the ones outside an
 # op's domain are skipped per op, but every op must keep at least three.

@@ -9,10 +9,10 @@ import re
 
 import pytest
 
-from bpcli.engine import run_passes
+from bpcli.core.engine import run_passes
+from bpcli.core.tracer import Tracer
 from bpcli.parser import parse
 from bpcli.render.trace_text import TraceText
-from bpcli.tracer import Tracer
 
 from conftest import NEURON, ROOT
 
@@ -29,7 +29,7 @@ def masked(text: str) -> str:
 def no_address_reused(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every Unit kept alive, so that no address is reused and the views are the
     same on every machine (the mark for a reused one is tested in test_addresses)."""
-    from bpcli import engine
+    from bpcli.core import engine
 
     kept: list[object] = []
     made = engine.Unit.__init__
@@ -50,7 +50,7 @@ def check(name: str, text: str) -> None:
 
 def run_view(width: int, monkeypatch: pytest.MonkeyPatch) -> str:
     """The run view itself (views.run_table), at a width, as `bpcli run` draws it."""
-    from bpcli import views
+    from bpcli.cli import views
 
     monkeypatch.setenv("COLUMNS", str(width))  # not a terminal: the width it says
     monkeypatch.delenv("NO_COLOR", raising=False)

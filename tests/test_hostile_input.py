@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.errors import CircuitError
+from bpcli.core.errors import CircuitError
 from bpcli.parser import parse
 
 from conftest import CIRCUITS, NEURON, ROOT, invoke
@@ -418,7 +418,7 @@ def test_errors_past_those_listed_cost_no_search(monkeypatch) -> None:
 
 
 def test_a_huge_unknown_name_gets_no_suggestion_search() -> None:
-    from bpcli.errors import did_you_mean
+    from bpcli.core.errors import did_you_mean
 
     assert did_you_mean("a" * 1_000_000, ["a", "aa", "sigmoid"]) is None
     assert did_you_mean("sigmod", ["a" * 1_000_000, "sigmoid"]) == "did you mean 'sigmoid'?"

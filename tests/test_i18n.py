@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po
 
 from conftest import NEURON, ROOT
 
-LOCALE = ROOT / "bpcli" / "locale"
+LOCALE = ROOT / "bpcli" / "i18n" / "locale"
 PO = LOCALE / "ru" / "LC_MESSAGES" / "bpcli.po"
 MO = PO.with_suffix(".mo")
 BPCLI = str(Path(sys.executable).parent / "bpcli")

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import NEURON, ROOT
 
-MO = ROOT / "bpcli" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
+MO = ROOT / "bpcli" / "i18n" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
 CYRILLIC = re.compile("[А-Яа-яЁё]")
 SLIP = ROOT / "examples" / "neuron_slip.py"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.cli import COMMANDS
+from bpcli.cli.main import COMMANDS
 from bpcli.i18n import LOCALEDIR
 from bpcli.render.layout import width
 

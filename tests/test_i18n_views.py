@@ -5,7 +5,7 @@ trace page says `<html lang="ru">` and gets its labels in Russian. A text kept
 in English in the data (a mistake's `why`, a check's rule) is translated where
 it is drawn, its numbers taken back out of it.
 
-Run against the shipped catalog (bpcli/locale/ru/LC_MESSAGES/bpcli.mo): skipped,
+Run against the shipped catalog (bpcli/i18n/locale/ru/LC_MESSAGES/bpcli.mo): skipped,
 saying so, where it is absent."""
 
 from __future__ import annotations
@@ -21,12 +21,12 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.mistakes import MISTAKES
+from bpcli.core.mistakes import MISTAKES
 from bpcli.render.layout import width
 
 from conftest import CIRCUITS, NEURON, ROOT
 
-MO = ROOT / "bpcli" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
+MO = ROOT / "bpcli" / "i18n" / "locale" / "ru" / "LC_MESSAGES" / "bpcli.mo"
 
 BPCLI = str(Path(sys.executable).parent / "bpcli")
 WIDTHS = (60, 80)
@@ -187,7 +187,7 @@ def test_a_text_kept_in_english_is_worded_again_with_its_numbers(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from bpcli import i18n
-    from bpcli.worded import Worded, in_words
+    from bpcli.i18n.worded import Worded, in_words
 
     monkeypatch.setattr(
         i18n,
@@ -206,7 +206,7 @@ def test_a_worded_text_is_copied_as_it_was_made() -> None:
     import copy
     import pickle
 
-    from bpcli.worded import Worded
+    from bpcli.i18n.worded import Worded
 
     w = Worded("{u}.grad", u="{weird}")  # its finished text holds braces
     for again in (copy.copy(w), copy.deepcopy(w), pickle.loads(pickle.dumps(w))):

@@ -185,8 +185,8 @@ def test_an_error_of_the_mistaken_run_names_its_gates_line(write_circuit) -> Non
 
 @pytest.mark.parametrize("mistake", ["assign", "swap"])
 def test_a_rewritten_backward_errs_at_its_gates_line(mistake: str) -> None:
-    from bpcli.errors import CircuitError
-    from bpcli.mistakes import MISTAKES, _mistaken_backward
+    from bpcli.core.errors import CircuitError
+    from bpcli.core.mistakes import MISTAKES, _mistaken_backward
     from bpcli.parser import parse
 
     c = parse("units: {a: 2, b: 3}\ngates:\n  g: mul(a, b) -> p\n  h: neg(p) -> q\n")

@@ -12,8 +12,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from bpcli.cli import cli
-from bpcli.errors import CircuitError, Problem
+from bpcli.cli.main import cli
+from bpcli.core.errors import CircuitError, Problem
 from bpcli.parser import events, parse
 
 UNITS = "units:\n  u: 2.0\n  v: 3.0\n"

@@ -14,8 +14,8 @@ import yaml
 from click.testing import CliRunner
 
 from bpcli import parser
-from bpcli.cli import cli
-from bpcli.errors import CircuitError, Problem, format_error
+from bpcli.cli.main import cli
+from bpcli.core.errors import CircuitError, Problem, format_error
 from bpcli.parser import events, parse
 from bpcli.parser import text as parser_text
 
@@ -627,7 +627,7 @@ def test_cli_valid_file_still_runs(tmp_path: Path) -> None:
 def test_a_refusal_before_yamls_own_error_keeps_the_first_error_among_all() -> None:
     """An anchor on line 2 and YAML's own error on line 3: the first error alone
     is one of --all-errors' errors (found by Hypothesis)."""
-    from bpcli.errors import CircuitError
+    from bpcli.core.errors import CircuitError
     from bpcli.parser import parse
 
     source = "oops: 1\nunits:\n&a   x: 1.2\n  y: 2\n"

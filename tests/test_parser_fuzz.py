@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bpcli.cli import cli
-from bpcli.errors import CircuitError
+from bpcli.cli.main import cli
+from bpcli.core.errors import CircuitError
 from bpcli.parser import events, parse
 
 from conftest import CIRCUITS, NEURON

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpcli.engine import Circuit
-from bpcli.errors import CircuitError
-from bpcli.gates import IN_SLOTS, OPS, Op
+from bpcli.core.engine import Circuit
+from bpcli.core.errors import CircuitError
+from bpcli.core.gates import IN_SLOTS, OPS, Op
 from bpcli.parser import gate_text, is_name, parse, parse_number
 from bpcli.parser.gate_text import GateTextError
 

@@ -8,8 +8,8 @@ import math
 
 import pytest
 
-from bpcli.engine import CONST, GATE, INPUT, Circuit, run_passes
-from bpcli.errors import CircuitError
+from bpcli.core.engine import CONST, GATE, INPUT, Circuit, run_passes
+from bpcli.core.errors import CircuitError
 from bpcli.parser import DEFAULT_STEP_SIZE, parse, parse_number
 
 from conftest import NEURON

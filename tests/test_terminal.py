@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
-from bpcli.cli import cli
-from bpcli.terminal import terminal_width, wants_color
+from bpcli.cli.main import cli
+from bpcli.system.terminal import terminal_width, wants_color
 
 from conftest import NEURON
 

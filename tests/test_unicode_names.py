@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from bpcli.errors import CircuitError
-from bpcli.graph import mermaid
+from bpcli.core.errors import CircuitError
 from bpcli.parser import is_name, parse
+from bpcli.render.graph import mermaid
 
 from conftest import ROOT, invoke, run_json
 
@@ -239,7 +239,7 @@ def test_unit_and_gate_filters_take_the_names_in_nfkc_form(write_circuit) -> Non
 
 
 def test_a_latin_typo_of_a_cyrillic_name_is_suggested_too() -> None:
-    from bpcli.errors import did_you_mean
+    from bpcli.core.errors import did_you_mean
 
     # `ру` (Cyrillic р, у) typed on a Latin keyboard as `py`
     assert did_you_mean("py", ["ру", "x"]) == "did you mean 'ру'?"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import bpcli.rewrite
+import bpcli.parser.rewrite
 from bpcli.parser import parse
 
 from conftest import invoke, run_json
@@ -98,13 +98,13 @@ def test_a_failure_part_way_leaves_the_original_intact(training: Path, monkeypat
 
 def test_a_file_changed_on_disk_is_not_overwritten(training: Path, monkeypatch) -> None:
     edited = TRAINING.replace("# descend", "# descend (edited meanwhile)").encode()
-    original_rewrite = bpcli.rewrite.rewrite
+    original_rewrite = bpcli.parser.rewrite.rewrite
 
     def someone_edits_meanwhile(data: bytes, values: dict[str, float]) -> bytes:
         training.write_bytes(edited)
         return original_rewrite(data, values)
 
-    monkeypatch.setattr(bpcli.rewrite, "rewrite", someone_edits_meanwhile)
+    monkeypatch.setattr(bpcli.parser.rewrite, "rewrite", someone_edits_meanwhile)
     result = invoke("run", "-q", "-n", "5", "--write", training)
     assert result.exit_code == 1
     assert "changed on disk" in result.stderr and "nothing written" in result.stderr

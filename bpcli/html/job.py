@@ -4,10 +4,23 @@ gates its steps called). No printing: the command writes what this returns."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..steps import Step
-from ..views import TraceJob
+from ..core.steps import Step
+
+if TYPE_CHECKING:
+    from ..core.engine import Circuit
+
+
+class TraceJob(Protocol):
+    """What the page needs of a trace job (the command line's ``views.TraceJob``):
+    its circuit (None for a script), how many steps, and the steps themselves."""
+
+    circuit: Circuit | None
+    total: int | None
+
+    def steps(self, emit: Callable[[int, Step], None]) -> None: ...
 
 
 def trace_page(job: TraceJob, title: str, precision: int) -> tuple[str, str]:
@@ -20,7 +33,7 @@ def trace_page(job: TraceJob, title: str, precision: int) -> tuple[str, str]:
     initial: dict[str, dict[str, Any]] = {}
     subtitle = _("a script traced as it ran")
     if c is not None:  # the inputs and literals as the file gives them, before step 1
-        from ..engine import GATE
+        from ..core.engine import GATE
 
         for name, kind, u in zip(c.names, c.kinds, c.units, strict=False):
             if kind != GATE:

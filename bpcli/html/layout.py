@@ -229,7 +229,7 @@ def _place(
 
 def from_circuit(c: object, room: bool = True) -> Graph:
     """The graph of a circuit (an engine.Circuit): units by name, gates in file order."""
-    from ..gates import OUT_SLOT
+    from ..core.gates import OUT_SLOT
 
     graph = Graph(room)
     names, kinds = c.names, c.kinds  # type: ignore[attr-defined]

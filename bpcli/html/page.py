@@ -12,9 +12,9 @@ from collections.abc import Iterable
 from importlib import resources
 from typing import Any, NamedTuple
 
+from ..core.steps import Step
 from ..i18n import N_, _
 from ..render.console import PHASE_WORDS
-from ..steps import Step
 from .layout import Graph, Layout
 from .svg import esc, svg
 

@@ -158,7 +158,7 @@ def circuit_svg(
 ) -> str:
     """`bpcli graph --format svg --engine bpcli`: the circuit (after a forward and a
     backward pass, with ``values``: each Unit's value and grad, its id on hover)."""
-    from ..graph import _number  # the labels' numbers, as DOT's
+    from ..render.graph import _number  # the labels' numbers, as DOT's
     from .layout import from_circuit, layout
 
     g = from_circuit(c, room=values)

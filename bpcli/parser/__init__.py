@@ -1,4 +1,6 @@
-"""Circuit files (SPEC §2) into a ``Circuit``, keeping every source location.
+"""Circuit files in: a circuit file (SPEC §2) into a ``Circuit``, keeping
+every source location, `expr:` formulas into gates, and trained values
+written back into the file's own text. It may import `core/` and `i18n/`.
 
 One walk over the file's YAML events, in rooms of one job each:
 
@@ -11,15 +13,18 @@ One walk over the file's YAML events, in rooms of one job each:
 - ``values``: the number rule and the name rule;
 - ``builder``: names into definitions into gates, and what is wrong with them;
 - ``assemble``: what only the whole file can say, and the ``Circuit``;
-- ``problems``: the problems found, in order.
+- ``problems``: the problems found, in order;
+- ``formulas``: `expr:` formulas compiled into gates (``ast``, never eval);
+- ``alphabets``: names that mix alphabets or look like others (warnings);
+- ``rewrite``: trained values back into the file, changing nothing else.
 
 Every error is a ``Problem`` with a 1-based line and column.
 """
 
 from __future__ import annotations
 
-from ..engine import Circuit
-from ..errors import CircuitError, Problem
+from ..core.engine import Circuit
+from ..core.errors import CircuitError, Problem
 from . import events, text
 from .assemble import build
 from .builder import Builder

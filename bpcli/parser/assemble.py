@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..engine import GATE, INPUT, Circuit
-from ..errors import CircuitError, did_you_mean
+from ..core.engine import GATE, INPUT, Circuit
+from ..core.errors import CircuitError, did_you_mean
 from ..i18n import _
 from . import gate_text
 from .builder import Builder, RawGate
@@ -71,7 +71,7 @@ def _with_constants(b: Builder) -> dict[str, int]:
 
 def expr_gates(doc: Document, b: Builder, ev: Any, key: Pos) -> None:
     """The formulas of `expr:`, compiled into gates as if written under `gates:`."""
-    from ..formulas import FormulaError, compile_formulas
+    from .formulas import FormulaError, compile_formulas
 
     if "gates" in doc.seen_keys:
         b.report(

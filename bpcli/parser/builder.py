@@ -15,9 +15,9 @@ from __future__ import annotations
 import functools
 from typing import Any, NamedTuple
 
-from ..engine import CONST, GATE, GATE_CLASSES, INPUT, Gate
-from ..errors import did_you_mean
-from ..gates import IN_SLOTS
+from ..core.engine import CONST, GATE, GATE_CLASSES, INPUT, Gate
+from ..core.errors import did_you_mean
+from ..core.gates import IN_SLOTS
 from ..i18n import N_, _
 from . import gate_text
 from .gate_text import GateTextError

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
-from ..errors import did_you_mean
+from ..core.errors import did_you_mean
 from ..i18n import N_, _
-from ..safe_text import normal
+from ..i18n.safe_text import normal
 from .events import Events, MappingEnd, MappingStart, Scalar, SequenceEnd, SequenceStart
 from .problems import Problems
 from .text import Pos, Source

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from ..errors import CircuitError, Problem
+from ..core.errors import CircuitError, Problem
 from ..i18n import N_, _
 from . import text as _text
 from .problems import Problems

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ..errors import did_you_mean
-from ..gates import IN_SLOTS, OPS, Op
+from ..core.errors import did_you_mean
+from ..core.gates import IN_SLOTS, OPS, Op
 from ..i18n import N_, _, ngettext
 from .values import NAME, invalid_name, is_name, name_hint, quoted
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from ..errors import CircuitError, Problem
+from ..core.errors import CircuitError, Problem
 from .text import Pos
 
 Hint = str | Callable[[], str | None] | None  # a callable: worded only if listed

@@ -13,7 +13,7 @@ import bisect
 import re
 from typing import Any, NamedTuple
 
-from ..errors import CircuitError
+from ..core.errors import CircuitError
 from ..i18n import N_, _
 
 # What YAML accepts in a stream (YAML 1.1 §5.1, as libyaml checks it). Anything

@@ -4,7 +4,7 @@ the learner's own line below it, the notes, and a verdict."""
 from __future__ import annotations
 
 from ..i18n import _, ngettext
-from ..safe_text import shown
+from ..i18n.safe_text import shown
 from ..script.blame import Finding
 from ..script.check import ScriptCheck
 from .console import Page

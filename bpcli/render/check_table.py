@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..gradcheck import CheckRow
+from ..core.gradcheck import CheckRow
 from ..i18n import N_, _, ngettext
-from ..safe_text import shown
-from ..worded import in_words
+from ..i18n.safe_text import shown
+from ..i18n.worded import in_words
 from .console import Page, fmt, translated
 from .layout import Cell, Column, Line
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ..engine import CONST, INPUT, Circuit
+from ..core.engine import CONST, INPUT, Circuit
 from ..i18n import _
-from ..safe_text import shown, visible
+from ..i18n.safe_text import shown, visible
 
 
 def gates_file(c: Circuit, source: str) -> str:

@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..i18n import N_, _
-from ..safe_text import plain, shown
+from ..i18n.safe_text import plain, shown
 from . import layout
 from .layout import Cell, Column, Line, Span, Table
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from ..engine import PassRecord
+from ..core.engine import PassRecord
 
 HEADER = ("phase", "iteration", "unit", "kind", "value", "grad", "id", "held_by")
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ..gates import IN_SLOTS, Op
+from ..core.gates import IN_SLOTS, Op
 from ..i18n import _
-from ..worded import in_words
+from ..i18n.worded import in_words
 from .console import Page
 from .layout import Cell, Column, Line
 

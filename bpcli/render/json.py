@@ -14,12 +14,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..engine import PassRecord
-from ..gates import IN_SLOTS, Op
-from ..gradcheck import CheckRow, Tolerances
-from ..steps import SlotView, Source, Step, Write
+from ..core.engine import PassRecord
+from ..core.gates import IN_SLOTS, Op
+from ..core.gradcheck import CheckRow, Tolerances
+from ..core.steps import SlotView, Source, Step, Write
+
+if TYPE_CHECKING:
+    from ..core.mistakes import Lesson
 
 # Only a Unit that came to an address another had earlier says so (see addresses.py).
 REUSED_KEY: dict[bool, dict[str, bool]] = {False: {}, True: {"reused_address": True}}
@@ -73,7 +76,7 @@ def _ascii_only() -> bool:
     """Whether standard output can show only ASCII (asked once a stream)."""
     import sys
 
-    from ..safe_text import can_show
+    from ..i18n.safe_text import can_show
 
     if _SEEN[0] is not sys.stdout:
         _SEEN[:] = [sys.stdout, not can_show(sys.stdout)]
@@ -255,6 +258,12 @@ def mistake_dict(name: str, rows: Iterable[Any]) -> dict[str, Any]:
             for r in rows
         },
     }
+
+
+def lesson_dict(lesson: Lesson) -> dict[str, Any]:
+    """What `--mistake` adds to a run's JSON: the mistake's comparison, as
+    ``{"mistake": …}`` (asked for after the passes, which fill it)."""
+    return {"mistake": mistake_dict(lesson.mistake.name, lesson.comparison())}
 
 
 def script_check_document(result: Any) -> dict[str, Any]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ..core.mistakes import Comparison
 from ..i18n import N_, _, ngettext
-from ..mistakes import Comparison
-from ..worded import in_words
+from ..i18n.worded import in_words
 from .console import Page, fmt, translated
 from .layout import Cell, Column, Line
 

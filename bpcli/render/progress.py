@@ -11,7 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 
-from ..errors import Interrupted
+from ..core.errors import Interrupted
 from ..i18n import N_, _
 
 REFRESH = 8  # times a second the bar is given new figures and redrawn

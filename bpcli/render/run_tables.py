@@ -9,7 +9,7 @@ first; then the id and the holders move, whole, to a line under each row.
 
 from __future__ import annotations
 
-from ..engine import PassRecord, UnitState
+from ..core.engine import PassRecord, UnitState
 from ..i18n import N_, _, ngettext
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, signed, translated
 from .layout import Cell, Column, Line, Span

@@ -11,10 +11,10 @@ number, under an indent that keeps the step's shape.
 
 from __future__ import annotations
 
-from ..gates import OUT_SLOT
+from ..core.gates import OUT_SLOT
+from ..core.steps import SlotView, Source, Step, Write
 from ..i18n import N_, _, ngettext
-from ..steps import SlotView, Source, Step, Write
-from ..worded import in_words
+from ..i18n.worded import in_words
 from . import layout
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
 from .layout import Cell, Column, Line

@@ -1,4 +1,5 @@
-"""The learner's own script: `bpcli trace SCRIPT.py` and `bpcli check SCRIPT.py`.
+"""The learner's own script: `bpcli trace SCRIPT.py` and `bpcli check
+SCRIPT.py`. It may import `interact/`, `system/`, `core/` and `i18n/`.
 
 ``runner`` runs it as python would, ``watcher`` sees its gate calls and every
 write to a Unit as they happen, ``names`` names its objects as its code does,

@@ -28,8 +28,8 @@ import io
 import math
 from typing import TYPE_CHECKING, Any
 
+from ..core.steps import Source
 from ..i18n import N_
-from ..steps import Source
 from . import source as lines
 from .findings import A_UNIT, Finding
 from .findings import found as _found

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ..core.steps import Source
 from ..i18n import N_
-from ..steps import Source
-from ..worded import Worded, in_words
+from ..i18n.worded import Worded, in_words
 
 A_UNIT = Worded(N_("a Unit"))  # a Unit the script gave no name
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..safe_text import normal
+from ..i18n.safe_text import normal
 
 
 class Names:

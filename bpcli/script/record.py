@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import math
 import numbers
+from types import FrameType
 from typing import Any, NamedTuple
 
-from ..steps import Source
+from ..core.steps import Source
+from . import source as lines
 
 
 class RawWrite(NamedTuple):
@@ -70,3 +72,45 @@ def value_of(obj: object, attr: str) -> float:
     """As ``read``, for a Unit's value or grad; NaN if it stopped being a number."""
     x = read(obj, attr)
     return math.nan if x is None else x
+
+
+class Open:
+    """A watched call under way (the watcher's, until it returns)."""
+
+    __slots__ = (
+        "arg_values",
+        "args",
+        "before",
+        "frame",
+        "gate",
+        "inner",
+        "method",
+        "name",
+        "owner",
+        "site",
+        "source",
+        "writes",
+    )
+
+    def __init__(
+        self,
+        frame: FrameType,
+        gate: object,
+        method: str,
+        before: dict[str, Any],
+        args: list[object],
+    ) -> None:
+        self.frame, self.gate, self.method, self.before, self.args = (
+            frame,
+            gate,
+            method,
+            before,
+            args,
+        )
+        self.writes: list[RawWrite] = []
+        self.inner = False  # it made watched calls of its own: a container
+        self.name = ""  # the gate's name
+        self.owner: object = None  # the caller's own self, for `self.first.forward(...)`
+        self.site = lines.CallSite(None, (), None)  # what the calling line says
+        self.source: Source | None = None  # the calling line
+        self.arg_values: tuple[float | None, ...] = ()  # the Units' values among the args

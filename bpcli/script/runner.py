@@ -17,7 +17,7 @@ import traceback
 from typing import Any
 
 from ..i18n import _
-from ..stepper import Quit as StopScript  # the stepper's `q`: stopped where it is, status 0
+from ..interact.keys import Quit as StopScript  # the stepper's `q`: stopped where it is, status 0
 from .watcher import OutputFailed, Watcher
 
 

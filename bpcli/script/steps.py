@@ -6,17 +6,43 @@ script outside any call (the seed ``s.grad = 1.0``, an update) with its writes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from ..gates import OUT_SLOT
+from ..core.gates import OUT_SLOT
+from ..core.steps import SlotView, Source, Step, Write
+from ..core.tracer import Selves
 from ..i18n import N_
-from ..steps import SlotView, Step, Write
-from ..worded import Worded
+from ..i18n.worded import Worded
 from . import source as lines
-from .record import CallRecord, RawWrite, ScriptRecord, value_of
+from .names import Names
+from .record import CallRecord, Open, RawWrite, ScriptRecord, value_of
 
-if TYPE_CHECKING:
-    from .watcher import Open, Watcher
+
+class Watcher(Protocol):
+    """What a step is made of: the watcher's state (``watcher.Watcher``), as
+    this module reads and updates it. The watcher imports this module, never
+    the other way round."""
+
+    names: Names
+    selves: Selves
+    methods_in_order: tuple[str, ...]
+    value_attr: str
+    grad_attr: str
+    holders: dict[int, list[str]]
+    gate_slots: dict[int, dict[str, int]]
+    out_slot: dict[int, str]
+    pulls: dict[int, list[float]]
+    iteration: int
+    last_phase: str
+    record: bool
+    events: list[CallRecord | ScriptRecord]
+    judge: Any
+    steps: int
+
+    def slots(self, gate: object) -> dict[str, object]: ...
+
+    def source(self, file: str, line: int) -> Source: ...
+
 
 _PLAIN = (int, float, str, bool, type(None))
 RAISED = N_("raised an exception (if the script does not catch it, its traceback follows)")

@@ -28,12 +28,13 @@ from threading import get_ident
 from types import FrameType
 from typing import Any
 
-from ..stepper import Quit
-from ..steps import Source, Step
-from ..tracer import Selves
+from ..core.steps import Source, Step
+from ..core.tracer import Selves
+from ..interact.keys import Quit
 from . import source as lines
 from .names import Names
-from .record import CallRecord, RawWrite, ScriptRecord, as_float, read, value_of
+from .record import CallRecord, Open, RawWrite, ScriptRecord, as_float, read, value_of
+from .steps import call_step, script_step
 
 _RETURNS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap}
 
@@ -44,48 +45,6 @@ class OutputFailed(BaseException):
     def __init__(self, exc: BaseException) -> None:
         super().__init__(str(exc))
         self.exc = exc
-
-
-class Open:
-    """A watched call under way."""
-
-    __slots__ = (
-        "arg_values",
-        "args",
-        "before",
-        "frame",
-        "gate",
-        "inner",
-        "method",
-        "name",
-        "owner",
-        "site",
-        "source",
-        "writes",
-    )
-
-    def __init__(
-        self,
-        frame: FrameType,
-        gate: object,
-        method: str,
-        before: dict[str, Any],
-        args: list[object],
-    ) -> None:
-        self.frame, self.gate, self.method, self.before, self.args = (
-            frame,
-            gate,
-            method,
-            before,
-            args,
-        )
-        self.writes: list[RawWrite] = []
-        self.inner = False  # it made watched calls of its own: a container
-        self.name = ""  # the gate's name
-        self.owner: object = None  # the caller's own self, for `self.first.forward(...)`
-        self.site = lines.CallSite(None, (), None)  # what the calling line says
-        self.source: Source | None = None  # the calling line
-        self.arg_values: tuple[float | None, ...] = ()  # the Units' values among the args
 
 
 class Watcher:
@@ -262,8 +221,6 @@ class Watcher:
         return Source(shown, line, lines.line(file, line).text)
 
     def finish(self, call: Open, raised: bool, returned: object) -> None:
-        from .steps import call_step
-
         step = call_step(self, call, raised, returned)
         self.steps += 1
         self._emit(step)
@@ -282,8 +239,6 @@ class Watcher:
         """The writes outside any call, one line's worth, as a step of their own."""
         if not self.pending:
             return
-        from .steps import script_step
-
         writes, self.pending = self.pending, []
         self.steps += 1
         self._emit(script_step(self, writes))

@@ -1,0 +1,75 @@
+"""Text for a person, at the bottom of the house: in the person's language
+(this module: gettext; ``worded``: English kept for programs, worded where
+shown; ``locale/``: the catalogs), and safe to show (``safe_text``: control
+characters escaped, bpcli's symbols in ASCII where needed, names in NFKC and
+their look-alike letters). It may import nothing of bpcli.
+
+Messages for a person, in the person's language: Python's gettext.
+
+Every text meant for a person goes through ``_`` (or ``ngettext`` for a count:
+Russian has three plural forms), written with named ``{placeholders}`` and
+``.format()`` afterwards, so that a translation may put the words in its own
+order. A text defined before the language is known (a table's header, a
+legend) is marked with ``N_`` and translated where it is shown.
+
+The language is gettext's: ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``,
+in that order, or ``bpcli --lang``; one bpcli has no catalog for falls back to
+English, silently. The catalogs are ``bpcli/i18n/locale/LANG/LC_MESSAGES/bpcli.po``,
+compiled by Babel into the ``.mo`` files beside them (see the README's
+Development section). bpcli's domain is made gettext's default one, so
+click's own messages (``Usage:``, ``Error:``), which click marks for gettext,
+are looked up in bpcli's catalog too.
+
+What a program reads (JSON, CSV, ``-q``, exit statuses, the ``FILE:LINE:COL:``
+prefix of a message) is never translated.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "bpcli"
+LOCALEDIR = str(Path(__file__).resolve().parent / "locale")
+
+_chosen: gettext.NullTranslations | None = None
+
+
+def use(language: str | None = None) -> None:
+    """Choose the language: ``language`` (``--lang``) over the environment's.
+    click's messages follow it too (it sets ``LANGUAGE``, gettext's first look)."""
+    global _chosen
+    if language:
+        os.environ["LANGUAGE"] = language
+    gettext.bindtextdomain(DOMAIN, LOCALEDIR)
+    gettext.textdomain(DOMAIN)
+    _chosen = gettext.translation(DOMAIN, LOCALEDIR, fallback=True)
+
+
+def _catalog() -> gettext.NullTranslations:
+    if _chosen is None:
+        use()
+    assert _chosen is not None
+    return _chosen
+
+
+def _(message: str) -> str:
+    """``message`` in the chosen language (as it is, where there is no translation)."""
+    return (_chosen or _catalog()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The form for ``n`` (``1 ошибка``, ``2 ошибки``, ``5 ошибок``)."""
+    return (_chosen or _catalog()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` for translation where it is shown, not here."""
+    return message
+
+
+def language() -> str:
+    """The language in use: ``ru``, or ``en`` where there is no catalog."""
+    info = _catalog().info()
+    return info.get("language", "en") or "en"

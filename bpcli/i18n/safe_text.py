@@ -1,0 +1,110 @@
+"""The user's text made safe to show, and bpcli's own text made plain.
+
+``shown`` escapes what a file name or a description could do to a terminal:
+control characters (ESC clears screens and sets window titles, a carriage
+return overwrites a line) and the bidirectional overrides that reorder what
+follows, as ``\\x1b`` and ``\\u202e``. Only terminal views use it; JSON keeps
+the exact string.
+
+``normal`` gives a name in its NFKC form, and ``looks`` what it looks like
+(its look-alike letters as the Latin ones), for a name in any alphabet.
+
+``plain`` writes bpcli's own symbols in ASCII (≡ as ==, → as ->, σ as sigma),
+for an output whose encoding cannot show them (``PYTHONIOENCODING=ascii``,
+``LANG=C`` on an old Python); ``can_show`` tells such an output.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# What a terminal may act on or hide: controls (C0, DEL, C1), line and paragraph
+# separators, and the invisible format characters (bidirectional overrides and
+# isolates, zero widths, the BOM, soft hyphen, tag characters).
+_UNSAFE = re.compile(
+    "[\x00-\x1f\x7f-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u180e\u200b-\u200f"
+    "\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f]"
+)
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    code = ord(ch)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"
+
+
+def _u_escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}"  # YAML reads both
+
+
+def visible(quoted: str) -> str:
+    """A YAML double-quoted string (as json.dumps writes it) with the characters
+    ``shown`` would escape written as YAML's own escapes: the same string, safe
+    to print."""
+    return _UNSAFE.sub(_u_escape, quoted)
+
+
+def unsafe(text: str) -> bool:
+    """Whether the text holds anything ``shown`` would escape."""
+    return _UNSAFE.search(text) is not None
+
+
+def shown(text: str) -> str:
+    """The text, its control and bidirectional characters written as escapes."""
+    return _UNSAFE.sub(_escape, text)
+
+
+_ASCII_FOR = {
+    "≡": "==", "→": "->", "←": "<-", "·": "*", "—": "--", "–": "-", "…": "...",
+    "σ": "sigma", "×": "*", "−": "-", "²": "^2", "Δ": "d", "∂": "d", "≤": "<=",
+    "≥": ">=", "≠": "!=", "◆": "*", "±": "+-", "↺": "(reused)", "─": "-", "━": "=",
+    "│": "|", "‘": "'", "’": "'", "“": '"', "”": '"', "✓": "ok", "✗": "x",
+}  # fmt: skip
+_ASCII = str.maketrans(_ASCII_FOR)
+_PROBE = "≡→σ×−—"  # what an output must be able to show for the unicode views
+
+
+def plain(text: str) -> str:
+    """bpcli's symbols in ASCII (a spaced · separates, as |; a bare one multiplies,
+    as *); anything else not ASCII as an escape."""
+    text = text.replace(" · ", " | ").translate(_ASCII)
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
+def can_show(stream: Any) -> bool:
+    """Whether a stream's encoding can show bpcli's symbols."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
+    try:
+        _PROBE.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return False
+    return True
+
+
+def normal(name: str) -> str:
+    """A name in its NFKC form, the form every name of a circuit file takes (and
+    Python's own identifiers): how a name on the command line (``--set``,
+    ``--gate``, ``--unit``) or in a learner's script is looked up."""
+    if name.isascii():
+        return name
+    import unicodedata
+
+    return unicodedata.normalize("NFKC", name)
+
+
+# Letters of other alphabets that look like Latin ones (what a reader cannot tell apart).
+_LOOKALIKE = str.maketrans(
+    "аеорсухіјѕԁһԛԝАВЕКМНОРСТХУІЈЅοαινρτυχκΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdhqwABEKMHOPCTXYIJSoaivptuxkABEZHIKMNOPTYX",
+)
+
+
+def looks(name: str) -> str:
+    """What a name looks like: its look-alike letters as the Latin ones (a
+    Cyrillic ``а`` as a Latin ``a``), so two names a reader cannot tell apart
+    compare equal."""
+    return name.translate(_LOOKALIKE)
