@@ -6,6 +6,13 @@ fresh checkout, or PYTHONDONTWRITEBYTECODE: every bpcli module compiled at each
 start). Target (issue 13): at most 1.2x without the cache.
 
     .venv/bin/python benchmarks/startup.py [--runs 21]
+    .venv/bin/python benchmarks/startup.py --old 79ed3b3   # an old revision against the work tree
+
+With ``--old REV`` it times that revision (checked out into a temporary ``git
+worktree``) against the work tree instead, both run from source as
+``python -m bpcli run -q circuits/neuron.txt``, OLD and NEW alternating, with
+and without a bytecode cache, and prints NEW/OLD (target of a change that only
+moves code, issue 19: within 3%).
 
 It prints figures and never fails on them: the machine is shared and noisy.
 """
@@ -26,9 +33,9 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGET = 1.2
 
 
-def timed(args: list[str], env: dict[str, str]) -> float:
+def timed(args: list[str], env: dict[str, str], cwd: Path | None = None) -> float:
     start = time.perf_counter()
-    subprocess.run(args, env=env, stdout=subprocess.DEVNULL, check=True)
+    subprocess.run(args, env=env, stdout=subprocess.DEVNULL, check=True, cwd=cwd)
     return time.perf_counter() - start
 
 
@@ -60,10 +67,51 @@ def measure(runs: int, cached: bool) -> tuple[float, float]:
     return statistics.median(a), statistics.median(b)
 
 
+def against(old: str, runs: int) -> None:
+    """OLD against NEW, alternating, each from its own source tree."""
+    git = ["git", "-C", str(ROOT)]
+    with tempfile.TemporaryDirectory(prefix="bpcli-startup-") as tmp:
+        tree = Path(tmp) / "old"
+        subprocess.run([*git, "worktree", "add", "--detach", "--quiet", str(tree), old], check=True)
+        try:
+            trees = {"OLD": tree, "NEW": ROOT}
+            for cached in (False, True):
+                env = dict(os.environ)
+                env.pop("PYTHONPATH", None)
+                if cached:
+                    env.pop("PYTHONDONTWRITEBYTECODE", None)
+                    env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+                else:
+                    env["PYTHONDONTWRITEBYTECODE"] = "1"
+                    for t in trees.values():
+                        for cache in (t / "bpcli").rglob("__pycache__"):
+                            shutil.rmtree(cache)
+                times: dict[str, list[float]] = {name: [] for name in trees}
+                for i in range(runs + 1):  # the first of each is a warm-up
+                    for name in list(trees) if i % 2 else list(reversed(trees)):
+                        cmd = [sys.executable, "-m", "bpcli", "run", "-q", "circuits/neuron.txt"]
+                        took = timed(cmd, {**env, "PYTHONPATH": str(trees[name])}, trees[name])
+                        if i:
+                            times[name].append(took)
+                o, n = (statistics.median(times[k]) for k in ("OLD", "NEW"))
+                label = "with a bytecode cache" if cached else "without a bytecode cache"
+                print(
+                    f"{label:>25}: OLD {old} {1000 * o:6.1f} ms   NEW {1000 * n:6.1f} ms   "
+                    f"NEW/OLD {n / o:.3f}   ({runs} runs each, alternating)",
+                    flush=True,
+                )
+        finally:
+            subprocess.run([*git, "worktree", "remove", "--force", str(tree)], check=True)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=21)
+    ap.add_argument("--old", help="time this revision against the work tree instead")
     opts = ap.parse_args()
+    if opts.old:
+        against(opts.old, opts.runs)
+        return 0
     for cached in (False, True):
         base, ours = measure(opts.runs, cached)
         ratio = ours / base
