@@ -112,7 +112,10 @@ def test_the_seed_and_the_update_are_steps_with_the_learners_lines() -> None:
     seed = script[0]
     assert seed["gate"] is None and seed["source"]["text"] == "s.grad = 1.0"
     assert seed["source"]["file"].endswith("neuron_gates.py") and seed["source"]["line"] == 80
-    assert seed["writes"] == [{"unit": "s", "attr": "grad", "before": 0.0, "after": 1.0}]
+    sg0 = next(e for e in evs if e["call"] == "sg0.forward(axpbypc)")
+    (write,) = seed["writes"]  # the very object sg0 made: its id, not only its name
+    assert write == {"unit": "s", "attr": "grad", "before": 0.0, "after": 1.0,
+                     "id": sg0["slots"]["utop"]["id"]}  # fmt: skip
     updates = {e["writes"][0]["unit"]: e for e in script[1:]}
     assert sorted(updates) == ["a", "b", "c", "x", "y"]
     for name, grad in GRADS.items():  # value += 0.01 × grad, by hand from SPEC §1

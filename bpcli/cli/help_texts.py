@@ -56,7 +56,7 @@ backward step shows each write, e.g. sg0.u0.grad += σ(1−σ) × utop.grad,
 with its numbers, and every other gate slot that holds the very object
 written, which is where the next gate will read it.
 
-FILE may also be your own Python script (FILE.py, or --python): bpcli RUNS
+FILE may also be your own Python script (FILE.py, or --script): bpcli RUNS
 IT, with your rights, exactly as `python FILE.py ARGS` would (arguments
 after --), and shows, as it happens, every call of a method named forward or
 backward (the gate, self, each attribute that holds a Unit, which other gate
@@ -84,7 +84,7 @@ Examples:
     "check": N_("""\
 Analytic gradients against central differences, input by input.
 
-FILE may also be your own Python script (FILE.py, or --python): bpcli runs
+FILE may also be your own Python script (FILE.py, or --script): bpcli runs
 it, unchanged, and checks each backward() call against your own forward()
 code, run again on nudged copies, naming the line of each slip: a wrong local
 derivative, = for +=, backward in the wrong order, grads not reset.

@@ -71,18 +71,35 @@ def for_circuits(option: Callable[[F, str | None], F]) -> Callable[[F], F]:
 
 
 def _script_option(*names: str, **kwargs: Any) -> Callable[[F], F]:
-    return click.option(*names, show_default=True, cls=KindOption, kind=SCRIPT, **kwargs)
+    kwargs.setdefault("show_default", True)
+    return click.option(*names, cls=KindOption, kind=SCRIPT, **kwargs)
 
 
 def script_options(f: F) -> F:
-    """What a learner's script is watched by: --python, --methods, --value-attr,
-    --grad-attr, and its own arguments after --."""
+    """What a learner's script is run and watched by: --script, --python,
+    --methods, --value-attr, --grad-attr, --passes, and its own arguments after --."""
     return stack(
         click.option(
-            "--python",
-            "as_python",
+            "--script",
+            "as_script",
             is_flag=True,
             help=_("FILE is a Python script, whatever its name (.py files always are)."),
+        ),
+        _script_option(
+            "--python",
+            "python",
+            metavar="PATH",
+            default=None,
+            show_default=False,
+            help=_("The Python to run the script with (default: python3 on PATH)."),
+        ),
+        _script_option(
+            "--passes",
+            type=click.IntRange(min=1),
+            default=None,
+            show_default=False,
+            metavar="N",
+            help=_("Watch the first N forward passes, then let the script run on unwatched."),
         ),
         _script_option(
             "--methods",

@@ -25,7 +25,7 @@ CIRCUIT, SCRIPT = "circuit", "script"
 _TAG = {CIRCUIT: N_("circuit files"), SCRIPT: N_("Python scripts")}
 _FOR = {
     CIRCUIT: N_("{option} is for circuit files; {what}"),
-    SCRIPT: N_("{option} is for Python scripts (FILE.py, or --python); {what}"),
+    SCRIPT: N_("{option} is for Python scripts (FILE.py, or --script); {what}"),
 }
 
 
@@ -312,9 +312,9 @@ class KindOption(click.Option):
         self.kind = kind
 
 
-def file_kind(path: str, as_python: bool) -> str:
-    """A Python script (FILE.py, or --python), else a circuit file."""
-    return SCRIPT if as_python or path.endswith(".py") else CIRCUIT
+def file_kind(path: str, as_script: bool) -> str:
+    """A Python script (FILE.py, or --script), else a circuit file."""
+    return SCRIPT if as_script or path.endswith(".py") else CIRCUIT
 
 
 class KindCommand(BpcliCommand):
@@ -322,7 +322,7 @@ class KindCommand(BpcliCommand):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         rest = super().parse_args(ctx, args)
-        kind = file_kind(str(ctx.params.get("file", "")), bool(ctx.params.get("as_python")))
+        kind = file_kind(str(ctx.params.get("file", "")), bool(ctx.params.get("as_script")))
         for param in self.get_params(ctx):
             wanted = getattr(param, "kind", None)
             if wanted is None or wanted == kind or param.name is None:

@@ -5,7 +5,6 @@ No printing here: the CLI writes the job with the view the user chose."""
 
 from __future__ import annotations
 
-import sys
 from typing import NamedTuple
 
 from ..core.engine import Circuit
@@ -13,6 +12,24 @@ from ..core.errors import UsageProblem
 from ..core.steps import Step
 from ..i18n import _
 from .views import Emit, TraceJob
+
+
+class ScriptOptions(NamedTuple):
+    """How a script is run and watched: --python, --methods, --value-attr,
+    --grad-attr, --passes."""
+
+    python: str | None
+    methods: tuple[str, ...]
+    value_attr: str
+    grad_attr: str
+    passes: int | None
+
+    @classmethod
+    def given(
+        cls, python: str | None, methods: str, value_attr: str, grad_attr: str, passes: int | None
+    ) -> ScriptOptions:
+        names = tuple(m.strip() for m in methods.split(",") if m.strip())
+        return cls(python, names, value_attr, grad_attr, passes)
 
 
 class Selection(NamedTuple):
@@ -81,42 +98,41 @@ class ScriptTrace:
         self,
         path: str,
         argv: list[str],
-        methods: str,
-        value_attr: str,
-        grad_attr: str,
+        given: ScriptOptions,
         selection: Selection,
         json: bool,
+        sync: bool,
     ) -> None:
+        from ..script.launch import find_python
+        from ..script.run import Run, Watch
+
         if path == "-":
             raise UsageProblem(_("a script is run from its file: give its path, not -"))
-        self.path, self.argv, self.selection, self.json = path, argv, selection, json
-        self.methods = tuple(m.strip() for m in methods.split(",") if m.strip())
-        self.value_attr, self.grad_attr = value_attr, grad_attr
+        self.selection, self.json = selection, json
+        watch = Watch(given.methods, given.value_attr, given.grad_attr, given.passes)
+        self.python = find_python(given.python)
+        self.script = Run(self.python, path, argv, watch, sync, output_to_stderr=json)
         self.seen_gates: set[str] = set()
         self.seen_units: set[str] = set()
-        self.count = 0
 
     def run(self, emit: Emit) -> int:
-        from ..script.runner import run
-        from ..script.watcher import Watcher
+        seen = self.script.seen
 
         def numbered(step: Step) -> None:
-            self.count += 1
             if step.gate is not None:
                 self.seen_gates.add(step.gate)
             self.seen_units.update(v.unit for v in step.slots)
-            if self.selection.shows(step):
-                emit(self.count, step)
+            self.seen_units.update(w.unit for w in step.writes)
+            if self._shows(step):
+                emit(self.script.count, step)
 
-        from ..script.blame import Judge
+        self.names = seen.names
+        return self.script.run(numbered)
 
-        watcher = Watcher(numbered, self.methods, self.value_attr, self.grad_attr)
-        watcher.judge = Judge(watcher)  # the steps `bpcli check` would blame, marked
-        sink = sys.stderr if self.json else sys.stdout  # JSON stays pure on stdout
-        if getattr(sink, "closed_stream", False):
-            sink = None  # the script's prints go nowhere, as they would under python
-        self.gates_called = watcher
-        return run(self.path, self.argv, watcher, sink)
+    def _shows(self, step: Step) -> bool:
+        """--gate, --unit: by any name the object has had (a name can get better)."""
+        sel = self.selection
+        return not sel or step.touches(set(sel.gates), set(sel.units))
 
     def unknown_name(self) -> UsageProblem | None:
         """The first --gate or --unit that names nothing the script touched
@@ -135,37 +151,24 @@ class ScriptTrace:
         return None
 
     def warnings(self) -> list[str]:
-        found = []
-        if self.count == 0:
-            found.append(
-                "bpcli: warning: "  # the prefix tools read: never translated
-                + _(
-                    "the script called no method named {methods}: there is nothing to "
-                    "trace (--methods names others)"
-                ).format(methods=_(" or ").join(self.methods))
-            )
-        elif not self.seen_units:
-            found.append(
-                "bpcli: warning: "
-                + _(
-                    "the gates held no Unit (an object with numeric {value} and {grad}); "
-                    "micrograd-style code: --value-attr data"
-                ).format(value=self.value_attr, grad=self.grad_attr)
-            )
-        return found
+        from ..script.notes import after_run
+
+        return after_run(self.script)
 
 
 def trace_script(
     path: str,
     argv: list[str],
-    methods: str,
-    value_attr: str,
-    grad_attr: str,
+    given: ScriptOptions,
     selection: Selection,
     paged: bool,
     json: bool,
+    live_text: bool,
 ) -> tuple[TraceJob, ScriptTrace]:
     """Run the script, watched, as the job is written (its output to standard
-    error for JSON, so that standard output stays JSON)."""
-    script = ScriptTrace(path, argv, methods, value_attr, grad_attr, selection, json)
-    return TraceJob(script.run, None, paged=paged, live=True), script
+    error for JSON, so that standard output stays JSON). A text trace waits at
+    each step, so that its lines come between the script's own prints."""
+    script = ScriptTrace(path, argv, given, selection, json, sync=paged or live_text)
+    job = TraceJob(script.run, None, paged=paged, live=True)
+    script.script.handoff = lambda: job.handoff()  # --step: the terminal back to the script
+    return job, script

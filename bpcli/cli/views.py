@@ -175,6 +175,7 @@ class TraceJob:
         self.status = 0
         self.shown: tuple[int, Step] | None = None  # the last step written
         self.notes: list[str] = []  # for standard error, once the trace is written
+        self.handoff: Callable[[], None] = lambda: None  # a paused script runs on: its terminal
 
     def steps(self, emit: Emit) -> None:
         def shown(k: int, step: Step) -> None:
@@ -239,6 +240,7 @@ def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
 
     keys = Keys(sys.stdin, tty)
     keys.echo = lambda typed: prompt("\r\x1b[2K" + typed)
+    job.handoff = keys.cooked  # a script reads its own input as python would let it
     quiz = None
     if job.quiz:
         from ..interact.quiz import Quiz

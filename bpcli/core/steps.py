@@ -41,6 +41,9 @@ class Write(NamedTuple):
     skipped: bool = False  # undefined here, and the slot holds a literal (pow, SPEC §3)
     attr: str = "grad"  # what was written: grad or value (a script's attribute name)
     source: Source | None = None  # the script's line that wrote it
+    id: int | None = None  # a script's: the id of the object written
+    reused: bool = False  # a script's: that object came to an address another had before
+    pulls_total: int = 0  # where ``pulls`` is shortened: how many pulls there were in all
 
 
 class SelfView(NamedTuple):
@@ -51,6 +54,8 @@ class SelfView(NamedTuple):
     id: int
     first_of_class: str | None = None  # the first gate of this class seen, when this
     # is another object of it, seen for the first time (else None)
+    previous: tuple[str, str, int] | None = None  # a script's backward step: the previous
+    # step's self (name, class, id), when it was another object
 
 
 class Update(NamedTuple):

@@ -14,8 +14,9 @@ from __future__ import annotations
 import contextlib
 import os
 import select
+import signal
 from collections.abc import Callable, Iterator
-from typing import IO, NamedTuple
+from typing import IO, Any, NamedTuple
 
 import click
 
@@ -93,19 +94,51 @@ class Keys:
         self.stdin = stdin  # None: closed (a daemon, `<&-`): the end of input
         self.tty = tty and stdin is not None
         self.echo: Callable[[str], None] = lambda _: None
+        self._saved: Any = None  # the terminal's settings before the session
+        self._cbreak = False
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:
+        """cbreak mode while keys are read; the terminal as it was afterwards,
+        also when a hang-up or Ctrl-\\ ends bpcli (whose default is to die)."""
         if not self.tty or termios is None or self.stdin is None:
             yield
             return
         fd = self.stdin.fileno()
-        saved = termios.tcgetattr(fd)
+        self._saved = saved = termios.tcgetattr(fd)
+        handlers = {}
+
+        def restore_and_die(sig: int, frame: object) -> None:
+            termios.tcsetattr(fd, termios.TCSANOW, saved)
+            signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+
+        for name in ("SIGHUP", "SIGQUIT"):
+            sig = getattr(signal, name, None)
+            if sig is not None:
+                handlers[sig] = signal.signal(sig, restore_and_die)
         try:
             tty.setcbreak(fd, termios.TCSANOW)
+            self._cbreak = True
             yield
         finally:
             termios.tcsetattr(fd, termios.TCSANOW, saved)
+            self._saved = None
+            for sig, handler in handlers.items():
+                signal.signal(sig, handler)
+
+    def cooked(self) -> None:
+        """The terminal as it was (echo, line editing) while a paused script runs
+        on and may read its own input; cbreak again at the next key read."""
+        if self._saved is not None and self._cbreak and self.stdin is not None:
+            assert termios is not None
+            termios.tcsetattr(self.stdin.fileno(), termios.TCSANOW, self._saved)
+            self._cbreak = False
+
+    def _in_cbreak(self) -> None:
+        if self._saved is not None and not self._cbreak and self.stdin is not None:
+            tty.setcbreak(self.stdin.fileno(), termios.TCSANOW)
+            self._cbreak = True
 
     def read(self) -> Key | None:
         """The next key, or None at the end of input."""
@@ -200,6 +233,7 @@ class Keys:
         assert self.stdin is not None
         if termios is None:
             return click.getchar()  # no termios (Windows): click's own
+        self._in_cbreak()
         fd = self.stdin.fileno()
         data = os.read(fd, 1)
         if not data:

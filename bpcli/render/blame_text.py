@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from ..i18n import _, ngettext
 from ..i18n.safe_text import shown
-from ..script.blame import Finding
-from ..script.check import ScriptCheck
+from ..i18n.worded import in_words
+from ..script.blame import Finding, NotJudged
+from ..script.check import OK, ScriptCheck
 from .console import Page
 
 
@@ -20,9 +21,12 @@ def _finding(level: str, f: Finding) -> str:
 
 def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     """The findings, one line each as tools read them (wrapped at the page's
-    width only on a terminal), the learner's line below each, then the verdict."""
+    width only on a terminal), the learner's line below each, the backward
+    calls not judged (by reason: the first of each, and how many), then the
+    verdict, which claims no more than was checked."""
     lines = [_finding("error", f) for f in result.findings]
     lines += [_finding("note", f) for f in result.notes]
+    lines += _not_judged(result)
     n = len(result.findings)
     calls = ngettext("{n} backward call", "{n} backward calls", result.calls)
     pulls = ngettext("{n} pull", "{n} pulls", result.pulls)
@@ -37,11 +41,41 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     if n:
         fail = ngettext("fail: {n} problem ({checked})", "fail: {n} problems ({checked})", n)
         lines.append(fail.format(n=n, checked=checked))
-    elif result.calls:
+    elif result.verdict == OK:
         ok = _("ok: the backward code agrees with its forward code ({checked})")
         lines.append(ok.format(checked=checked))
+    elif result.calls:
+        lines.append(
+            _(
+                "nothing checked: no pull could be compared with the forward code ({checked})"
+            ).format(checked=checked)
+        )
     else:
-        lines.append(_("nothing to check: the script called no backward method"))
+        lines.append(_("nothing checked: the script called no backward method"))
     verdict = page.wrap([(lines.pop(), "")], indent="    ", first="")
     found = [page.text(*(page.wrap([(x, "")], "    ", "") for x in lines))] if tty else lines
     return "".join(x if x.endswith("\n") else x + "\n" for x in [*found, page.text(verdict)])
+
+
+def _not_judged(result: ScriptCheck) -> list[str]:
+    """`FILE:LINE: note: NAME.backward() not judged: WHY`, the first call of each
+    reason, and how many more."""
+    by_reason: dict[str, list[NotJudged]] = {}
+    for skipped in result.not_judged:
+        by_reason.setdefault(str(skipped.why), []).append(skipped)
+    said = []
+    for calls in by_reason.values():
+        first = calls[0]
+        src = first.source
+        why = in_words(first.why)
+        if first.gate:
+            text = _("{call} not judged: {why}").format(call=f"{first.gate}.backward()", why=why)
+        else:
+            text = why
+        if len(calls) > 1:
+            more = len(calls) - 1
+            text += " " + ngettext(
+                "(and {n} more call like it)", "(and {n} more calls like it)", more
+            ).format(n=more)
+        said.append(f"{shown(src.file)}:{src.line}: note: {text}")
+    return said

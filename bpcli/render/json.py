@@ -24,6 +24,7 @@ from ..core.steps import SlotView, Source, Step, Write
 if TYPE_CHECKING:
     from ..core.mistakes import Lesson
 
+NOT_JUDGED_LISTED = 50  # calls not judged listed in check's JSON (all are counted)
 # Only a Unit that came to an address another had earlier says so (see addresses.py).
 REUSED_KEY: dict[bool, dict[str, bool]] = {False: {}, True: {"reused_address": True}}
 
@@ -147,6 +148,9 @@ def _write(step: Step, w: Write) -> dict[str, Any]:
         "before": _real(w.grad_before),
         "after": _real(w.grad_after),
     }
+    if w.id is not None:  # a script's: which object, by identity
+        found["id"] = hex(w.id)
+        found.update(REUSED_KEY[w.reused])
     if step.gate is None and step.phase == "script":
         if w.source is not None and w.source != step.source:
             found["source"] = _source(w.source)
@@ -163,6 +167,8 @@ def _write(step: Step, w: Write) -> dict[str, Any]:
     ):
         if value is not None and (key != "formula" or value):
             found[key] = value
+    if w.pulls_total:  # shortened: the first and the last few, and how many in all
+        found["pulls_count"] = w.pulls_total
     if w.source is not None:
         found["source"] = _source(w.source)
     return found
@@ -179,13 +185,16 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         "op": step.op,
         "class": step.cls,
         "line": step.line,
-        "slots": {s.slot: _slot(s) for s in step.slots},
-    }
+        "slots": {(s.unit if step.phase == "script" else s.slot): _slot(s) for s in step.slots},
+    }  # a script's line may write many Units: keyed by each one's (unique) name
     if step.self_ is not None:
         me = step.self_
         event["self"] = {"name": me.name, "class": me.cls, "id": hex(me.id)}
         if me.first_of_class is not None:
             event["self"]["first_of_class"] = me.first_of_class
+        if me.previous is not None:
+            name, cls, address = me.previous
+            event["self"]["previous"] = {"name": name, "class": cls, "id": hex(address)}
     if step.source is not None:
         event["source"] = _source(step.source)
     if step.raised is not None:
@@ -279,11 +288,20 @@ def script_check_document(result: Any) -> dict[str, Any]:
             "message": f.message,
         }
 
+    shown_skips = result.not_judged[:NOT_JUDGED_LISTED]
     return {
         "file": result.file,
-        "verdict": "fail" if result.findings else "ok",
+        "verdict": result.verdict,
         "problems": [finding(f) for f in result.findings],
         "notes": [finding(f) for f in result.notes],
-        "checked": {"backward_calls": result.calls, "pulls": result.pulls},
+        "checked": {
+            "backward_calls": result.calls,
+            "judged_calls": result.checked_calls,
+            "pulls": result.pulls,
+        },
+        "not_judged": [
+            {"gate": s.gate or None, "source": _source(s.source), "why": s.why} for s in shown_skips
+        ],
+        "not_judged_count": len(result.not_judged),
         "status": result.status,
     }

@@ -1,318 +1,227 @@
 """`bpcli check SCRIPT.py`: which line of the learner's backward code is wrong.
 
-The script runs as it is, watched; each call is judged as it returns, against
-the script's own forward code, never against a formula of bpcli's:
+Each backward call is judged as it returns, against the script's own forward
+code, never against a formula of bpcli's: the watcher runs the gate's last
+forward call again, in a copy of the process, on the values that call saw
+with one input nudged by ±h (``replay``). The inputs are the Units its
+arguments and its gate's own attributes held when forward began (a weight
+made in ``__init__`` is one like any other).
 
-- ``local``: each input's pull in a backward() call against the gate's own
-  forward(), run again on copies of its inputs nudged by ±h: a swapped
-  multiply, ``s*(1+s)`` for a sigmoid, is found at the line that wrote it;
-- ``assign``: a write that replaced an earlier pull (``=`` where ``+=``
-  belongs) is found at its line;
-- ``order``: a backward() that read its output's grad before any call wrote it
-  in this pass (backward in forward order) is found where it is called;
-- ``stale``: a pass that begins while an input still holds a grad from the
-  pass before is found at that input's first write;
-- ``total``: when a pass found nothing else, each input's grad against a
-  central difference of the output, by replaying that pass's forward calls on
-  copies.
+- ``local``: an input's pull, against that slope times the grad it read;
+- ``assign``: ``=`` where ``+=`` belongs (the write replaced an earlier pull);
+- ``order``: a backward call that read its output's grad before any call
+  wrote it in this pass (backward in forward order), where it is called;
+- ``stale``: a pass that began while an input still held a grad from the
+  pass before, at its first write;
+- ``total``: when a pass showed nothing else, each input's grad against a
+  central difference of the output, the pass's forward calls run again.
 
-At a kink (relu at 0, a max tie) the two one-sided slopes differ, and a pull
-that matches either is right: it is noted, never an error.
+A call ends *checked*, with a *problem*, or *not judged, because …*: forward
+is random (two runs on the same values differ), or depends on more than its
+inputs (a run on the values it saw gives another output), raises when run
+again, an input is not finite, bpcli never saw its forward call. At a kink
+(relu at 0, a max tie) a pull that takes either one-sided slope is right:
+noted, never an error.
 """
 
 from __future__ import annotations
 
-import contextlib
-import copy
-import io
 import math
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from ..core.steps import Source
+from ..core.steps import Source, Step
 from ..i18n import N_
-from . import source as lines
-from .findings import A_UNIT, Finding
-from .findings import found as _found
-from .record import CallRecord, RawWrite, ScriptRecord
+from ..i18n.worded import Worded
+from .findings import Finding, Wording, agree
+from .seen import Seen
 
-if TYPE_CHECKING:
-    from .watcher import Watcher
-
-REL, ABS = 1e-4, 1e-9  # a pull within these of the expected one is right
 REPLAYS = 200_000  # forward calls run again for a pass's whole check, at most
 
+Replay = Callable[[list[dict[str, Any]]], list[Any]]
 
-def agree(a: float, b: float) -> bool:
-    return abs(a - b) <= ABS + REL * max(abs(a), abs(b))
+
+class Forward(NamedTuple):
+    k: int  # the step the watcher numbered it
+    gate: int
+    inputs: dict[int, float]  # the Units it read (arguments and its gate's own) -> values
+    out: int | None  # what it made
+    value: float | None  # the value it made
+
+
+class NotJudged(NamedTuple):
+    gate: str
+    source: Source
+    why: str  # in English, as JSON says it (a Worded)
 
 
 class Judge:
-    def __init__(self, watcher: Watcher) -> None:
-        self.w = watcher
+    def __init__(self, seen: Seen, grad_attr: str, replay: Replay) -> None:
+        self.seen, self.grad_attr, self.replay = seen, grad_attr, replay
+        self.say = Wording(seen, grad_attr)
         self.findings: list[Finding] = []
         self.notes: list[Finding] = []
-        self.last_forward: dict[int, CallRecord] = {}  # gate id -> its latest forward
-        self.forwards: list[CallRecord] = []  # this pass's forward calls, in order
-        self.made: set[int] = set()  # units some forward() made (not the inputs)
+        self.not_judged: list[NotJudged] = []
+        self.last_forward: dict[int, Forward] = {}  # gate -> its latest forward
+        self.forwards: list[Forward] = []  # this pass's, in order
+        self.made: set[int] = set()  # Units some forward made (not the inputs)
         self.written: set[int] = set()  # grads written in this backward pass
-        self.seed: tuple[object, Source] | None = None  # the Unit seeded, and where
-        self.seeded = False  # this pass began with a seed from the script
         self.final: dict[int, float] = {}  # each grad after its last write in this pass
-        self.stale_said = False  # a stale grad is one problem of its pass
+        self.seed: tuple[int, Source] | None = None
+        self.seeded = False
         self.in_backward = False
+        self.stale_said = False
         self.pass_findings = 0
-        self.checked = 0
-        self.sampled = False  # the whole-pass check took a sample of the inputs
+        self.calls = 0  # backward calls seen
+        self.checked_calls = 0
+        self.checked = 0  # pulls compared with the forward code
+        self.sampled = False
 
     # -- events ------------------------------------------------------------------------
 
-    def script(self, rec: ScriptRecord) -> None:
-        """A line of the script: a grad set from outside (not to 0) is a seed."""
-        for raw in rec.writes:
-            if raw.attr == self.w.grad_attr and raw.after != 0.0:
-                self.begin(rec.source)
-                self.seed = (raw.unit, rec.source)
-                self.seeded = True
-                self.written.add(id(raw.unit))
-
-    def call(self, rec: CallRecord) -> list[Finding]:
-        if rec.kind == "forward":
-            if self.in_backward:
-                self.end_pass()
-            self.last_forward[id(rec.gate)] = rec
-            self.forwards.append(rec)
-            out = rec.after.get(rec.out_slot or "")
-            if out is not None:
-                self.made.add(id(out))
+    def step(self, step: Step, msg: dict[str, Any]) -> list[str]:
+        if msg["t"] == "lines":
+            self._lines(msg)
             return []
-        if not self.in_backward:
-            self.begin(rec.site)
-        found = self.judged(rec)
-        for raw in rec.writes:
-            if raw.attr == self.w.grad_attr:
-                self.written.add(id(raw.unit))
-                self.final[id(raw.unit)] = raw.after
-        self.seeded = True  # after the first call of a pass, its outputs must have been written
+        if msg["role"] == 0:
+            self._forward(msg)
+            return []
+        found = self._backward(step, msg)
         self.findings += found
         self.pass_findings += len(found)
-        return found
+        return [f.message for f in found]
 
-    def begin(self, where: Source) -> None:
+    def finish(self) -> None:
+        if self.in_backward:
+            self.end_pass()
+
+    def _lines(self, msg: dict[str, Any]) -> None:
+        """A line of the script: a grad set from outside (not to 0) is a seed."""
+        for w in msg["w"]:
+            if w[1] == 1 and w[3] != 0.0:
+                self.begin()
+                self.seed = (w[0], self.seen.source(w[4], w[5]))
+                self.seeded = True
+                self.written.add(w[0])
+
+    def _forward(self, msg: dict[str, Any]) -> None:
+        if self.in_backward:
+            self.end_pass()
+        inputs = {a[0]: a[1] for a in msg["a"] if isinstance(a, list) and len(a) == 2}
+        before, after = msg["b"], msg["after"]
+        for slot in before.values():
+            if slot[1] is not None:
+                inputs.setdefault(slot[0], slot[1])
+        made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
+        out = after[made[-1]] if made else None
+        f = Forward(msg["k"], msg["g"], inputs, out[0] if out else None, out[1] if out else None)
+        self.last_forward[msg["g"]] = f
+        self.forwards.append(f)
+        if f.out is not None:
+            self.made.add(f.out)
+
+    def begin(self) -> None:
         if self.in_backward:
             self.end_pass()
         self.in_backward = True
-        self.written = set()
-        self.final = {}
+        self.written, self.final = set(), {}
         self.pass_findings = 0
-        self.seeded = False
-        self.stale_said = False
+        self.seeded = self.stale_said = False
 
-    def finish(self) -> list[Finding]:
-        if self.in_backward:
-            self.end_pass()
-        return self.findings
+    # -- one backward call -------------------------------------------------------------
 
-    # -- one backward call ------------------------------------------------------------
-
-    def judged(self, rec: CallRecord) -> list[Finding]:
+    def _backward(self, step: Step, msg: dict[str, Any]) -> list[Finding]:
+        if not self.in_backward:
+            self.begin()
+        self.calls += 1
         found: list[Finding] = []
-        g = self.w.grad_attr
-        out_slot = rec.out_slot
-        out = rec.before[out_slot][0] if out_slot and out_slot in rec.before else None
-        read_early = out is not None and id(out) not in self.written and self.seeded
-        if read_early and rec.upstream is not None:
-            found.append(
-                _found(
-                    "order",
-                    rec.name,
-                    rec.site,
-                    None,
-                    rec.upstream,
-                    N_(
-                        "{call}() read {grad} = {value} before any call wrote it in this pass: "
-                        "call it after the backward() of the gate that reads its output"
-                    ),
-                    call=f"{rec.name}.{rec.method}",
-                    grad=f"{rec.name}.{out_slot}.{g}",
-                    value=f"{rec.upstream:.6g}",
-                )
-            )
-        for raw in rec.writes:  # a stale grad: left from the pass before (said once a pass)
-            first = raw.attr == g and id(raw.unit) not in self.written
-            if (
-                first
-                and raw.before != 0.0
-                and id(raw.unit) not in self.made
-                and not self.stale_said
-            ):
-                found.append(self.stale(rec, raw))
+        source = step.source or Source("?", 0, "")
+        gate, name = msg["g"], step.gate or "?"
+        out_slot = step.out_slot
+        top = msg["b"].get(out_slot)
+        upstream = top[2] if top is not None else None
+        out = top[0] if top is not None else None
+        if out is not None and out not in self.written and self.seeded and upstream is not None:
+            found.append(self.say.order(name, out_slot, source, upstream))
+        by_unit: dict[int, list[list[Any]]] = {}
+        for w in msg["w"]:
+            if w[1] != 1:
+                continue
+            first = w[0] not in self.written
+            if first and w[2] != 0.0 and w[0] not in self.made and not self.stale_said:
+                found.append(self.say.stale(name, w))
                 self.stale_said = True
-            if raw.attr == g:
-                self.written.add(id(raw.unit))
-        forward = self.last_forward.get(id(rec.gate))
-        if forward is not None and rec.upstream is not None:
-            found += self.pulls(rec, forward)
+            self.written.add(w[0])
+            self.final[w[0]] = w[3]
+            by_unit.setdefault(w[0], []).append(w)
+        self.seeded = True  # after a pass's first call, every read grad must have been written
+        forward = self.last_forward.get(gate)
+        if forward is None:
+            self._skip(name, source, N_("bpcli did not see its forward call"))
+        elif upstream is None:
+            self._skip(name, source, N_("its gate holds no output Unit bpcli could read"))
+        elif by_unit:
+            found += self._pulls(name, out_slot, source, forward, by_unit, upstream)
         return found
 
-    def stale(self, rec: CallRecord, raw: RawWrite) -> Finding:
-        unit = self.w.names.get(raw.unit) or A_UNIT
-        where = self.w.source(raw.file, raw.line)
-        return _found(
-            "stale",
-            rec.name,
-            where,
-            0.0,
-            raw.before,
-            N_(
-                "{unit}.{attr} was {before} when this backward pass began, left from the pass "
-                "before, and this write adds to it: set every grad to 0 before backward (the "
-                "first such write of this pass)"
-            ),
-            unit=unit,
-            attr=raw.attr,
-            before=f"{raw.before:.6g}",
-        )
-
-    def pulls(self, rec: CallRecord, forward: CallRecord) -> list[Finding]:
+    def _pulls(
+        self,
+        name: str,
+        out_slot: str,
+        source: Source,
+        forward: Forward,
+        by_unit: dict[int, list[list[Any]]],
+        upstream: float,
+    ) -> list[Finding]:
         """Each input's pull against the gate's own forward(), nudged."""
+        units = [u for u in by_unit if u in forward.inputs]
+        if not units:
+            return []
+        if forward.out is None:
+            self._skip(name, source, N_("its forward call made no Unit"))
+            return []
+        bad = [u for u in units if not math.isfinite(forward.inputs[u])]
+        if bad or (forward.value is not None and not math.isfinite(forward.value)):
+            self._skip(name, source, N_("an input of its forward call is not a finite number"))
+            return []
+        jobs = []
+        for u in units:
+            x = forward.inputs[u]
+            h = 1e-6 * max(1.0, abs(x))
+            jobs.append(
+                {"chain": [forward.k], "vary": u, "at": [x - h, x + h, x, x], "out": forward.out}
+            )
         found: list[Finding] = []
-        g = self.w.grad_attr
-        by_unit: dict[int, list[RawWrite]] = {}
-        for raw in rec.writes:
-            if raw.attr == g:
-                by_unit.setdefault(id(raw.unit), []).append(raw)
-        for k, arg in enumerate(forward.args):
-            if id(arg) not in by_unit or k >= len(forward.arg_values):
-                continue
-            slopes = self.slopes(forward, k)
-            if slopes is None:
-                continue
-            local, left, right = slopes
-            writes = by_unit.pop(id(arg))
-            same = [j for j, a in enumerate(forward.args) if a is arg]  # x * x: two slots
-            if len(same) > 1:
-                more = [self.slopes(forward, j) for j in same[1:]]
-                if any(m is None for m in more):
-                    continue
-                local += sum(m[0] for m in more if m is not None)
-                left = right = local
+        judged = False
+        for u, result in zip(units, self.replay(jobs), strict=True):
+            why = _unusable(result, forward.value)
+            if why:
+                self._skip(name, source, why)
+                return found
+            fm, fp, f0, _ = result
+            h = 1e-6 * max(1.0, abs(forward.inputs[u]))
+            local, left, right = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
+            writes = by_unit[u]
             self.checked += 1
-            upstream = rec.upstream or 0.0
-            got = writes[-1].after - writes[0].before
+            judged = True
+            got = writes[-1][3] - writes[0][2]
             want = local * upstream
             kinked = not agree(left, right)
-            one_side = kinked and (agree(got, left * upstream) or agree(got, right * upstream))
-            if agree(got, want) or one_side:
+            if agree(got, want) or (
+                kinked and (agree(got, left * upstream) or agree(got, right * upstream))
+            ):
                 if kinked:
-                    self.notes.append(self.kink(rec, writes[-1], left, right))
+                    self.notes.append(self.say.kink(name, writes[-1], left, right))
                 continue
-            found.append(self.wrong(rec, writes, want, local, upstream))
+            found.append(self.say.wrong(name, out_slot, writes, want, local, upstream))
+        self.checked_calls += judged
         return found
 
-    def wrong(
-        self, rec: CallRecord, writes: list[RawWrite], want: float, local: float, upstream: float
-    ) -> Finding:
-        last = writes[-1]
-        unit = self.w.names.get(last.unit) or A_UNIT
-        where = self.w.source(last.file, last.line)
-        site = lines.write_site(last.file, last.line, last.attr)
-        before = writes[0].before
-        if site.adds is False and before != 0.0 and agree(last.after, want):
-            return _found(
-                "assign",
-                rec.name,
-                where,
-                before + want,
-                last.after,
-                N_(
-                    "{unit}.{attr} was {before} from an earlier pull, and this write replaced "
-                    "it with {after} instead of adding to it: with += it would be {sum}"
-                ),
-                unit=unit,
-                attr=last.attr,
-                before=f"{before:.6g}",
-                after=f"{last.after:.6g}",
-                sum=f"{before + want:.6g}",
-            )
-        got = last.after - before
-        return _found(
-            "local",
-            rec.name,
-            where,
-            want,
-            got,
-            N_(
-                "this pull into {unit}.{attr} is {got}, but {gate}'s own forward() changes by "
-                "{local} per unit of {unit}, so with {out_grad} = {upstream} it should be {want}"
-            ),
-            unit=unit,
-            attr=last.attr,
-            got=f"{got:.6g}",
-            gate=rec.name,
-            local=f"{local:.6g}",
-            out_grad=f"{rec.name}.{rec.out_slot}.{last.attr}",
-            upstream=f"{upstream:.6g}",
-            want=f"{want:.6g}",
-        )
+    def _skip(self, gate: str, source: Source, why: str) -> None:
+        said = why if isinstance(why, Worded) else Worded(why)
+        self.not_judged.append(NotJudged(gate, source, said))
 
-    def kink(self, rec: CallRecord, raw: RawWrite, left: float, right: float) -> Finding:
-        unit = self.w.names.get(raw.unit) or A_UNIT
-        return _found(
-            "kink",
-            rec.name,
-            self.w.source(raw.file, raw.line),
-            None,
-            None,
-            N_(
-                "{gate} is at a kink for {unit}: its forward() slopes {left} on one side and "
-                "{right} on the other; the pull takes one side, as backprop must"
-            ),
-            gate=rec.name,
-            unit=unit,
-            left=f"{left:.6g}",
-            right=f"{right:.6g}",
-        )
-
-    # -- the forward code, run again ----------------------------------------------------
-
-    def slopes(self, forward: CallRecord, k: int) -> tuple[float, float, float] | None:
-        """d out / d input k of the gate's own forward() at its recorded inputs: the
-        central difference, and the two one-sided ones (None: not computable)."""
-        x = forward.arg_values[k]
-        if x is None:
-            return None
-        h = 1e-6 * max(1.0, abs(x))
-        try:
-            f0 = self.replay(forward, {k: x})
-            fp = self.replay(forward, {k: x + h})
-            fm = self.replay(forward, {k: x - h})
-        except Exception:
-            return None
-        if not all(math.isfinite(v) for v in (f0, fp, fm)):
-            return None
-        return (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
-
-    def replay(self, forward: CallRecord, values: dict[int, float]) -> float:
-        """The gate's forward() once more, on copies: its output's value."""
-        with self.w.paused():
-            gate = copy.copy(forward.gate)
-            args = []
-            for j, a in enumerate(forward.args):
-                if forward.arg_values[j] is None:
-                    args.append(a)
-                    continue
-                c = copy.copy(a)
-                setattr(c, self.w.value_attr, values.get(j, forward.arg_values[j]))
-                args.append(c)
-        return self.output_of(getattr(type(gate), forward.method), gate, args, forward.out_slot)
-
-    def output_of(self, method: Any, gate: object, args: list[object], slot: str | None) -> float:
-        with self.w.paused(), contextlib.redirect_stdout(io.StringIO()):
-            returned = method(gate, *args)
-        unit = returned if self.w.is_unit(returned) else getattr(gate, slot or "", None)
-        return float(getattr(unit, self.w.value_attr))
-
-    # -- the whole pass -------------------------------------------------------------------
+    # -- the whole pass ----------------------------------------------------------------
 
     def end_pass(self) -> None:
         """Each input's grad against a central difference of the output, by the
@@ -320,97 +229,69 @@ class Judge:
         self.in_backward = False
         forwards, self.forwards = self.forwards, []
         if self.pass_findings or self.seed is None or not forwards:
-            self.final = {}
             return
         out, where = self.seed
-        inputs = self.inputs(forwards)
-        # Each input costs three runs of every forward call: past a budget, a sample
-        # of the inputs, spread evenly (a learner's script is well within it).
-        most = max(1, REPLAYS // (3 * len(forwards)))
-        if len(inputs) > most:
-            step = len(inputs) / most
-            inputs = [inputs[int(k * step)] for k in range(most)]
+        made = {f.out for f in forwards}
+        inputs: dict[int, float] = {}
+        for f in forwards:
+            for u, v in f.inputs.items():
+                if u not in made and math.isfinite(v):
+                    inputs.setdefault(u, v)
+        most = max(1, REPLAYS // (3 * len(forwards)))  # past a budget, a sample, spread evenly
+        chosen = list(inputs)
+        if len(chosen) > most:
+            chosen = [chosen[int(k * len(chosen) / most)] for k in range(most)]
             self.sampled = True
-        for unit, value in inputs:
-            slopes = self.numeric(forwards, unit, value, out)
-            if slopes is None:
+        chain = [f.k for f in forwards]
+        jobs = []
+        for u in chosen:
+            h = 1e-6 * max(1.0, abs(inputs[u]))
+            jobs.append(
+                {
+                    "chain": chain,
+                    "vary": u,
+                    "at": [inputs[u] - h, inputs[u] + h, inputs[u]],
+                    "out": out,
+                }
+            )
+        for u, result in zip(chosen, self.replay(jobs) if jobs else [], strict=True):
+            if not isinstance(result, list) or any(not _finite(x) for x in result):
                 continue
-            numeric, left, right = slopes
-            got = self.final.get(id(unit), 0.0)
+            fm, fp, f0 = result
+            h = 1e-6 * max(1.0, abs(inputs[u]))
+            numeric, left, right = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
+            got = self.final.get(u, 0.0)
             at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
             if not agree(got, numeric) and not at_kink:
-                name = self.w.names.get(unit) or A_UNIT
-                self.findings.append(
-                    _found(
-                        "total",
-                        None,
-                        where,
-                        numeric,
-                        got,
-                        N_(
-                            "after this backward pass {unit}.{attr} is {got}, but the output "
-                            "changes by {numeric} per unit of {unit} (the forward calls, run again)"
-                        ),
-                        unit=name,
-                        attr=self.w.grad_attr,
-                        got=f"{got:.6g}",
-                        numeric=f"{numeric:.6g}",
-                    )
-                )
+                self.findings.append(self.say.total(u, where, numeric, got))
 
-    def inputs(self, forwards: list[CallRecord]) -> list[tuple[object, float]]:
-        made = {id(f.after.get(f.out_slot or "")) for f in forwards}
-        found: dict[int, tuple[object, float]] = {}
-        for f in forwards:
-            for a, v in zip(f.args, f.arg_values, strict=False):
-                if v is not None and id(a) not in made:
-                    found.setdefault(id(a), (a, v))
-        return list(found.values())
 
-    def numeric(
-        self, forwards: list[CallRecord], unit: object, value: float, out: object
-    ) -> tuple[float, float, float] | None:
-        """d output / d unit: the central difference and the two one-sided ones."""
-        h = 1e-6 * max(1.0, abs(value))
-        try:
-            up = self.rerun(forwards, unit, value + h, out)
-            here = self.rerun(forwards, unit, value, out)
-            down = self.rerun(forwards, unit, value - h, out)
-        except Exception:
-            return None
-        if up is None or down is None or here is None:
-            return None
-        return (up - down) / (2 * h), (here - down) / h, (up - here) / h
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
 
-    def rerun(
-        self, forwards: list[CallRecord], unit: object, value: float, out: object
-    ) -> float | None:
-        """The pass's forward calls on copies, ``unit`` at ``value``: the output's value."""
-        copies: dict[int, object] = {}
-        with self.w.paused():
-            nudged = copy.copy(unit)
-            setattr(nudged, self.w.value_attr, value)
-        copies[id(unit)] = nudged
-        result = None
-        for f in forwards:
-            with self.w.paused():
-                gate = copy.copy(f.gate)
-                args = []
-                for a, v in zip(f.args, f.arg_values, strict=False):
-                    if id(a) in copies:
-                        args.append(copies[id(a)])
-                    elif v is not None:
-                        c = copy.copy(a)
-                        setattr(c, self.w.value_attr, v)
-                        args.append(c)
-                    else:
-                        args.append(a)
-            with self.w.paused(), contextlib.redirect_stdout(io.StringIO()):
-                returned = getattr(type(gate), f.method)(gate, *args)
-            made = f.after.get(f.out_slot or "")
-            new = returned if self.w.is_unit(returned) else getattr(gate, f.out_slot or "", None)
-            if made is not None and new is not None:
-                copies[id(made)] = new
-            if made is out and new is not None:
-                result = float(getattr(new, self.w.value_attr))
-        return result
+
+_WHY = {  # why the watcher could not run forward again
+    "lost": N_("bpcli did not keep its forward call"),
+    "ended": N_("the copy of the script that ran forward again ended early"),
+    "raised": N_("forward raised when run again: {error}"),
+    "changes": N_("forward changes {what}, which the script holds outside the gate"),
+}
+
+
+def _unusable(result: Any, recorded: float | None) -> str | None:
+    """Why a replay's numbers cannot judge a pull (None: they can)."""
+    if isinstance(result, dict):
+        template = _WHY.get(str(result.get("why")), _WHY["ended"])
+        return Worded(
+            template, error=str(result.get("error", "")), what=str(result.get("what", ""))
+        )
+    if not isinstance(result, list) or not all(_finite(x) for x in result):
+        return N_("forward gave no finite number when run again")
+    if result[2] != result[3]:
+        return N_("forward gives different outputs for the same inputs (it is random)")
+    if recorded is not None and not agree(result[2], recorded):
+        return N_(
+            "forward, run again on the values it saw, gives another output (it depends "
+            "on more than its inputs)"
+        )
+    return None

@@ -1,14 +1,21 @@
-"""`bpcli check SCRIPT.py`: the learner's script run as it is, watched, each
-backward() call judged against the script's own forward() code (blame.py)."""
+"""`bpcli check SCRIPT.py`: the learner's script run as it is, in its own
+interpreter, watched, each backward call judged against the script's own
+forward code as it returns (``blame``), the replays run by the watcher where
+the script cannot see them. The verdict claims no more than was checked:
+``ok`` only when at least one pull was compared and none was wrong;
+``nothing checked`` (with why, and what the script does hold) otherwise."""
 
 from __future__ import annotations
 
-import sys
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from .blame import Finding, Judge
-from .runner import run
-from .watcher import Watcher
+from ..core.steps import Step
+from .blame import Judge, NotJudged
+from .findings import Finding
+from .launch import Interpreter
+from .run import Run, Watch
+
+OK, FAIL, NOTHING = "ok", "fail", "nothing checked"
 
 
 class ScriptCheck(NamedTuple):
@@ -16,26 +23,54 @@ class ScriptCheck(NamedTuple):
     findings: list[Finding]  # what is wrong: each at the line that did it
     notes: list[Finding]  # what is right but worth knowing (a kink)
     status: int  # the script's own exit status
-    calls: int  # backward calls judged
+    calls: int  # backward calls seen
     pulls: int  # pulls compared with the forward code
     sampled: bool = False  # the whole-pass check took a sample of the inputs
+    not_judged: tuple[NotJudged, ...] = ()  # backward calls not judged, and why
+    checked_calls: int = 0  # backward calls with at least one pull compared
+    said: tuple[str, ...] = ()  # what bpcli says of the run (the hook taken, hints)
+
+    @property
+    def verdict(self) -> str:
+        if self.findings:
+            return FAIL
+        return OK if self.pulls else NOTHING
 
 
-def check_script(
-    path: str, argv: list[str], methods: tuple[str, ...], value_attr: str, grad_attr: str
-) -> ScriptCheck:
+def check_script(python: Interpreter, path: str, argv: list[str], watch: Watch) -> ScriptCheck:
     """Run and judge; the script's own output goes to standard error, so that
     standard output holds the verdict."""
-    watcher = Watcher(lambda step: None, methods, value_attr, grad_attr)
-    judge = Judge(watcher)
-    watcher.judge = judge
-    calls = [0]
+    run = Run(python, path, argv, watch, sync=True, output_to_stderr=True, check=True)
+    judge = Judge(run.seen, watch.grad_attr, run.replay)
 
-    def counted(step: object) -> None:
-        if getattr(step, "phase", "") != methods[0] and getattr(step, "gate", None) is not None:
-            calls[0] += 1
+    def judged(step: Step, msg: dict[str, Any]) -> list[str]:
+        if msg["t"] == "last":
+            judge.finish()
+            return []
+        return judge.step(step, msg)
 
-    watcher.emit = counted
-    status = run(path, argv, watcher, sys.stderr)
-    findings = judge.finish()
-    return ScriptCheck(path, findings, judge.notes, status, calls[0], judge.checked, judge.sampled)
+    run.judge = judged
+    status = run.run(lambda step: None)
+    judge.finish()
+    from .notes import after_run
+
+    said = tuple(after_run(run))
+    if run.lost is not None:  # calls after it unseen: not judged, and said so
+        source = run.seen.source(run.lost["f"], run.lost["l"])
+        from ..i18n import N_
+        from ..i18n.worded import Worded
+
+        lost = Worded(N_("bpcli's hook was taken away here: the calls after it were not seen"))
+        judge.not_judged.append(NotJudged("", source, lost))
+    return ScriptCheck(
+        path,
+        judge.findings,
+        judge.notes,
+        status,
+        judge.calls,
+        judge.checked,
+        judge.sampled,
+        tuple(judge.not_judged),
+        judge.checked_calls,
+        said,
+    )

@@ -4,13 +4,20 @@ view and the trace draw it (``Finding.text()``)."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from ..core.steps import Source
 from ..i18n import N_
 from ..i18n.worded import Worded, in_words
+from .seen import Seen
+from .source import write_site
 
 A_UNIT = Worded(N_("a Unit"))  # a Unit the script gave no name
+REL, ABS = 1e-4, 1e-9  # a pull within these of the expected one is right
+
+
+def agree(a: float, b: float) -> bool:
+    return abs(a - b) <= ABS + REL * max(abs(a), abs(b))
 
 
 class Finding(NamedTuple):
@@ -38,3 +45,131 @@ def found(
 ) -> Finding:
     """A Finding, its message worded from ``template`` (marked N_)."""
     return Finding(kind, gate, source, expected, got, Worded(template, **args))
+
+
+class Wording:
+    """Each kind of finding, worded with the script's own names and numbers."""
+
+    def __init__(self, seen: Seen, grad_attr: str) -> None:
+        self.seen, self.grad_attr = seen, grad_attr
+
+    def unit(self, oid: int) -> str:
+        return self.seen.names.get(oid) or A_UNIT
+
+    def order(self, name: str, out_slot: str, source: Source, upstream: float) -> Finding:
+        return found(
+            "order",
+            name,
+            source,
+            None,
+            upstream,
+            N_(
+                "{call}() read {grad} = {value} before any call wrote it in this pass: "
+                "call it after the backward() of the gate that reads its output"
+            ),
+            call=f"{name}.backward",
+            grad=f"{name}.{out_slot}.{self.grad_attr}",
+            value=f"{upstream:.6g}",
+        )
+
+    def stale(self, name: str, w: list[Any]) -> Finding:
+        return found(
+            "stale",
+            name,
+            self.seen.source(w[4], w[5]),
+            0.0,
+            w[2],
+            N_(
+                "{unit}.{attr} was {before} when this backward pass began, left from the pass "
+                "before, and this write adds to it: set every grad to 0 before backward (the "
+                "first such write of this pass)"
+            ),
+            unit=self.unit(w[0]),
+            attr=self.grad_attr,
+            before=f"{w[2]:.6g}",
+        )
+
+    def wrong(
+        self,
+        name: str,
+        out_slot: str,
+        writes: list[list[Any]],
+        want: float,
+        local: float,
+        upstream: float,
+    ) -> Finding:
+        last = writes[-1]
+        unit, where = self.unit(last[0]), self.seen.source(last[4], last[5])
+        before = writes[0][2]
+        site = write_site(self.seen.lines.get((last[4], last[5]), ""), self.grad_attr)
+        if site.adds is False and before != 0.0 and agree(last[3], want):
+            return found(
+                "assign",
+                name,
+                where,
+                before + want,
+                last[3],
+                N_(
+                    "{unit}.{attr} was {before} from an earlier pull, and this write replaced "
+                    "it with {after} instead of adding to it: with += it would be {sum}"
+                ),
+                unit=unit,
+                attr=self.grad_attr,
+                before=f"{before:.6g}",
+                after=f"{last[3]:.6g}",
+                sum=f"{before + want:.6g}",
+            )
+        got = last[3] - before
+        return found(
+            "local",
+            name,
+            where,
+            want,
+            got,
+            N_(
+                "this pull into {unit}.{attr} is {got}, but {gate}'s own forward() changes by "
+                "{local} per unit of {unit}, so with {out_grad} = {upstream} it should be {want}"
+            ),
+            unit=unit,
+            attr=self.grad_attr,
+            got=f"{got:.6g}",
+            gate=name,
+            local=f"{local:.6g}",
+            out_grad=f"{name}.{out_slot}.{self.grad_attr}",
+            upstream=f"{upstream:.6g}",
+            want=f"{want:.6g}",
+        )
+
+    def kink(self, name: str, w: list[Any], left: float, right: float) -> Finding:
+        return found(
+            "kink",
+            name,
+            self.seen.source(w[4], w[5]),
+            None,
+            None,
+            N_(
+                "{gate} is at a kink for {unit}: its forward() slopes {left} on one side and "
+                "{right} on the other; the pull takes one side, as backprop must"
+            ),
+            gate=name,
+            unit=self.unit(w[0]),
+            left=f"{left:.6g}",
+            right=f"{right:.6g}",
+        )
+
+    def total(self, unit: int, where: Source, numeric: float, got: float) -> Finding:
+        return found(
+            "total",
+            None,
+            where,
+            numeric,
+            got,
+            N_(
+                "after this backward pass {unit}.{attr} is {got}, but the output "
+                "changes by {numeric} per unit of {unit} (the forward calls, run again)"
+            ),
+            unit=self.unit(unit),
+            attr=self.grad_attr,
+            got=f"{got:.6g}",
+            numeric=f"{numeric:.6g}",
+        )

@@ -1,75 +1,66 @@
 """Names for the learner's objects, as their own code names them.
 
-A gate is named by the expression its method is called on (``mulg0`` in
-``mulg0.forward(a, x)``, ``net.first`` for ``self.first`` inside ``net``'s own
-method); a Unit by the argument expression it is passed as (``a``), the name
-the call's result is assigned to (``ax = mulg0.forward(a, x)``), or the slot it
-is first seen in (``m.out``); failing all that, ``Class#n``. The line that
-says so is read once. An object keeps its first name, and is kept alive while
-the script runs, so its id is never reused for another object meanwhile.
+Evidence comes from the script's lines: the expression a method is called on
+(``mulg0`` in ``mulg0.forward(a, x)``), the arguments (``a``), the name a
+call's result is assigned to (``ax = …``), the name a write goes through
+(``s.grad = 1.0`` names the Unit ``s``), an attribute of a named object
+(``svm.circuit.mulg0`` for ``self.mulg0`` inside ``svm.circuit``'s own
+method, never ``self.…``), and the slot a Unit is seen in (``mulg0.utop``).
+Evidence ranks, best first: a variable of the script, a path from a named
+object, a function's parameter, a loop's variable, then ``Class#n``. Better
+evidence renames an object from that step on; a name is never given to two
+objects in one trace (the second ``total`` is ``total#2``); a name is in NFKC
+form, as Python reads an identifier.
 
-A gate's name is its own: a second gate under one variable (a loop's ``g``) is
-``g#2``. A Unit's is the variable's, like ``s`` in every iteration. A name is
-in its NFKC form, as Python reads an identifier (``ﬁ`` is ``fi``), so that it
-matches the circuit's names and ``--gate``/``--unit`` (issue 15).
+Only the objects alive are remembered (bpcli is told when one is freed), and
+for each name how many objects had it: memory stays flat over a long run.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from ..i18n.safe_text import normal
+
+VARIABLE, PATH, PARAMETER, LOOP, NUMBERED = 4, 3, 2, 1, 0
 
 
 class Names:
     def __init__(self) -> None:
-        self.by_id: dict[int, str] = {}
-        self.keep: list[object] = []  # alive while the script runs: ids stay theirs
-        self.counts: dict[str, int] = {}  # Class#n
-        self.gate_names: dict[str, int] = {}  # a gate's name -> its object's id
+        self.of: dict[int, tuple[str, int]] = {}  # oid -> (name, rank)
+        self.given: dict[str, int] = {}  # a name -> how many objects had it
+        self.every: dict[int, list[str]] = {}  # oid -> each name it had (--unit, --gate)
 
-    def get(self, obj: object) -> str | None:
-        return self.by_id.get(id(obj))
+    def get(self, oid: int) -> str | None:
+        found = self.of.get(oid)
+        return found[0] if found is not None else None
 
-    def _give(self, obj: object, name: str) -> str:
-        name = normal(name)
-        self.by_id[id(obj)] = name
-        self.keep.append(obj)
+    def rank(self, oid: int) -> int:
+        found = self.of.get(oid)
+        return found[1] if found is not None else -1
+
+    def name(self, oid: int, cls: str) -> str:
+        """The object's name; ``Class#n`` if the script gave it none yet."""
+        found = self.of.get(oid)
+        if found is not None:
+            return found[0]
+        return self._give(oid, cls, NUMBERED)
+
+    def offer(self, oid: int, name: str | None, rank: int) -> None:
+        """Evidence of a name: taken if it ranks above what the object has."""
+        if name and rank > self.rank(oid):
+            self._give(oid, normal(name), rank)
+
+    def _give(self, oid: int, base: str, rank: int) -> str:
+        n = self.given.get(base, 0) + 1
+        self.given[base] = n
+        name = f"{base}#{n}" if rank == NUMBERED else base if n == 1 else f"{base}#{n}"
+        self.of[oid] = (name, rank)
+        self.every.setdefault(oid, []).append(name)
         return name
 
-    def _numbered(self, obj: object) -> str:
-        cls = type(obj).__name__
-        self.counts[cls] = self.counts.get(cls, 0) + 1
-        return f"{cls}#{self.counts[cls]}"
+    def gone(self, oid: int) -> None:
+        self.of.pop(oid, None)
+        self.every.pop(oid, None)
 
-    def gate(self, obj: object, expression: str | None, caller_self: Any = None) -> str:
-        """The name of the gate ``obj``, its method called on ``expression``."""
-        found = self.get(obj)
-        if found is not None:
-            return found
-        name = self._resolved(expression, caller_self) if expression else None
-        if name is None:
-            return self._give(obj, self._numbered(obj))
-        k, unique = 1, name
-        while self.gate_names.setdefault(unique, id(obj)) != id(obj):
-            k += 1
-            unique = f"{name}#{k}"
-        return self._give(obj, unique)
-
-    def _resolved(self, expression: str, caller_self: Any) -> str:
-        """``self.first`` inside a method of the object named ``net``: ``net.first``."""
-        head, dot, rest = expression.partition(".")
-        if head == "self" and dot:
-            owner = self.get(caller_self) if caller_self is not None else None
-            return f"{owner}.{rest}" if owner else rest
-        return expression
-
-    def unit(self, obj: object, *hints: str | None, caller_self: Any = None) -> str:
-        """The name of the Unit ``obj``: its own, else the first hint there is."""
-        found = self.get(obj)
-        if found is not None:
-            return found
-        for hint in hints:
-            if hint:
-                return self._give(obj, self._resolved(hint, caller_self))
-        return self._give(obj, self._numbered(obj))
+    def called(self, oid: int, wanted: set[str]) -> bool:
+        """Whether the object has had one of these names (--gate, --unit)."""
+        return any(n in wanted for n in self.every.get(oid, ()))

@@ -1,33 +1,39 @@
-"""The learner's own lines, read as Python reads them: the text of a line, the
-name an assignment gives the value a call returns (``ax = mulg0.forward(a,
-x)``), the expressions a call is made on and with, and the slot a write goes
-to (``self.u0.grad += …``). Each line is parsed once; a line that is part of a
-longer statement, and so does not parse on its own, says nothing."""
+"""The learner's own lines, read as Python reads them: the name an assignment
+gives the value a call returns (``ax = mulg0.forward(a, x)``), the
+expressions a call is made on and with, the expression a write goes through
+(``s`` of ``s.grad = 1.0``, ``self.u0`` of ``self.u0.grad += …``), and, for
+the whole file, which names are a function's parameters or a loop's
+variables (weaker evidence of a name than a variable of the script's own).
+Each line and each file is parsed once; a line that is part of a longer
+statement, and so does not parse on its own, says nothing."""
 
 from __future__ import annotations
 
 import ast
+import bisect
 import functools
-import linecache
-from typing import Any, NamedTuple
+from typing import NamedTuple
+
+from .names import LOOP, PARAMETER, VARIABLE
 
 
 class Line(NamedTuple):
     text: str  # stripped
     tree: ast.stmt | None  # the line as one statement, if it is one
+    shift: int  # how far in the line starts (Python's columns count from 0)
 
 
 @functools.lru_cache(maxsize=65536)
-def line(filename: str, lineno: int) -> Line:
-    text = linecache.getline(filename, lineno).strip()
+def parse(raw: str) -> Line:
+    text = raw.strip()
     try:
         body = ast.parse(text).body if text else []
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         body = []
-    return Line(text, body[0] if len(body) == 1 else None)
+    return Line(text, body[0] if len(body) == 1 else None, len(raw) - len(raw.lstrip()))
 
 
-def dotted(node: ast.expr) -> str | None:
+def dotted(node: ast.expr | None) -> str | None:
     """`a`, `net.first`, `self.u0`: a name, or names joined by dots; else None."""
     parts = []
     while isinstance(node, ast.Attribute):
@@ -45,74 +51,128 @@ class CallSite(NamedTuple):
     target: str | None  # the name the result is assigned to, if one
 
 
-def call_site(filename: str, lineno: int, method: str, cols: tuple[int, int] | None) -> CallSite:
+NO_SITE = CallSite(None, (), None)
+
+
+def call_site(raw: str, method: str, cols: tuple[int | None, int | None]) -> CallSite:
     """What the line that calls ``method`` says about the call; ``cols``: where on
     the line the call is (Python's own positions), for a line with two calls."""
-    text = linecache.getline(filename, lineno)
-    stmt = line(filename, lineno).tree
+    line = parse(raw)
+    stmt = line.tree
     if stmt is None:
-        return CallSite(None, (), None)
-    shift = len(text) - len(text.lstrip())  # the line was parsed stripped
+        return NO_SITE
     target = None
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         target = dotted(stmt.targets[0])
     found = [
         node
         for node in ast.walk(stmt)
-        if isinstance(node, ast.Call)
-        and isinstance(node.func, ast.Attribute)
-        and node.func.attr == method
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
     ]
-    if cols is not None:
-        here = [n for n in found if (n.col_offset + shift, (n.end_col_offset or 0) + shift) == cols]
-        found = here or found
-    for node in found:
-        assigned = target if stmt_value(stmt) is node else None
+    named = [n for n in found if isinstance(n.func, ast.Attribute) and n.func.attr == method]
+    if cols[0] is not None:
+        here = [
+            n
+            for n in found
+            if (n.col_offset + line.shift, (n.end_col_offset or 0) + line.shift) == cols
+        ]
+        named = here or named  # `forward = fwd`: the call site names another method
+    for node in named:
         func = node.func
         assert isinstance(func, ast.Attribute)
+        assigned = target if _value(stmt) is node else None
         return CallSite(dotted(func.value), tuple(dotted(a) for a in node.args), assigned)
-    return CallSite(None, (), None)
+    return NO_SITE
 
 
-def position(frame: Any) -> tuple[int, int] | None:
-    """Where on its line a frame is now (the call it makes): start and end columns."""
-    found = _positions(frame.f_code)
-    k = frame.f_lasti // 2
-    if k >= len(found):
-        return None
-    _, _, start, end = found[k]
-    return (start, end) if start is not None and end is not None else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _positions(code: Any) -> list[tuple[Any, ...]]:
-    """Each instruction's place, once per code object (Python 3.11 and later)."""
-    positions = getattr(code, "co_positions", None)
-    return list(positions()) if positions is not None else []
-
-
-def stmt_value(stmt: ast.stmt) -> ast.expr | None:
+def _value(stmt: ast.stmt) -> ast.expr | None:
     return stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr)) else None
 
 
 class WriteSite(NamedTuple):
     slot: str | None  # `u0` of `self.u0.grad += …`
-    target: str | None  # what the line writes to, as written: `self.u0.grad`, `s.grad`
+    base: str | None  # what the attribute is written on: `s`, `self.u0`, `p`
     adds: bool | None  # += (True), = (False), or not known (None)
 
 
-def write_site(filename: str, lineno: int, attr: str) -> WriteSite:
-    """What the line that wrote ``attr`` of a Unit says about the write."""
-    stmt = line(filename, lineno).tree
-    targets: list[ast.expr] = []
-    adds = None
-    if isinstance(stmt, ast.AugAssign):
-        targets, adds = [stmt.target], isinstance(stmt.op, ast.Add)
-    elif isinstance(stmt, ast.Assign):
-        targets, adds = list(stmt.targets), False
-    for t in targets:
-        if isinstance(t, ast.Attribute) and t.attr == attr:
-            owner = t.value
-            slot = owner.attr if isinstance(owner, ast.Attribute) else None
-            return WriteSite(slot, dotted(t), adds)
+def write_site(raw: str, attr: str) -> WriteSite:
+    """What the line that wrote ``attr`` of a Unit says about the write (also a
+    one-line loop, ``for p in params: p.grad = 0.0``)."""
+    stmt = parse(raw).tree
+    if stmt is None:
+        return WriteSite(None, None, None)
+    targets: list[ast.expr]
+    for node in ast.walk(stmt):
+        if isinstance(node, ast.AugAssign):
+            targets, adds = [node.target], isinstance(node.op, ast.Add)
+        elif isinstance(node, ast.Assign):
+            targets, adds = list(node.targets), False
+        else:
+            continue
+        for t in targets:
+            if isinstance(t, ast.Attribute) and t.attr == attr:
+                owner = t.value
+                slot = owner.attr if isinstance(owner, ast.Attribute) else None
+                return WriteSite(slot, dotted(owner), adds)
     return WriteSite(None, None, None)
+
+
+class Scope(NamedTuple):
+    first: int
+    last: int
+    parameters: frozenset[str]
+    loops: frozenset[str]
+
+
+class Scopes:
+    """A file's functions: where each is, its parameters and its loops' names."""
+
+    def __init__(self, scopes: list[Scope]) -> None:
+        self.scopes = sorted(scopes, key=lambda s: (s.first, -s.last))
+        self.starts = [s.first for s in self.scopes]
+
+    def rank(self, line: int, name: str) -> int:
+        """How good ``name``, read on ``line``, is as the name of an object."""
+        found: Scope | None = None
+        for k in range(bisect.bisect_right(self.starts, line) - 1, -1, -1):
+            s = self.scopes[k]
+            if s.first <= line <= s.last and (found is None or s.first >= found.first):
+                found = s
+                break
+        if found is None:
+            return VARIABLE
+        if name in found.loops:
+            return LOOP
+        return PARAMETER if name in found.parameters else VARIABLE
+
+
+@functools.lru_cache(maxsize=256)
+def scopes(path: str) -> Scopes:
+    try:
+        with open(path, "rb") as f:
+            tree = ast.parse(f.read())
+    except (OSError, SyntaxError, ValueError):
+        return Scopes([])
+    found = [Scope(1, 1 << 30, frozenset(), _loops(tree))]
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            a = node.args
+            params = [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+            names = frozenset(p.arg for p in params if p is not None)
+            last = node.end_lineno or node.lineno
+            found.append(Scope(node.lineno, last, names, _loops(node)))
+    return Scopes(found)
+
+
+def _loops(scope: ast.AST) -> frozenset[str]:
+    """The names a scope's for loops and comprehensions bind (not nested functions')."""
+    names: set[str] = set()
+    todo = list(ast.iter_child_nodes(scope))
+    while todo:
+        node = todo.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+            names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
+        todo.extend(ast.iter_child_nodes(node))
+    return frozenset(names)

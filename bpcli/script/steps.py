@@ -1,233 +1,179 @@
-"""A script's calls and writes as trace steps, the same records a circuit's
-trace gives: a gate call with its slots, the gate object it ran on, and each
-write with the very line of the learner's code that made it; a line of the
-script outside any call (the seed ``s.grad = 1.0``, an update) with its writes.
+"""A script's events as trace steps, the same records a circuit's trace gives:
+a gate call with its slots, the gate object it ran on (its ``self``), and
+each write with the very line of the learner's code that made it, the name
+and id of the object written; a line of the script outside any call (the
+seed ``s.grad = 1.0``, a zeroing loop, an update) with each of its writes.
 """
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any
 
 from ..core.gates import OUT_SLOT
-from ..core.steps import SlotView, Source, Step, Write
-from ..core.tracer import Selves
+from ..core.steps import SlotView, Step, Write
 from ..i18n import N_
 from ..i18n.worded import Worded
-from . import source as lines
-from .names import Names
-from .record import CallRecord, Open, RawWrite, ScriptRecord, value_of
+from .names import PATH
+from .seen import Pulls, Seen
+from .source import write_site
 
-
-class Watcher(Protocol):
-    """What a step is made of: the watcher's state (``watcher.Watcher``), as
-    this module reads and updates it. The watcher imports this module, never
-    the other way round."""
-
-    names: Names
-    selves: Selves
-    methods_in_order: tuple[str, ...]
-    value_attr: str
-    grad_attr: str
-    holders: dict[int, list[str]]
-    gate_slots: dict[int, dict[str, int]]
-    out_slot: dict[int, str]
-    pulls: dict[int, list[float]]
-    iteration: int
-    last_phase: str
-    record: bool
-    events: list[CallRecord | ScriptRecord]
-    judge: Any
-    steps: int
-
-    def slots(self, gate: object) -> dict[str, object]: ...
-
-    def source(self, file: str, line: int) -> Source: ...
-
-
-_PLAIN = (int, float, str, bool, type(None))
 RAISED = N_("raised an exception (if the script does not catch it, its traceback follows)")
+ATTRS = ("value", "grad")  # the watcher's 0 and 1, named as the script names them
 
 
-def call_step(w: Watcher, call: Open, raised: bool, returned: object) -> Step:
-    gate, method, name, site, owner = call.gate, call.method, call.name, call.site, call.owner
-    source = call.source
-    lineno = source.line if source is not None else 0
-    after = w.slots(gate)
-    before = call.before
-    created = [a for a, u in after.items() if a not in before or before[a][0] is not u]
-    forward = method == next(iter(w.methods_in_order))
-    if forward and created:
-        w.out_slot[id(gate)] = created[-1]
-    out_slot = w.out_slot.get(id(gate), OUT_SLOT)
-    for attr, u in after.items():
-        made = attr in created and returned is u
-        w.names.unit(u, site.target if made else None, f"{name}.{attr}", caller_self=owner)
-    _phase(w, method, forward)
-    _index(w, gate, name, after)
-    upstream = before[out_slot][1] if out_slot in before else None
-    views = tuple(
-        SlotView(attr, _name(w, u), id(u), _value(w, u), _grad(w, u), _also(w, u, f"{name}.{attr}"))
-        for attr, u in after.items()
-    )
-    writes = tuple(_write(w, raw, after, upstream) for raw in call.writes)
-    new = [_name(w, after[a]) for a in created]
-    args = ", ".join(
-        repr(a)
-        if isinstance(a, _PLAIN)
-        else w.names.unit(a, site.args[k] if k < len(site.args) else None, caller_self=owner)
-        for k, a in enumerate(call.args)
-    )
-    problems: tuple[str, ...] = ()
-    if w.record or w.judge is not None:
-        record = CallRecord(
-            w.steps + 1,
-            gate,
+class Steps:
+    """Events in, steps out, in the order the script made them."""
+
+    def __init__(self, seen: Seen, value_attr: str, grad_attr: str) -> None:
+        self.seen = seen
+        self.attrs = (value_attr, grad_attr)
+
+    def call(self, ev: dict[str, Any]) -> Step:
+        seen = self.seen
+        gate, method, role = ev["g"], ev["m"], ev["role"]
+        seen.evidence(ev)
+        name = seen.name(gate)
+        for a in ev["a"]:  # arguments first, in order: Class#n where nothing names them
+            if not isinstance(a, str):
+                seen.name(a[0])
+        for attr, slot in ev["after"].items():  # else the slot a Unit is first seen in
+            if seen.names.get(slot[0]) is None:
+                seen.names.offer(slot[0], f"{name}.{attr}", PATH)
+        before, after = ev["b"], ev["after"]
+        created = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
+        forward = role == 0
+        phase = seen.phase(role)
+        if forward and created:
+            seen.out_slot[gate] = created[-1]
+        out_slot = seen.out_slot.get(gate, OUT_SLOT)
+        seen.hold(gate, after)
+        upstream = before[out_slot][2] if out_slot in before else None
+        views = tuple(self._view(attr, s, f"{name}.{attr}") for attr, s in after.items())
+        writes = tuple(self._write(w, after, upstream) for w in ev["w"])
+        args = ", ".join(
+            a if isinstance(a, str) else seen.name(a[0]) for a in ev["a"]
+        )  # the watcher sends a plain argument as its repr
+        site = ev["s"]
+        source = seen.source(site[0], site[1]) if site else None
+        cls = seen.things[gate].cls
+        new = [seen.name(after[a][0]) for a in created]
+        return Step(
+            phase,
+            seen.iteration,
+            f"{name}.{method}({args})",
             name,
-            method,
-            "forward" if forward else "backward",
-            tuple(call.args),
-            call.arg_values,
-            dict(before),
-            dict(after),
-            w.out_slot.get(id(gate)),
+            cls,
+            cls,
+            source.line if source is not None else 0,
+            views,
+            writes,
+            new=new[-1] if new and forward else None,
+            out_slot=out_slot,
+            self_=seen.self_view(gate, name, not forward),
+            source=source,
+            raised=Worded(RAISED) if ev["x"] else None,
+        )
+
+    def lines(self, ev: dict[str, Any]) -> Step:
+        """One line of the script, outside any watched call, and what it wrote."""
+        seen = self.seen
+        writes = ev["w"]
+        for w in writes:
+            seen.write_evidence(w, self.attrs[w[1]])
+        first = writes[0]
+        source = seen.source(first[4], first[5])
+        views: dict[int, SlotView] = {}
+        out = []
+        for w in writes:
+            oid, attr = w[0], w[1]
+            if attr == 1:  # a grad set from outside: a seed, or a reset
+                pulls = seen.pulls[oid] = Pulls()
+                if w[3]:
+                    pulls.add(w[3])
+            unit = seen.name(oid)
+            if oid not in views:
+                now = ev["now"].get(str(oid)) or ev["now"].get(oid) or (None, None)
+                views[oid] = self._view(self.attrs[attr], [oid, *now])
+            out.append(self._line_write(w, unit))
+        return Step(
+            "script",
+            seen.iteration,
+            source.text,
+            None,
+            None,
+            None,
+            first[5],
+            tuple(views.values()),
+            tuple(out),
+            source=source,
+        )
+
+    # -- parts -----------------------------------------------------------------------------
+
+    def _view(self, attr: str, slot: list[Any], me: str | None = None) -> SlotView:
+        seen = self.seen
+        oid, value, grad = slot[0], slot[1], slot[2]
+        thing = seen.things.get(oid)
+        return SlotView(
+            attr,
+            seen.name(oid),
+            thing.address if thing else 0,
+            _real(value),
+            _real(grad),
+            seen.also(oid, me),
+            thing.reused if thing else False,
+        )
+
+    def _write(self, w: list[Any], after: dict[str, list[Any]], upstream: float | None) -> Write:
+        """A write inside a gate call: its slot, the running sum of a grad's pulls."""
+        seen = self.seen
+        oid, attr, before, value, file, line = w[:6]
+        held = [a for a, s in after.items() if s[0] == oid]
+        site = write_site(seen.lines.get((file, line), ""), self.attrs[attr])
+        slot = site.slot if site.slot in held else ("+".join(held) or self.attrs[attr])
+        pulls: tuple[float, ...] = ()
+        total = 0
+        if attr == 1:
+            received = seen.pulls.setdefault(oid, Pulls())
+            received.add(value - before)
+            pulls, total = received.shown()
+        thing = seen.things.get(oid)
+        return Write(
+            slot,
+            seen.name(oid),
+            "",
+            None,
             upstream,
-            tuple(call.writes),
-            source or w.source("", 0),
-            raised,
-            returned,
+            before,
+            value,
+            pulls,
+            False,
+            self.attrs[attr],
+            seen.source(file, line),
+            thing.address if thing else None,
+            thing.reused if thing else False,
+            total if total > len(pulls) else 0,
         )
-        if w.record:
-            w.events.append(record)
-        if w.judge is not None:
-            found = w.judge.call(record)  # English, as JSON says it; text() for a reader
-            problems = tuple(f.message for f in found)
-    return Step(
-        method,
-        w.iteration,
-        f"{name}.{method}({args})",
-        name,
-        type(gate).__name__,
-        type(gate).__name__,
-        lineno,
-        views,
-        writes,
-        new=new[-1] if new and forward else None,
-        out_slot=out_slot,
-        self_=w.selves.of(gate, name),
-        problems=problems,
-        source=source,
-        raised=Worded(RAISED) if raised else None,
-    )
 
-
-def script_step(w: Watcher, writes: list[RawWrite]) -> Step:
-    """One line of the script, outside any watched call, and what it wrote."""
-    first = writes[0]
-    source = w.source(first.file, first.line)
-    site = lines.write_site(first.file, first.line, first.attr)
-    hint = site.target.rpartition(".")[0] if site.target else None
-    views: dict[int, SlotView] = {}
-    out = []
-    for raw in writes:
-        unit = w.names.unit(raw.unit, hint)
-        if raw.attr == w.grad_attr:  # a grad set from outside: a seed, or a reset
-            w.pulls[id(raw.unit)] = [raw.after] if raw.after else []
-        views.setdefault(
-            id(raw.unit),
-            SlotView(
-                raw.attr,
-                unit,
-                id(raw.unit),
-                _value(w, raw.unit),
-                _grad(w, raw.unit),
-                tuple(w.holders.get(id(raw.unit), ())),
-            ),
+    def _line_write(self, w: list[Any], unit: str) -> Write:
+        oid, attr, before, value, file, line = w[:6]
+        thing = self.seen.things.get(oid)
+        return Write(
+            self.attrs[attr],
+            unit,
+            "",
+            None,
+            None,
+            before,
+            value,
+            (),
+            False,
+            self.attrs[attr],
+            self.seen.source(file, line),
+            thing.address if thing else None,
+            thing.reused if thing else False,
         )
-        out.append(
-            Write(
-                raw.attr, unit, "", None, None, raw.before, raw.after, (), False, raw.attr, source
-            )
-        )
-    if w.record or w.judge is not None:
-        record = ScriptRecord(w.steps + 1, tuple(writes), source)
-        if w.record:
-            w.events.append(record)
-        if w.judge is not None:
-            w.judge.script(record)
-    return Step(
-        "script",
-        w.iteration,
-        source.text,
-        None,
-        None,
-        None,
-        first.line,
-        tuple(views.values()),
-        tuple(out),
-        source=source,
-    )
 
 
-def _phase(w: Watcher, method: str, forward: bool) -> None:
-    """A forward call after other calls begins the next iteration."""
-    if forward and w.last_phase and w.last_phase != method:
-        w.iteration += 1
-    if forward:
-        w.pulls.clear()
-    w.last_phase = method
-
-
-def _index(w: Watcher, gate: object, name: str, after: dict[str, object]) -> None:
-    """The Unit -> slots index, brought up to date for this one gate."""
-    gid = id(gate)
-    for attr, uid in w.gate_slots.get(gid, {}).items():
-        held = w.holders.get(uid)
-        if held is not None:
-            held.remove(f"{name}.{attr}")
-            if not held:
-                del w.holders[uid]
-    now = {attr: id(u) for attr, u in after.items()}
-    for attr, uid in now.items():
-        w.holders.setdefault(uid, []).append(f"{name}.{attr}")
-    w.gate_slots[gid] = now
-
-
-def _write(w: Watcher, raw: RawWrite, after: dict[str, object], upstream: float | None) -> Write:
-    unit = _name(w, raw.unit)
-    held = [attr for attr, u in after.items() if u is raw.unit]
-    site = lines.write_site(raw.file, raw.line, raw.attr)
-    slot = site.slot if site.slot in held else ("+".join(held) or raw.attr)
-    pulls: tuple[float, ...] = ()
-    if raw.attr == w.grad_attr:
-        received = w.pulls.setdefault(id(raw.unit), [])
-        received.append(raw.after - raw.before)
-        pulls = tuple(received)
-    return Write(
-        slot,
-        unit,
-        "",
-        None,
-        upstream,
-        raw.before,
-        raw.after,
-        pulls,
-        False,
-        raw.attr,
-        w.source(raw.file, raw.line),
-    )
-
-
-def _name(w: Watcher, u: object) -> str:
-    return w.names.get(u) or w.names.unit(u)
-
-
-def _value(w: Watcher, u: Any) -> float:
-    return value_of(u, w.value_attr)
-
-
-def _grad(w: Watcher, u: Any) -> float:
-    return value_of(u, w.grad_attr)
-
-
-def _also(w: Watcher, u: object, me: str) -> tuple[str, ...]:
-    return tuple(h for h in w.holders.get(id(u), ()) if h != me)
+def _real(x: float | None) -> float:
+    return float("nan") if x is None else float(x)

@@ -39,7 +39,9 @@ class CheckOptions(NamedTuple):
     fmt: str
     precision: int
     color: str
-    as_python: bool
+    as_script: bool
+    python: str | None
+    passes: int | None
     methods: str
     value_attr: str
     grad_attr: str
@@ -112,16 +114,25 @@ def check(file: str, **given: Any) -> None:
 
     o = CheckOptions(**given)
     check_drawing(o.fmt)
-    if file_kind(file, o.as_python) == SCRIPT:
+    if file_kind(file, o.as_script) == SCRIPT:
         from ...script.check import check_script
 
         if file == "-":
             raise click.UsageError(_("a script is run from its file: give its path, not -"))
-        methods = tuple(m.strip() for m in o.methods.split(",") if m.strip())
-        result = check_script(file, list(o.script_args), methods, o.value_attr, o.grad_attr)
+        from ...script.launch import find_python
+        from ...script.run import Watch
+        from ..trace_jobs import ScriptOptions
+
+        script = ScriptOptions.given(o.python, o.methods, o.value_attr, o.grad_attr, o.passes)
+        watch = Watch(script.methods, script.value_attr, script.grad_attr, script.passes)
+        result = check_script(find_python(o.python), file, list(o.script_args), watch)
         views.CHECK_SCRIPT[o.fmt](result, views.Drawing(o.precision, o.color), Output())
-        if result.findings or result.status:
-            raise click.exceptions.Exit(1 if result.findings else result.status)
+        from ..process import say
+
+        for line in result.said:
+            say(line)
+        if result.verdict != "ok" or result.status:
+            raise click.exceptions.Exit(1 if result.verdict != "ok" else result.status)
         return
     check_tolerances(o.h, o.tol, o.abs_tol)
     name, circuit = load(file, o.sets, max_bytes=o.max_bytes)

@@ -60,7 +60,9 @@ class TraceOptions(NamedTuple):
     save_svg: str | None
     save_html: str | None
     mistake: str | None
-    as_python: bool
+    as_script: bool
+    python: str | None
+    passes: int | None
     methods: str
     value_attr: str
     grad_attr: str
@@ -100,6 +102,12 @@ trace_options = stack(
 )
 
 
+def _script(o: TraceOptions) -> Any:
+    from ..trace_jobs import ScriptOptions
+
+    return ScriptOptions.given(o.python, o.methods, o.value_attr, o.grad_attr, o.passes)
+
+
 def check_html(o: TraceOptions) -> None:
     """--html writes every step, as the page steps through them: what would
     change that is a usage error."""
@@ -127,7 +135,7 @@ def check_trace(file: str, o: TraceOptions) -> bool:
         raise click.UsageError(
             _("{option} pages the table view; drop --format").format(option=paged)
         )
-    if file_kind(file, o.as_python) == CIRCUIT:
+    if file_kind(file, o.as_script) == CIRCUIT:
         check_iterations(o.iterations, o.no_update)
         check_mistake_passes(o.mistake, o.iterations, o.no_update)
         if o.step and file == "-":
@@ -161,10 +169,10 @@ def trace(file: str, **given: Any) -> None:
     only_gates, only_units = map(normal, o.only_gates), map(normal, o.only_units)
     selection = Selection(frozenset(only_gates), frozenset(only_units))  # as the file's are
     script = None
-    if file_kind(file, o.as_python) == SCRIPT:
+    if file_kind(file, o.as_script) == SCRIPT:
         argv, json = list(o.script_args), o.fmt != "table"
         job, script = trace_script(
-            file, argv, o.methods, o.value_attr, o.grad_attr, selection, o.step, json
+            file, argv, _script(o), selection, o.step, json, live_text=not json
         )
     else:
         with gc_paused():
@@ -194,7 +202,7 @@ def trace_html(file: str, o: TraceOptions) -> None:
     from ..trace_jobs import Selection, trace_circuit, trace_script
 
     check_html(o)
-    kind = file_kind(file, o.as_python)
+    kind = file_kind(file, o.as_script)
     if kind == CIRCUIT:
         check_iterations(o.iterations, o.no_update)
         check_mistake_passes(o.mistake, o.iterations, o.no_update)
@@ -202,9 +210,7 @@ def trace_html(file: str, o: TraceOptions) -> None:
     script = None
     if kind == SCRIPT:  # the script's own output to stderr when the page goes to stdout
         argv, quiet = list(o.script_args), o.html == "-"
-        job, script = trace_script(
-            file, argv, o.methods, o.value_attr, o.grad_attr, Selection(), False, quiet
-        )
+        job, script = trace_script(file, argv, _script(o), Selection(), False, quiet, False)
     else:
         with gc_paused():
             name, circuit = load(file, o.sets, o.step_size, max_bytes=o.max_bytes)

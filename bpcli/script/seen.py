@@ -1,0 +1,208 @@
+"""What bpcli knows of the running script, from the watcher's events: its
+objects (class, address, whether the address was another's before), their
+names and the evidence for them, its files and lines as the user would name
+them, which gate slots hold which Unit (by identity: the watcher's oid), each
+gate object seen (each a ``self`` of its own), and the pulls each grad has
+received in this pass. Objects the script freed are forgotten."""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Any, NamedTuple
+
+from ..core.steps import SelfView, Source
+from .names import PATH, VARIABLE, Names
+from .source import call_site, parse, scopes, write_site
+
+SHOWN_PULLS = 3  # a long running sum: its first and its last few pulls, and how many
+
+
+class Thing(NamedTuple):
+    cls: str
+    address: int
+    reused: bool
+
+
+class Pulls:
+    """What one grad received in this pass: the first and last few, counted."""
+
+    __slots__ = ("count", "first", "last")
+
+    def __init__(self) -> None:
+        self.first: list[float] = []
+        self.last: deque[float] = deque(maxlen=SHOWN_PULLS)
+        self.count = 0
+
+    def add(self, x: float) -> None:
+        self.count += 1
+        if len(self.first) < SHOWN_PULLS:
+            self.first.append(x)
+        else:
+            self.last.append(x)
+
+    def shown(self) -> tuple[tuple[float, ...], int]:
+        """The pulls to show, and how many there were (more than shown: some left out)."""
+        return (*self.first, *self.last), self.count
+
+
+class Seen:
+    def __init__(self, script: str) -> None:
+        self.script = os.path.abspath(script)
+        self.typed = script  # the script's path as the user typed it
+        self.things: dict[int, Thing] = {}
+        self.names = Names()
+        self.files: dict[int, str] = {}
+        self.shown_files: dict[int, str] = {}
+        self.lines: dict[tuple[int, int], str] = {}
+        self.slots_of: dict[int, dict[str, int]] = {}  # gate oid -> attr -> unit oid
+        self.holders: dict[int, dict[tuple[int, str], None]] = {}  # unit -> {(gate, attr)}
+        self.out_slot: dict[int, str] = {}  # gate oid -> the slot its forward makes
+        self.pulls: dict[int, Pulls] = {}
+        self.first_of_class: dict[str, str] = {}  # class -> its first gate's name
+        self.gates: dict[int, str] = {}  # every gate seen (alive): oid -> class
+        self.gate_count = 0  # gate objects seen in all, freed or not
+        self.previous_self: tuple[str, str, int] | None = None
+        self.previous_gate = 0  # the oid of the previous step's self
+        self.iteration = 0
+        self.last_role = -1
+
+    # -- the events that are not steps --------------------------------------------------
+
+    def take(self, msg: dict[str, Any]) -> None:
+        kind = msg["t"]
+        if kind == "obj":
+            self.things[msg["o"]] = Thing(msg["c"], msg["i"], bool(msg.get("r")))
+        elif kind == "file":
+            self.files[msg["f"]] = msg["p"]
+        elif kind == "line":
+            self.lines[(msg["f"], msg["l"])] = msg["x"]
+        elif kind == "gone":
+            for oid in msg["o"]:
+                self.forget(oid)
+        elif kind == "global":
+            self.names.offer(msg["o"], msg["n"], VARIABLE)
+        elif kind == "container":
+            self.evidence(msg)
+
+    def forget(self, oid: int) -> None:
+        self.things.pop(oid, None)
+        self.names.gone(oid)
+        self.pulls.pop(oid, None)
+        self.out_slot.pop(oid, None)
+        self.gates.pop(oid, None)
+        for attr, unit in self.slots_of.pop(oid, {}).items():
+            self.holders.get(unit, {}).pop((oid, attr), None)
+        self.holders.pop(oid, None)
+
+    # -- names --------------------------------------------------------------------------
+
+    def name(self, oid: int) -> str:
+        thing = self.things.get(oid)
+        return self.names.name(oid, thing.cls if thing else "object")
+
+    def offer(self, oid: int, expr: str | None, file: int, line: int, owner: int | None) -> None:
+        """What an expression on a line of the script says the object is called."""
+        if not expr:
+            return
+        head, dot, rest = expr.partition(".")
+        if head == "self":
+            if dot and owner is not None:
+                self.names.offer(oid, f"{self.name(owner)}.{rest}", PATH)
+            return
+        if dot:
+            self.names.offer(oid, expr, PATH)
+            return
+        path = self.files.get(file)
+        rank = scopes(path).rank(line, head) if path else VARIABLE
+        self.names.offer(oid, head, rank)
+
+    def evidence(self, msg: dict[str, Any]) -> None:
+        """A call's line: the gate, its arguments and what its result is called."""
+        site = msg.get("s")
+        if not site:
+            return
+        file, line, c0, c1, owner = site
+        said = call_site(self.lines.get((file, line), ""), msg["m"], (c0, c1))
+        self.offer(msg["g"], said.gate, file, line, owner)
+        for k, arg in enumerate(msg.get("a", ())):
+            if isinstance(arg, list) and k < len(said.args):
+                self.offer(arg[0], said.args[k], file, line, owner)
+        if said.target and msg.get("ret") is not None:
+            self.offer(msg["ret"], said.target, file, line, owner)
+
+    def write_evidence(self, write: list[Any], attr: str) -> None:
+        """`s.grad = 1.0` names the Unit `s`; `self.a.grad = 0.0` in svm's method, `svm.a`."""
+        oid, file, line = write[0], write[4], write[5]
+        owner = write[6] if len(write) > 6 else None
+        site = write_site(self.lines.get((file, line), ""), attr)
+        self.offer(oid, site.base, file, line, owner)
+
+    # -- what holds what ------------------------------------------------------------------
+
+    def hold(self, gate: int, slots: dict[str, list[Any]]) -> None:
+        """The gate's slots as they are now, in the index of holders."""
+        for attr, unit in self.slots_of.get(gate, {}).items():
+            held = self.holders.get(unit)
+            if held is not None:
+                held.pop((gate, attr), None)
+        now = {attr: s[0] for attr, s in slots.items()}
+        for attr, unit in now.items():
+            self.holders.setdefault(unit, {})[(gate, attr)] = None
+        self.slots_of[gate] = now
+
+    def also(self, unit: int, me: str | None = None) -> tuple[str, ...]:
+        """Every gate slot holding this very object, but the one shown (``me``) and
+        a slot that is the object's own name: nothing is the same object as itself."""
+        own = self.names.get(unit)
+        found = []
+        for gate, attr in self.holders.get(unit, ()):
+            slot = f"{self.name(gate)}.{attr}"
+            if slot != me and slot != own:
+                found.append(slot)
+        return tuple(found)
+
+    # -- what else a step says ----------------------------------------------------------
+
+    def source(self, file: int, line: int) -> Source:
+        """A line of the script, its file named as the user named it (the script
+        itself), else relative to here when it is below, else in full."""
+        shown = self.shown_files.get(file)
+        if shown is None:
+            path = self.files.get(file, "?")
+            if path == self.script:
+                shown = self.typed
+            else:
+                try:
+                    relative = os.path.relpath(path) if os.path.isabs(path) else path
+                except ValueError:  # another drive (Windows): no way there but the full path
+                    relative = path
+                shown = path if relative.startswith("..") else relative
+            self.shown_files[file] = shown
+        return Source(shown, line, parse(self.lines.get((file, line), "")).text)
+
+    def phase(self, role: int) -> str:
+        """forward for the first watched method, backward for the others; a
+        forward after other calls begins the next iteration."""
+        if role == 0 and self.last_role not in (-1, 0):
+            self.iteration += 1
+        if role == 0 and self.last_role != 0:
+            self.pulls.clear()
+        self.last_role = role
+        return "forward" if role == 0 else "backward"
+
+    def self_view(self, gate: int, name: str, backward: bool) -> SelfView:
+        """The gate object the call runs on; the first time a second object of a
+        class is seen, the first one; on a backward step, the previous self."""
+        thing = self.things[gate]
+        first = self.first_of_class.setdefault(thing.cls, name)
+        new = gate not in self.gates
+        if new:
+            self.gates[gate] = thing.cls
+            self.gate_count += 1
+        me = (name, thing.cls, thing.address)
+        before, other_gate = self.previous_self, self.previous_gate != gate
+        self.previous_self, self.previous_gate = me, gate
+        previous = before if backward and other_gate else None
+        other = first if new and first != name else None
+        return SelfView(name, thing.cls, thing.address, other, previous)

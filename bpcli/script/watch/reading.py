@@ -1,0 +1,188 @@
+"""What the watcher reads of the script's objects and frames, never raising
+into it and never running its ``__getattr__`` where it can help it: which
+objects are Units, a gate's Units by attribute, a call's arguments, the line
+a frame is on (each file and line told to bpcli once), a method's own
+``self``, and, while nothing holds a Unit, which objects hold numbers and
+which methods the script calls on them (for the hint that says what to
+watch)."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from .objects import Objects, as_number, number
+
+PLAIN = (int, float, str, bool, type(None), complex)
+HINTS = 40  # calls looked at for hints, while no Unit is seen
+_POSITIONS: dict[CodeType, list[Any]] = {}
+
+
+class Reading:
+    def __init__(
+        self,
+        send: Callable[..., None],
+        value_attr: str,
+        grad_attr: str,
+        watch_class: Callable[[type], None],
+    ) -> None:
+        self.send = send
+        self.value_attr, self.grad_attr = value_attr, grad_attr
+        self.watch_class = watch_class  # a class found to hold Units: its writes are wanted
+        self.objects = Objects(send)
+        self.units: dict[type, bool] = {}  # classes whose objects are Units
+        self.files: dict[str, int] = {}
+        self.lines: set[tuple[int, int]] = set()
+        self.hints: dict[str, Any] = {"units": {}, "methods": {}}
+        self.looked = 0
+
+    def is_unit(self, obj: object) -> bool:
+        cls = type(obj)
+        if self.units.get(cls):
+            return True
+        if isinstance(obj, PLAIN) or cls in (list, tuple, dict, set):
+            return False
+        unit = number(obj, self.value_attr) is not None and number(obj, self.grad_attr) is not None
+        if unit:
+            self.units[cls] = True
+            self.watch_class(cls)
+        return unit
+
+    def slots(self, gate: object) -> tuple[dict[str, list[Any]], dict[str, Any]]:
+        """The gate's attributes that hold Units: attr -> [oid, value, grad], and
+        attr -> the Unit itself."""
+        found: dict[str, list[Any]] = {}
+        objects: dict[str, Any] = {}
+        for attr, obj in attributes(gate):
+            if self.is_unit(obj):
+                found[attr] = [
+                    self.objects.oid(obj),
+                    number(obj, self.value_attr),
+                    number(obj, self.grad_attr),
+                ]
+                objects[attr] = obj
+        return found, objects
+
+    def arg(self, obj: object) -> Any:
+        """An argument as bpcli is told of it: a plain value by its repr, a Unit
+        by its oid and value, anything else by its oid."""
+        if isinstance(obj, PLAIN):
+            text = repr(obj)
+            return text if len(text) <= 40 else text[:39] + "…"
+        if self.is_unit(obj):
+            return [self.objects.oid(obj), number(obj, self.value_attr)]
+        return [self.objects.oid(obj)]
+
+    def site(self, frame: FrameType | None) -> list[Any] | None:
+        """The calling line, where on it the call is, and the caller's own self."""
+        if frame is None:
+            return None
+        file, line = self.where(frame)
+        cols = columns(frame)
+        return [file, line, cols[0], cols[1], self.self_of(frame)]
+
+    def self_of(self, frame: FrameType) -> int | None:
+        """The oid of the frame's own ``self`` (a method's), else None; an object
+        seen so for the first time is named by a global of the script that holds it."""
+        code = frame.f_code
+        if not (code.co_argcount and code.co_varnames[0] == "self"):
+            return None
+        try:
+            me = frame.f_locals.get("self")
+        except Exception:
+            return None
+        if me is None or isinstance(me, PLAIN):
+            return None
+        fresh = id(me) not in self.objects.known
+        oid = self.objects.oid(me)
+        if fresh:
+            main = sys.modules.get("__main__")
+            for name, value in list(getattr(main, "__dict__", {}).items()):
+                if value is me and isinstance(name, str) and not name.startswith("_"):
+                    self.send({"t": "global", "o": oid, "n": name})
+                    break
+        return oid
+
+    def where(self, frame: FrameType) -> tuple[int, int]:
+        """The frame's file and line, as numbers; each told to bpcli once."""
+        path = frame.f_code.co_filename
+        file = self.files.get(path)
+        if file is None:
+            file = self.files[path] = len(self.files) + 1
+            self.send({"t": "file", "f": file, "p": path})
+        line = frame.f_lineno or 0
+        if (file, line) not in self.lines:
+            self.lines.add((file, line))
+            self.send({"t": "line", "f": file, "l": line, "x": text(path, line, frame)})
+        return file, line
+
+    def look(self, frame: FrameType, code: CodeType, obj: object) -> None:
+        """While no Unit is seen: which objects hold numbers, and which methods the
+        script calls on objects that hold them or with them."""
+        if self.units or self.looked >= HINTS:
+            return
+        self.looked += 1
+        try:
+            local = frame.f_locals
+            args = [local.get(n) for n in code.co_varnames[1 : code.co_argcount]]
+        except Exception:
+            args = []
+        if self.numbers(obj):
+            return  # a method of a number-holder itself
+        held = [v for _, v in attributes(obj)] + args
+        if any(self.numbers(h) for h in held if not isinstance(h, PLAIN)):
+            said = self.hints["methods"].setdefault(type(obj).__name__, [])
+            if code.co_name not in said:
+                said.append(code.co_name)
+
+    def numbers(self, obj: object) -> bool:
+        numbers = [a for a, v in attributes(obj) if as_number(v) is not None]
+        if len(numbers) >= 2:
+            self.hints["units"].setdefault(type(obj).__name__, numbers[:6])
+        return len(numbers) >= 2
+
+
+def first(frame: FrameType, code: CodeType) -> Any:
+    """A call's first argument (a method's self)."""
+    try:
+        return frame.f_locals.get(code.co_varnames[0])
+    except Exception:
+        return None
+
+
+def attributes(obj: object) -> list[tuple[str, Any]]:
+    """An object's own attributes (its __dict__ and __slots__), read without
+    running the script's __getattr__."""
+    try:
+        found = list(object.__getattribute__(obj, "__dict__").items())
+    except Exception:
+        found = []
+    for cls in type(obj).__mro__:
+        for name in cls.__dict__.get("__slots__", ()) if isinstance(cls, type) else ():
+            if isinstance(name, str) and not name.startswith("__"):
+                with contextlib.suppress(Exception):
+                    found.append((name, object.__getattribute__(obj, name)))
+    return [(a, v) for a, v in found if isinstance(a, str) and not a.startswith("__")]
+
+
+def columns(frame: FrameType) -> tuple[int | None, int | None]:
+    """Where on its line the frame is now (the call it makes), Python 3.11+."""
+    code = frame.f_code
+    places = _POSITIONS.get(code)
+    if places is None:
+        positions = getattr(code, "co_positions", None)
+        places = _POSITIONS[code] = list(positions()) if positions is not None else []
+    k = frame.f_lasti // 2
+    if k >= len(places):
+        return None, None
+    return places[k][2], places[k][3]
+
+
+def text(path: str, line: int, frame: FrameType) -> str:
+    """The line as written (its indent kept: Python's columns count from it)."""
+    import linecache
+
+    return linecache.getline(path, line, frame.f_globals).rstrip()

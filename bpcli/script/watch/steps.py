@@ -1,0 +1,208 @@
+"""What the watcher sees, grouped into steps as it happens.
+
+A watched call that makes no watched call of its own is a step when it
+returns (``call``): its gate's Units before and after, its arguments, the
+line that called it, each write it made. Writes outside such calls (the
+seed, a zeroing loop, an update, a container's own lines such as a
+``Circuit.backward`` that seeds before calling its gates) are steps of their
+own, one line at a time, in the order they happen (``lines``); a container
+is told of once (``container``), for its name. Where bpcli pauses, each step
+waits for its answer: ``go``, ``quit``, or (``check``) replays first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Callable
+from types import CodeType, FrameType
+from typing import Any
+
+from .reading import PLAIN, Reading, first
+from .wire import Gone
+
+
+class Quit(BaseException):
+    """bpcli's `q`: the script stops where it is paused (status 0)."""
+
+
+class Call:
+    __slots__ = (
+        "args",
+        "before",
+        "frame",
+        "gate",
+        "inner",
+        "new_pass",
+        "raw",
+        "role",
+        "site",
+        "writes",
+    )
+
+    def __init__(self, frame: FrameType, role: int, gate: object) -> None:
+        self.frame, self.role, self.gate = frame, role, gate
+        self.inner = False  # it made watched calls of its own: a container
+        self.writes: list[list[Any]] = []
+        self.args: list[Any] = []
+        self.raw: list[Any] = []  # the arguments themselves (check's replays)
+        self.before: tuple[dict[str, list[Any]], dict[str, Any]] = ({}, {})
+        self.site: list[Any] | None = None
+        self.new_pass = False
+
+
+class Stepping:
+    def __init__(
+        self,
+        send: Callable[..., None],
+        ask: Callable[[dict[str, Any]], dict[str, Any]] | None,
+        methods: list[str],
+        read: Reading,
+        iterations: int | None,
+    ) -> None:
+        self.send, self.ask = send, ask  # ask: None unless bpcli pauses at each step
+        self.replays: Any = None  # check's: answers bpcli's replays, keeps forward calls
+        self.methods = list(methods)
+        self.read = read
+        self.iterations = iterations
+        self.stack: list[Call] = []
+        self.pending: list[list[Any]] = []  # writes outside calls, one line's worth
+        self.steps = 0
+        self.passes = 0
+        self.last_role = -1
+        self.on = False
+        self.interrupted: BaseException | None = None  # Ctrl-C while bpcli held the script
+
+    def stop(self) -> None:  # the hooks' own
+        raise NotImplementedError
+
+    # -- calls -------------------------------------------------------------------------
+
+    def called(self, frame: FrameType, code: CodeType, role: int) -> None:
+        read = self.read
+        gate = first(frame, code)
+        if gate is None or read.is_unit(gate):
+            return
+        read.look(frame, code, gate)
+        new_pass = role == 0 and self.last_role != 0  # a forward after other calls
+        if new_pass:
+            self.passes += 1
+            if self.iterations is not None and self.passes > self.iterations:
+                self.flush()
+                self.send({"t": "stopped", "passes": self.iterations}, True)
+                self.stop()
+                return
+        self.last_role = role
+        if self.stack:
+            outer = self.stack[-1]
+            if not outer.inner:  # a container: what its calling line says names it
+                outer.inner = True
+                container = {
+                    "t": "container",
+                    "g": read.objects.oid(outer.gate),
+                    "m": self.methods[outer.role],
+                    "s": outer.site,
+                    "a": outer.args,
+                }
+                self.send(container)
+            self.lines(outer.writes)
+            outer.writes = []
+        else:
+            self.flush()
+        call = Call(frame, role, gate)
+        call.new_pass = new_pass
+        try:
+            local = frame.f_locals
+            call.raw = [local.get(n) for n in code.co_varnames[1 : code.co_argcount]]
+        except Exception:
+            call.raw = []
+        call.args = [read.arg(a) for a in call.raw]
+        call.before = read.slots(gate)
+        call.site = read.site(frame.f_back)
+        self.stack.append(call)
+
+    def returned(self, value: object, raised: bool) -> None:
+        call = self.stack.pop()
+        if call.inner:
+            self.lines(call.writes)
+            return
+        read = self.read
+        after, objects = read.slots(call.gate)
+        self.steps += 1
+        gate = read.objects.oid(call.gate)
+        msg = {
+            "t": "call",
+            "k": self.steps,
+            "g": gate,
+            "m": self.methods[call.role],
+            "role": call.role,
+            "s": call.site,
+            "a": call.args,
+            "b": call.before[0],
+            "after": after,
+            "w": [w[:7] for w in call.writes],
+            "x": raised,
+            "ret": None if raised or isinstance(value, PLAIN) else read.objects.oid(value),
+        }
+        if call.role == 0 and self.replays is not None:
+            self.replays.forward(self.steps, call, gate, after, objects, value)
+        self.step(msg)
+
+    # -- writes ------------------------------------------------------------------------
+
+    def wrote(self, obj: object, attr: int, before: float, after: float, frame: FrameType) -> None:
+        read = self.read
+        file, line = read.where(frame)
+        write = [read.objects.oid(obj), attr, before, after, file, line, read.self_of(frame), obj]
+        if self.stack:
+            self.stack[-1].writes.append(write)
+            return
+        if self.pending and self.pending[-1][4:6] != [file, line]:
+            self.flush()
+        self.pending.append(write)
+
+    def flush(self) -> None:
+        """The writes outside any call, a line's worth, as a step."""
+        pending, self.pending = self.pending, []
+        self.lines(pending)
+
+    def lines(self, writes: list[list[Any]]) -> None:
+        """Writes outside a leaf call, a step for each line (in the order made)."""
+        value, grad = self.read.value_attr, self.read.grad_attr
+        start = 0
+        for k in range(1, len(writes) + 1):
+            if k == len(writes) or writes[k][4:6] != writes[start][4:6]:
+                some = writes[start:k]
+                from .objects import number
+
+                now = {w[0]: [number(w[7], value), number(w[7], grad)] for w in some}
+                self.steps += 1
+                self.step({"t": "lines", "k": self.steps, "w": [w[:7] for w in some], "now": now})
+                start = k
+
+    # -- a step, and bpcli's answer ----------------------------------------------------
+
+    def step(self, msg: dict[str, Any]) -> None:
+        objects = self.read.objects
+        if objects.gone:
+            gone, objects.gone = objects.gone, []
+            self.send({"t": "gone", "o": gone})
+        if self.ask is None:
+            self.send(msg, True)
+            return
+        for stream in (sys.stdout, sys.stderr):  # the script's prints before the step
+            with contextlib.suppress(Exception):
+                stream.flush()
+        try:
+            answer = self.ask(msg)
+            while answer.get("a") != "go":
+                if answer.get("a") == "quit":
+                    raise Quit
+                if self.replays is None:
+                    return
+                answer = self.ask(self.replays.answer(answer))
+        except Gone:  # bpcli went away: the script runs on, as under python
+            self.stop()
+        except KeyboardInterrupt as exc:  # Ctrl-C while paused: bpcli says where it stopped
+            self.interrupted = exc
+            raise

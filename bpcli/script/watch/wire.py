@@ -1,0 +1,95 @@
+"""The pipe between the watcher and bpcli: one JSON object a line each way.
+
+Events go out on a pipe of their own (the script's standard output stays the
+script's), gathered and written once a step, so a reader of a live trace sees
+each step as it comes, whatever the script does next. Where bpcli
+pauses the script (``--step``, a text trace, ``check``), ``ask`` sends and
+waits for bpcli's answer.
+
+Only the process that started the watcher speaks: a child the script forks
+stays silent (and lets go of the pipes, so bpcli sees their end when the
+script ends). If bpcli goes away, the watcher falls silent and the script
+runs on, as under ``python``. The functions used here are bound when the
+watcher starts, so a script that replaces ``os.write`` or ``json.dumps``
+cannot change what bpcli is told.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from typing import Any
+
+_write = os.write
+_read = os.read
+_close = os.close
+_getpid = os.getpid
+_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=True).encode
+_loads = json.loads
+
+BLOCK = 1 << 16  # bytes gathered before a write, at most
+
+
+class Gone(Exception):
+    """bpcli is no longer there to listen."""
+
+
+class Wire:
+    def __init__(self, out_fd: int, in_fd: int) -> None:
+        self.out_fd, self.in_fd = out_fd, in_fd
+        self.pid = _getpid()
+        self.parts: list[str] = []
+        self.size = 0
+        self.buffer = b""
+        self.open = True
+        if hasattr(os, "register_at_fork"):  # POSIX: a forked child lets go, silently
+            os.register_at_fork(after_in_child=self._forked)
+
+    def send(self, msg: dict[str, Any], now: bool = False) -> None:
+        """Gathered with what came before it; written at once with ``now`` (a
+        step: a live trace shows it while the script runs on, or sleeps)."""
+        if not self.open or _getpid() != self.pid:
+            return
+        line = _dumps(msg)
+        self.parts.append(line)
+        self.size += len(line) + 1
+        if now or self.size >= BLOCK:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.parts or not self.open or _getpid() != self.pid:
+            return
+        data = ("\n".join(self.parts) + "\n").encode("utf-8", "surrogatepass")
+        self.parts, self.size = [], 0
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[_write(self.out_fd, view) :]
+        except OSError:  # bpcli went away: the script runs on, unwatched
+            self.open = False
+
+    def ask(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """Send, then wait for bpcli's answer (the script is paused meanwhile)."""
+        self.send(msg)
+        self.flush()
+        if not self.open:
+            raise Gone
+        while b"\n" not in self.buffer:
+            try:
+                more = _read(self.in_fd, 1 << 16)
+            except OSError:
+                more = b""
+            if not more:
+                self.open = False
+                raise Gone
+            self.buffer += more
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        answer: dict[str, Any] = _loads(line)
+        return answer
+
+    def _forked(self) -> None:
+        self.open = False
+        for fd in (self.out_fd, self.in_fd):
+            with contextlib.suppress(OSError):
+                _close(fd)
