@@ -109,6 +109,7 @@ class ScriptTrace:
         if path == "-":
             raise UsageProblem(_("a script is run from its file: give its path, not -"))
         self.selection, self.json = selection, json
+        _spelled(path, selection)
         watch = Watch(given.methods, given.value_attr, given.grad_attr, given.passes)
         self.python = find_python(given.python)
         self.script = Run(self.python, path, argv, watch, sync, output_to_stderr=json)
@@ -171,4 +172,24 @@ def trace_script(
     script = ScriptTrace(path, argv, given, selection, json, sync=paged or live_text)
     job = TraceJob(script.run, None, paged=paged, live=True)
     script.script.handoff = lambda: job.handoff()  # --step: the terminal back to the script
+    job.summary = script.script.seen.summary
     return job, script
+
+
+def _spelled(path: str, selection: Selection) -> None:
+    """--gate and --unit, checked before the script runs, as far as its text
+    tells: a name none of whose words the script (or a file beside it) spells
+    can name none of its objects."""
+    if not selection:
+        return
+    from ..script.source import could_name, words
+
+    known = words(path)
+    for option, wanted in (("--gate", selection.gates), ("--unit", selection.units)):
+        for name in sorted(wanted):
+            if not could_name(name, known):
+                from ..core.errors import did_you_mean
+
+                said = _("{name}: the script spells no such name").format(name=repr(name))
+                hint = did_you_mean(name, sorted(known))
+                raise UsageProblem(f"{said} ({hint})" if hint else said, option)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ..core.gates import Op
     from ..core.gradcheck import CheckRow, Tolerances
     from ..core.mistakes import Lesson
-    from ..core.steps import Step
+    from ..core.steps import Step, Summary
     from ..render.console import Page
     from ..render.trace_text import TraceText
     from ..script.check import ScriptCheck
@@ -176,6 +176,7 @@ class TraceJob:
         self.shown: tuple[int, Step] | None = None  # the last step written
         self.notes: list[str] = []  # for standard error, once the trace is written
         self.handoff: Callable[[], None] = lambda: None  # a paused script runs on: its terminal
+        self.summary: Callable[[], Summary] | None = None  # a script's: what it came to
 
     def steps(self, emit: Emit) -> None:
         def shown(k: int, step: Step) -> None:
@@ -215,6 +216,8 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
                 _flush(write)
 
         job.steps(show)
+        if job.summary is not None:
+            write("\n" + text.summary_text(job.summary()))
         return text
     return _stepped(job, text, write)
 
@@ -254,6 +257,8 @@ def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
         stepper.finish()
     if quiz is not None:
         shown(f"\n{quiz.score()}\n")
+    elif job.summary is not None and job.status == 0:
+        shown("\n" + text.summary_text(job.summary()))
     return text
 
 

@@ -5,9 +5,13 @@ it ran on. No I/O: the tracers make them, the renderers draw them."""
 
 from __future__ import annotations
 
+from collections import deque
 from typing import NamedTuple
 
 from .gates import OUT_SLOT
+
+SHOWN_HOLDERS = 8  # other slots named for one object in a step; the rest counted
+SHOWN_PULLS = 3  # a long running sum: its first and its last few pulls, and how many
 
 
 class SlotView(NamedTuple):
@@ -16,8 +20,9 @@ class SlotView(NamedTuple):
     id: int
     value: float
     grad: float
-    also: tuple[str, ...]  # every other gate.slot that holds this very object
+    also: tuple[str, ...]  # the other gate.slots that hold this very object (the first few)
     reused: bool = False  # a new object at an address another Unit had before in the run
+    also_count: int = 0  # where ``also`` is shortened: how many other slots hold it in all
 
 
 class Source(NamedTuple):
@@ -58,6 +63,16 @@ class SelfView(NamedTuple):
     # step's self (name, class, id), when it was another object
 
 
+class Summary(NamedTuple):
+    """A script's trace at its end: its gate objects (each a ``self`` of its own)
+    and the Units that more than one slot holds."""
+
+    gates: int  # gate objects seen, freed or not
+    classes: tuple[tuple[str, int], ...]  # class -> how many of its objects were gates
+    shared: tuple[tuple[str, tuple[str, ...]], ...]  # unit -> the slots that hold it (a few)
+    more_shared: int = 0  # shared Units not listed
+
+
 class Update(NamedTuple):
     unit: str
     step_size: float
@@ -95,3 +110,48 @@ class Step(NamedTuple):
         if any(s.unit in units for s in self.slots):
             return True
         return self.update is not None and self.update.unit in units
+
+
+class Pulls:
+    """What one grad received in a pass: the first and the last few, counted,
+    so that a Unit that feeds thousands of slots costs each step the same."""
+
+    __slots__ = ("count", "first", "last")
+
+    def __init__(self, *pulls: float) -> None:
+        self.first: list[float] = []
+        self.last: deque[float] = deque(maxlen=SHOWN_PULLS)
+        self.count = 0
+        for x in pulls:
+            self.add(x)
+
+    def add(self, x: float) -> None:
+        self.count += 1
+        if len(self.first) < SHOWN_PULLS:
+            self.first.append(x)
+        else:
+            self.last.append(x)
+
+    def shown(self) -> tuple[tuple[float, ...], int]:
+        """The pulls to show, and how many there were (0: all are shown)."""
+        kept = (*self.first, *self.last)
+        return kept, (self.count if self.count > len(kept) else 0)
+
+
+def first_few(
+    holders: dict[str, None], me: str, own: str | None = None
+) -> tuple[tuple[str, ...], int]:
+    """The first ``SHOWN_HOLDERS`` of an object's holders (gate.slot names, in
+    order), but ``me`` and ``own`` (nothing is the same object as itself), and
+    how many there are in all when more than shown (else 0). Its cost does not
+    grow with the holders: a constant that feeds every gate costs each step the same."""
+    skip = {me, own} - {None}
+    total = len(holders) - sum(1 for s in skip if s in holders)
+    found: list[str] = []
+    for h in holders:
+        if h in skip:
+            continue
+        found.append(h)
+        if len(found) == SHOWN_HOLDERS:
+            break
+    return tuple(found), (total if total > len(found) else 0)

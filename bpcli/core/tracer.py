@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator
 
 from .engine import Circuit, Gate, Unit, in_passes, plan
 from .gates import OUT_SLOT
-from .steps import SelfView, SlotView, Step, Update, Write
+from .steps import Pulls, SelfView, SlotView, Step, Update, Write, first_few
 
 
 def with_mistake(
@@ -60,27 +60,32 @@ def _touched_by(call: object) -> set[int]:
 
 
 class _Holders:
-    """id(unit) -> the gate slots holding it, kept up to date gate by gate."""
+    """id(unit) -> the gate slots holding it, kept up to date slot by slot, in
+    the order they came to hold it (file order, as forward runs)."""
 
     def __init__(self) -> None:
-        self.by_id: dict[int, list[str]] = {}
-        self.held: dict[str, list[tuple[str, int]]] = {}  # gate -> its (slot, id) last seen
+        self.by_id: dict[int, dict[str, None]] = {}
+        self.held: dict[str, dict[str, int]] = {}  # gate -> slot -> the id it held
 
     def refresh(self, g: Gate) -> None:
-        for slot, uid in self.held.get(g.name, ()):
-            holders = self.by_id[uid]
-            holders.remove(f"{g.name}.{slot}")
-            if not holders:
-                del self.by_id[uid]
-        now = [(slot, id(u)) for slot, u in g.held()]
-        for slot, uid in now:
-            self.by_id.setdefault(uid, []).append(f"{g.name}.{slot}")
-        self.held[g.name] = now
+        old = self.held.setdefault(g.name, {})
+        for slot, u in g.held():
+            uid = id(u)
+            was = old.get(slot)
+            if was == uid:
+                continue  # unchanged: its place among the holders kept
+            name = f"{g.name}.{slot}"
+            if was is not None:
+                holders = self.by_id[was]
+                del holders[name]
+                if not holders:
+                    del self.by_id[was]
+            self.by_id.setdefault(uid, {})[name] = None
+            old[slot] = uid
 
-    def others(self, uid: int, me: str, order: dict[str, int]) -> tuple[str, ...]:
-        """The other slots holding object ``uid``, in file order of their gates."""
-        found = [h for h in self.by_id.get(uid, ()) if h != me]
-        return tuple(sorted(found, key=lambda h: (order[h.partition(".")[0]], h)))
+    def others(self, uid: int, me: str) -> tuple[tuple[str, ...], int]:
+        """The first few other slots holding object ``uid``, and how many in all."""
+        return first_few(self.by_id.get(uid, {}), me)
 
 
 class Selves:
@@ -120,7 +125,7 @@ class Tracer:
         idx = {**dict(zip(g.slots, g.args, strict=False)), OUT_SLOT: g.out}
         views = []
         for slot, u in g.held():
-            me = f"{g.name}.{slot}"
+            also, count = self.holders.others(id(u), f"{g.name}.{slot}")
             views.append(
                 SlotView(
                     slot,
@@ -128,8 +133,9 @@ class Tracer:
                     id(u),
                     u.value,
                     u.grad,
-                    self.holders.others(id(u), me, self.order),
+                    also,
                     self.c.addresses.reused(u),
+                    count,
                 )
             )
         return tuple(views)
@@ -174,7 +180,7 @@ class Tracer:
         out = c.units[c.output]
         line, _ = c.locations.get(c.output_name, (0, 0))
         producer = next((g for g in c.gates if g.out == c.output), None)
-        also = self.holders.others(id(out), "", self.order)
+        also, count = self.holders.others(id(out), "")
         yield Step(
             "backward",
             it,
@@ -192,11 +198,12 @@ class Tracer:
                     out.grad,
                     also,
                     c.addresses.reused(out),
+                    count,
                 ),
             ),
             output_key=bool(c.output_line),
         )
-        pulls: dict[int, list[float]] = {id(out): [1.0]}  # the seed is the first pull
+        pulls: dict[int, Pulls] = {id(out): Pulls(1.0)}  # the seed is the first pull
         for g in reversed(c.gates):
             inputs = g.inputs()
             before = {id(u): u.grad for _, u in inputs}
@@ -227,7 +234,7 @@ class Tracer:
         before: dict[int, float],
         upstream: float,
         locals_: tuple[float | None, ...],
-        pulls: dict[int, list[float]],
+        pulls: dict[int, Pulls],
     ) -> tuple[Write, ...]:
         idx = dict(zip(g.slots, g.args, strict=False))
         running = dict(before)  # u0 and u1 may be one object: writes follow each other
@@ -239,8 +246,10 @@ class Tracer:
                 grad_after = grad_before
             else:
                 grad_after = grad_before + local * upstream
-                pulls.setdefault(id(u), []).append(local * upstream)
+                pulls.setdefault(id(u), Pulls()).add(local * upstream)
             running[id(u)] = grad_after
+            received = pulls.get(id(u))
+            shown, total = received.shown() if received is not None else ((), 0)
             writes.append(
                 Write(
                     slot,
@@ -250,8 +259,9 @@ class Tracer:
                     upstream,
                     grad_before,
                     grad_after,
-                    tuple(pulls.get(id(u), ())),
+                    shown,
                     local is None,
+                    pulls_total=total,
                 )
             )
         return tuple(writes)
@@ -263,7 +273,8 @@ class Tracer:
             u = c.units[i]
             name = self._name(i)
             line, _ = c.locations.get(name, (0, 0))
-            also = self.holders.others(id(u), "", self.order)
+            also, count = self.holders.others(id(u), "")
+            reused = c.addresses.reused(u)
             yield Step(
                 "update",
                 it,
@@ -272,7 +283,7 @@ class Tracer:
                 None,
                 None,
                 line,
-                (SlotView("unit", name, id(u), u.value, u.grad, also, self.c.addresses.reused(u)),),
+                (SlotView("unit", name, id(u), u.value, u.grad, also, reused, count),),
                 update=Update(name, c.step_size, u.grad, before[i], u.value),
             )
 

@@ -127,6 +127,7 @@ def _slot(s: SlotView) -> dict[str, Any]:
         "grad": s.grad,
         "same_object_as": list(s.also),
         **REUSED_KEY[s.reused],
+        **({"same_object_as_count": s.also_count} if s.also_count else {}),
     }
 
 

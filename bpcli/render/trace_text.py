@@ -12,7 +12,7 @@ number, under an indent that keeps the step's shape.
 from __future__ import annotations
 
 from ..core.gates import OUT_SLOT
-from ..core.steps import SlotView, Source, Step, Write
+from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
 from ..i18n import N_, _, ngettext
 from ..i18n.worded import in_words
 from . import layout
@@ -33,12 +33,13 @@ SLOT_COLUMNS = (
 MAX_HOLDERS = 4  # gate slots named in a step; the others counted ("… and 8 more")
 
 
-def holders(also: tuple[str, ...] | list[str], sep: str) -> str:
+def holders(slot: SlotView, sep: str) -> str:
     """The slots that hold the object too, at most ``MAX_HOLDERS`` of them named."""
-    if len(also) <= MAX_HOLDERS:
+    also, total = slot.also, slot.also_count or len(slot.also)
+    if total <= MAX_HOLDERS:
         return sep.join(also)
     named = list(also[: MAX_HOLDERS - 1])
-    more = len(also) - len(named)
+    more = total - len(named)
     return sep.join([*named, ngettext("… and {n} more", "… and {n} more", more).format(n=more)])
 
 
@@ -70,6 +71,13 @@ class TraceText(Page):
                     style="cyan",
                 )
             )
+        if me is not None and me.previous is not None:  # question 2: a self per call
+            name, cls, address = me.previous
+            said = _(
+                "a different object from the previous step's self: that was {name}, "
+                "{a_class} at {address}"
+            ).format(name=name, a_class=_a(cls), address=hex(address))
+            blocks.append(self.paragraph(said, style="cyan"))
         if step.raised:
             said = _("this call {raised}").format(raised=in_words(step.raised))  # JSON: English
             blocks.append(self.paragraph(said, style="bold red"))
@@ -92,7 +100,7 @@ class TraceText(Page):
                 )
             ]
             if top.also:
-                same = _(", the same object as {slots}").format(slots=holders(top.also, ", "))
+                same = _(", the same object as {slots}").format(slots=holders(top, ", "))
                 reads.append((same, SHARED_STYLE))
             blocks.append(self.wrap(reads, indent="      ", first="  "))
         for w in step.writes:
@@ -145,6 +153,28 @@ class TraceText(Page):
                     )
                 )
         return blocks
+
+    def summary_text(self, summary: Summary) -> str:
+        """What a script's trace comes to: how many gate objects (so how many
+        different selfs), and which Units more than one slot holds."""
+        classes = ", ".join(f"{n} {cls}" for cls, n in summary.classes)
+        gates = ngettext(
+            "{n} gate object, so {n} self: {classes}.",
+            "{n} gate objects, so {n} different selfs: {classes}.",
+            summary.gates,
+        ).format(n=_count(summary.gates), classes=classes)
+        blocks = [self.paragraph(gates, style="bold", indent="")]
+        if summary.shared:
+            said = _("Units that more than one slot holds (one object each):")
+            blocks.append(self.paragraph(said, style="bold", indent=""))
+            for unit, slots in summary.shared:
+                blocks.append(self.paragraph(f"{unit}: {' ≡ '.join(slots)}", indent="  "))
+            if summary.more_shared:
+                more = ngettext("… and {n} more", "… and {n} more", summary.more_shared)
+                blocks.append(
+                    self.paragraph(more.format(n=_count(summary.more_shared)), indent="  ")
+                )
+        return self.text(*blocks)
 
     def chain_rule(self, step: Step, w: Write) -> str:
         """A write's lines as its step shows them, without where the object is
@@ -252,7 +282,8 @@ class TraceText(Page):
             (fmt(w.grad_after, p), "bold"),
         ]
         if len(w.pulls) > 1:
-            line.append((f"   ({_sum(w.pulls, p)} = {fmt(w.grad_after, p)})", "magenta"))
+            said = _sum(w.pulls, p, w.pulls_total)
+            line.append((f"   ({said} = {fmt(w.grad_after, p)})", "magenta"))
         return self.wrap(line, indent="        ", first="    ")
 
     def _code_line(self, src: Source) -> list[Line]:
@@ -269,7 +300,7 @@ class TraceText(Page):
         """Which object was written, and which gate slots hold it too."""
         where: Line = [(_("{unit} is {address}").format(unit=unit, address=_id(slot)), "dim")]
         if slot.also:
-            same = _(", the same object as {slots}").format(slots=holders(slot.also, ", "))
+            same = _(", the same object as {slots}").format(slots=holders(slot, ", "))
             where.append((same, SHARED_STYLE))
         return self.wrap(where, indent="        ", first="    ")
 
@@ -286,7 +317,7 @@ class TraceText(Page):
                     (_id(s) + (" " + _("new") if new else ""), style or "dim"),
                     (fmt(s.value, p), ""),
                     (fmt(s.grad, p), ""),
-                    (holders(s.also, "\n") or "—", style),
+                    (holders(s, "\n") or "—", style),
                 ]
             )
         if self._columns is None:  # the headers in the reader's language, once a trace
@@ -299,11 +330,17 @@ def _id(s: SlotView) -> str:
     return f"{hex(s.id)} {REUSED}" if s.reused else hex(s.id)
 
 
-def _sum(pulls: tuple[float, ...], p: int) -> str:
-    """1.000000 + 2.000000 − 0.500000: a running sum, as a person writes it."""
-    return fmt(pulls[0], p) + "".join(
-        f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in pulls[1:]
-    )
+def _sum(pulls: tuple[float, ...], p: int, total: int = 0) -> str:
+    """1.000000 + 2.000000 − 0.500000: a running sum, as a person writes it; a
+    long one as its first and last pulls, the others counted (``total``: how
+    many there were, when more than ``pulls``)."""
+    terms = [f" − {fmt(-x, p)}" if x < 0 else f" + {fmt(x, p)}" for x in pulls[1:]]
+    if total > len(pulls):
+        more = total - len(pulls)
+        cut = SHOWN_PULLS - 1  # the first pull is outside ``terms``
+        said = ngettext("… {n} more", "… {n} more", more).format(n=_count(more))
+        terms = [*terms[:cut], f" + {said}", *terms[cut:]]
+    return fmt(pulls[0], p) + "".join(terms)
 
 
 def _self(name: str, cls: str, address: str) -> str:
@@ -313,3 +350,13 @@ def _self(name: str, cls: str, address: str) -> str:
     else:
         said = _("self = {name}, a {cls} at {address}")
     return said.format(name=name, cls=cls, address=address)
+
+
+def _a(cls: str) -> str:
+    """`a MultGate`, `an AddGate`."""
+    return (_("an {cls}") if cls[:1].lower() in "aeiou" else _("a {cls}")).format(cls=cls)
+
+
+def _count(n: int) -> str:
+    """A count as the reader's language groups digits."""
+    return f"{n:,}"

@@ -8,42 +8,17 @@ received in this pass. Objects the script freed are forgotten."""
 from __future__ import annotations
 
 import os
-from collections import deque
 from typing import Any, NamedTuple
 
-from ..core.steps import SelfView, Source
+from ..core.steps import SHOWN_HOLDERS, Pulls, SelfView, Source, Summary
 from .names import PATH, VARIABLE, Names
 from .source import call_site, parse, scopes, write_site
-
-SHOWN_PULLS = 3  # a long running sum: its first and its last few pulls, and how many
 
 
 class Thing(NamedTuple):
     cls: str
     address: int
     reused: bool
-
-
-class Pulls:
-    """What one grad received in this pass: the first and last few, counted."""
-
-    __slots__ = ("count", "first", "last")
-
-    def __init__(self) -> None:
-        self.first: list[float] = []
-        self.last: deque[float] = deque(maxlen=SHOWN_PULLS)
-        self.count = 0
-
-    def add(self, x: float) -> None:
-        self.count += 1
-        if len(self.first) < SHOWN_PULLS:
-            self.first.append(x)
-        else:
-            self.last.append(x)
-
-    def shown(self) -> tuple[tuple[float, ...], int]:
-        """The pulls to show, and how many there were (more than shown: some left out)."""
-        return (*self.first, *self.last), self.count
 
 
 class Seen:
@@ -62,6 +37,7 @@ class Seen:
         self.first_of_class: dict[str, str] = {}  # class -> its first gate's name
         self.gates: dict[int, str] = {}  # every gate seen (alive): oid -> class
         self.gate_count = 0  # gate objects seen in all, freed or not
+        self.classes: dict[str, int] = {}  # class -> gate objects of it seen
         self.previous_self: tuple[str, str, int] | None = None
         self.previous_gate = 0  # the oid of the previous step's self
         self.iteration = 0
@@ -151,16 +127,25 @@ class Seen:
             self.holders.setdefault(unit, {})[(gate, attr)] = None
         self.slots_of[gate] = now
 
-    def also(self, unit: int, me: str | None = None) -> tuple[str, ...]:
-        """Every gate slot holding this very object, but the one shown (``me``) and
-        a slot that is the object's own name: nothing is the same object as itself."""
+    def also(self, unit: int, me: str | None = None) -> tuple[tuple[str, ...], int]:
+        """The first few gate slots holding this very object, but the one shown
+        (``me``) and a slot that is the object's own name (nothing is the same
+        object as itself), and how many in all when more than shown (else 0)."""
         own = self.names.get(unit)
-        found = []
-        for gate, attr in self.holders.get(unit, ()):
+        held = self.holders.get(unit, {})
+        found: list[str] = []
+        skipped = 0
+        can_skip = (me is not None) + (own is not None and "." in own)  # a name may be a slot
+        for gate, attr in held:
             slot = f"{self.name(gate)}.{attr}"
-            if slot != me and slot != own:
+            if slot in (me, own):
+                skipped += 1
+            elif len(found) < SHOWN_HOLDERS:
                 found.append(slot)
-        return tuple(found)
+            elif skipped == can_skip:
+                break  # the rest are only counted
+        total = len(held) - skipped
+        return tuple(found), (total if total > len(found) else 0)
 
     # -- what else a step says ----------------------------------------------------------
 
@@ -200,9 +185,24 @@ class Seen:
         if new:
             self.gates[gate] = thing.cls
             self.gate_count += 1
+            self.classes[thing.cls] = self.classes.get(thing.cls, 0) + 1
         me = (name, thing.cls, thing.address)
         before, other_gate = self.previous_self, self.previous_gate != gate
         self.previous_self, self.previous_gate = me, gate
         previous = before if backward and other_gate else None
         other = first if new and first != name else None
         return SelfView(name, thing.cls, thing.address, other, previous)
+
+    def summary(self, listed: int = 8) -> Summary:
+        """The gate objects seen, and the Units more than one slot holds now."""
+        shared: list[tuple[str, tuple[str, ...]]] = []
+        more = 0
+        for unit, held in self.holders.items():
+            if len(held) < 2:
+                continue
+            if len(shared) == listed:
+                more += 1
+                continue
+            slots = tuple(f"{self.name(g)}.{a}" for g, a in list(held)[:SHOWN_HOLDERS])
+            shared.append((self.name(unit), slots))
+        return Summary(self.gate_count, tuple(self.classes.items()), tuple(shared), more)

@@ -176,3 +176,41 @@ def _loops(scope: ast.AST) -> frozenset[str]:
             names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         todo.extend(ast.iter_child_nodes(node))
     return frozenset(names)
+
+
+def words(script: str) -> set[str]:
+    """Every identifier of the script and of the Python files beside it (its own
+    modules): what a name bpcli gives its objects is made of."""
+    import os
+
+    folder = os.path.dirname(os.path.abspath(script))
+    found: set[str] = set()
+    try:
+        paths = [os.path.join(folder, f) for f in os.listdir(folder) if f.endswith(".py")]
+    except OSError:
+        paths = []
+    for path in {os.path.abspath(script), *paths}:
+        try:
+            with open(path, "rb") as f:
+                tree = ast.parse(f.read())
+        except (OSError, SyntaxError, ValueError):
+            continue
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name):
+                found.add(node.id)
+            elif isinstance(node, ast.Attribute):
+                found.add(node.attr)
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                found.add(node.name)
+            elif isinstance(node, ast.arg):
+                found.add(node.arg)
+    return found
+
+
+def could_name(name: str, known: set[str]) -> bool:
+    """Whether bpcli could call an object of the script ``name`` (``svm.a``,
+    ``total#2``, ``Unit#3``): each identifier in it is one the script spells."""
+    import re
+
+    parts = re.findall(r"[^\W\d]\w*", name.split("#")[0])
+    return bool(parts) and all(p in known for p in parts)

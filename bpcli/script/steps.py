@@ -10,11 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.gates import OUT_SLOT
-from ..core.steps import SlotView, Step, Write
+from ..core.steps import Pulls, SlotView, Step, Write
 from ..i18n import N_
 from ..i18n.worded import Worded
 from .names import PATH
-from .seen import Pulls, Seen
+from .seen import Seen
 from .source import write_site
 
 RAISED = N_("raised an exception (if the script does not catch it, its traceback follows)")
@@ -87,9 +87,7 @@ class Steps:
         for w in writes:
             oid, attr = w[0], w[1]
             if attr == 1:  # a grad set from outside: a seed, or a reset
-                pulls = seen.pulls[oid] = Pulls()
-                if w[3]:
-                    pulls.add(w[3])
+                seen.pulls[oid] = Pulls(w[3]) if w[3] else Pulls()
             unit = seen.name(oid)
             if oid not in views:
                 now = ev["now"].get(str(oid)) or ev["now"].get(oid) or (None, None)
@@ -114,14 +112,16 @@ class Steps:
         seen = self.seen
         oid, value, grad = slot[0], slot[1], slot[2]
         thing = seen.things.get(oid)
+        also, count = seen.also(oid, me)
         return SlotView(
             attr,
             seen.name(oid),
             thing.address if thing else 0,
             _real(value),
             _real(grad),
-            seen.also(oid, me),
+            also,
             thing.reused if thing else False,
+            count,
         )
 
     def _write(self, w: list[Any], after: dict[str, list[Any]], upstream: float | None) -> Write:
@@ -152,7 +152,7 @@ class Steps:
             seen.source(file, line),
             thing.address if thing else None,
             thing.reused if thing else False,
-            total if total > len(pulls) else 0,
+            total,
         )
 
     def _line_write(self, w: list[Any], unit: str) -> Write:
