@@ -162,7 +162,9 @@ def same_as_python(ran: dict[str, Ran], status: bool = True) -> None:
 
 # -- who the script is -----------------------------------------------------------------
 
-IDENTITY = GATES + """
+IDENTITY = (
+    GATES
+    + """
 print(P, "argv", sys.argv)
 print(P, "file", __file__)
 print(P, "name", __name__, __package__, __spec__)
@@ -170,6 +172,7 @@ print(P, "path0", sys.path[0])
 s = one_pass(Unit(2.0), Unit(-1.5), MultGate(), SigmoidGate())
 print(P, "out", repr(s.value))
 """
+)
 
 
 def place_typed(folder: Path, typed: str) -> None:
@@ -200,8 +203,11 @@ def test_argv0_file_name_and_path0_are_pythons(tmp_path: Path, typed: str) -> No
 ENDINGS = {
     "sys.exit(3)": ("sys.exit(3)", 3),
     "an uncaught exception": ("raise ValueError('my own bug in ' + __name__)", 1),
-    "SIGINT": ("signal.signal(signal.SIGINT, signal.default_int_handler)\n"  # python's own
-               "os.kill(os.getpid(), signal.SIGINT)\ntime.sleep(10)", 130),  # fmt: skip
+    "SIGINT": (  # with python's own handler, whatever this test's parent ignores
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "os.kill(os.getpid(), signal.SIGINT)\ntime.sleep(10)",
+        130,
+    ),
     "SIGTERM": ("os.kill(os.getpid(), signal.SIGTERM)\ntime.sleep(10)", 143),
 }
 
@@ -211,7 +217,9 @@ def test_the_exit_status_and_traceback_are_the_scripts(tmp_path: Path, ending: s
     if WINDOWS and ending.startswith("SIG"):
         pytest.skip("Windows has no signal that ends a process with 128 + N")
     end, status = ENDINGS[ending]
-    source = GATES + f"""
+    source = (
+        GATES
+        + f"""
 atexit.register(lambda: print(P, "atexit ran", flush=True))
 a, x = Unit(2.0), Unit(-1.5)
 s = one_pass(a, x, MultGate(), SigmoidGate())
@@ -219,6 +227,7 @@ print(P, "grads", repr(a.grad), repr(x.grad), flush=True)
 {end}
 print(P, "not reached")
 """
+    )
     ran = run_three(tmp_path, source)
     assert ran["python"].status == status  # python's own, as a shell reports it
     assert f"{PREFIX} not reached" not in ran["python"].lines
@@ -241,17 +250,21 @@ def make_venv(where: Path) -> Path:
         if os.environ.get("CI"):
             pytest.fail(reason)
         pytest.skip(reason)
-    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                          capture_output=True, text=True, timeout=60).stdout.strip()  # fmt: skip
+    ask = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    site = subprocess.run([str(python), "-c", ask], capture_output=True, text=True,
+                          timeout=60).stdout.strip()  # fmt: skip
     Path(site, "onlyhere.py").write_text("WORD = 'only in the venv'\n")
     return python
 
 
-ONLYHERE = GATES + """
+ONLYHERE = (
+    GATES
+    + """
 import onlyhere
 s = one_pass(Unit(0.5), Unit(4.0), MultGate(), SigmoidGate())
 print(P, onlyhere.WORD, repr(s.value), sys.prefix != sys.base_prefix)
 """
+)
 
 
 def test_a_module_only_the_chosen_python_has(tmp_path: Path) -> None:
@@ -265,12 +278,15 @@ def test_a_module_only_the_chosen_python_has(tmp_path: Path) -> None:
         assert "bpcli: note: the script ran under" not in ran[mode].stderr
 
 
-CLICK = GATES + """
+CLICK = (
+    GATES
+    + """
 s = one_pass(Unit(0.5), Unit(4.0), MultGate(), SigmoidGate())
 print(P, "before the import", repr(s.value), flush=True)
 import click
 print(P, "click", click.__name__)
 """
+)
 
 
 def test_a_module_only_bpclis_python_has(tmp_path: Path) -> None:

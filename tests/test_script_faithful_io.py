@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
-from test_script_faithful import GATES, PREFIX, WINDOWS, Ran, run_three, same_as_python
+from test_script_faithful import GATES, PREFIX, Ran, run_three, same_as_python
 
 # A training loop whose forward code touches the world: each MultGate.forward
 # counts itself (a class attribute and a global), grows a tape and appends a
@@ -22,7 +21,9 @@ from test_script_faithful import GATES, PREFIX, WINDOWS, Ran, run_three, same_as
 # The weights are saved at exit, a last file is written and never closed, and
 # a non-daemon thread ends after the main code: started at the end ("late"),
 # or at the start, so that it runs through the whole training ("early").
-LEARNER = GATES + """
+LEARNER = (
+    GATES
+    + """
 random.seed(20)
 tape = []
 forward_calls = 0
@@ -106,12 +107,15 @@ left_open = open("unclosed.txt", "w")
 left_open.write("written, never closed: python flushes it at exit\\n")
 print(P, "main code done")
 """
+)
 
 WHEN = ["late", "early"]  # check replays forward in a fork, or (a thread runs) in-process
 
 
 @pytest.fixture(scope="module", params=WHEN)
-def learner(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Ran]:  # fmt: skip
+def learner(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Ran]:
     return run_three(tmp_path_factory.mktemp(request.param), LEARNER, args=[request.param])
 
 
@@ -143,7 +147,9 @@ def test_the_exit_status_of_a_correct_script_is_its_own(learner: dict[str, Ran])
 
 # -- os.chdir, and bpcli's own output paths ------------------------------------------------
 
-CHDIR = GATES + """
+CHDIR = (
+    GATES
+    + """
 os.makedirs("runs", exist_ok=True)
 for name in ("page.html", "learner.py"):
     with open(os.path.join("runs", name), "w") as f:
@@ -152,11 +158,13 @@ os.chdir("runs")
 s = one_pass(Unit(2.0), Unit(-1.5), MultGate(), SigmoidGate())
 print(P, "here", os.path.basename(os.getcwd()), sorted(os.listdir(".")), repr(s.value))
 """
+)
 
 
 def test_html_goes_where_bpcli_was_started_not_where_the_script_went(tmp_path: Path) -> None:
-    ran = run_three(tmp_path, CHDIR, extra=["--html", "page.html"], modes=["python", "trace"],
-                    jsonl=False)
+    ran = run_three(
+        tmp_path, CHDIR, extra=["--html", "page.html"], modes=["python", "trace"], jsonl=False
+    )
     plain, traced = ran["python"], ran["trace"]
     assert traced.status == plain.status == 0, traced.stderr
     assert f"{PREFIX} here runs ['learner.py', 'page.html']" in plain.lines[0]
@@ -169,7 +177,9 @@ def test_html_goes_where_bpcli_was_started_not_where_the_script_went(tmp_path: P
 
 # -- os.fork ----------------------------------------------------------------------------------
 
-FORK = GATES + """
+FORK = (
+    GATES
+    + """
 atexit.register(lambda: print(P, "atexit in", role, flush=True))
 role = "parent"
 a, x = Unit(2.0), Unit(-1.5)
@@ -188,6 +198,7 @@ else:
     s = one_pass(a, x, mulg, sg)
     print(P, "parent", repr(s.value), repr(a.grad), flush=True)
 """
+)
 
 ONE_PASS = [
     ("forward", "ax = mulg.forward(a, x)"), ("forward", "s = sg.forward(ax)"),
@@ -207,4 +218,3 @@ def test_a_script_that_forks(tmp_path: Path) -> None:
     assert len(steps) == len(set(steps)), "an event twice: the child's watcher spoke"
     seen = [(e["phase"], e["source"]["text"]) for e in events]
     assert seen == ONE_PASS + UPDATE + ONE_PASS  # the parent's, each once; the child's none
-

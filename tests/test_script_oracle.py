@@ -354,7 +354,6 @@ def test_the_guides_svm(tmp_path: Path) -> None:
     """The guide's SVM: the seed inside Circuit.backward comes before the gate
     calls that read it, and every name is spelled from outside."""
     events = traced(SVM, tmp_path)
-    same_as_oracle(SVM, events, tmp_path)
     seed_line = line_no(SVM, "        self.ax_p_by_p_c.grad = gradient_top")
     seeded: list[tuple[str, float]] = []
     readers = 0
@@ -378,24 +377,24 @@ def test_the_guides_svm(tmp_path: Path) -> None:
         for _, entry, _ in unit_entries([e]):
             every |= set(entry.get("same_object_as", []))
     assert not [n for n in every if n.startswith("self.") or n == "self"], sorted(every)
+    same_as_oracle(SVM, events, tmp_path)
 
 
 def test_a_helper_that_builds_a_net_per_call(tmp_path: Path) -> None:
     """build() called twice: two `total`s, two names (total, total#2), and the
     Units of one call never named like those of the other."""
     events = traced(HELPER, tmp_path)
-    same_as_oracle(HELPER, events, tmp_path)
     seed_line = line_no(HELPER, "    total.grad = 1.0")
     seeds = [w for e, w in flat_writes(events) if line_of(e, w) == seed_line]
     assert len(seeds) == 2 and seeds[0]["unit"] == "total"
     assert seeds[0]["id"] != seeds[1]["id"] and seeds[0]["unit"] != seeds[1]["unit"]
+    same_as_oracle(HELPER, events, tmp_path)
 
 
 def test_one_unit_in_two_slots_and_a_gate_used_twice(tmp_path: Path) -> None:
     """a·a: both slots hold a, each slot says so of the other (not of itself);
     one AddGate forwarded twice in a pass keeps one self and two outputs."""
     events = traced(MICRO, tmp_path)
-    same_as_oracle(MICRO, events, tmp_path)
     sq = [e for e in events if e["gate"] == "sq"]
     for e in sq:
         u0, u1 = e["slots"]["u0"], e["slots"]["u1"]
@@ -408,3 +407,4 @@ def test_one_unit_in_two_slots_and_a_gate_used_twice(tmp_path: Path) -> None:
     assert len(twice) == 2 and twice[0]["self"]["id"] == twice[1]["self"]["id"]
     assert twice[0]["slots"]["utop"]["id"] == twice[1]["slots"]["u0"]["id"]
     assert twice[0]["slots"]["utop"]["id"] != twice[1]["slots"]["utop"]["id"]
+    same_as_oracle(MICRO, events, tmp_path)

@@ -256,10 +256,16 @@ def test_keyboard_interrupt_in_a_script_exits_130(tmp_path: Path) -> None:
 
 
 def test_names_the_script_lacks_are_a_usage_error_once_it_ran(tmp_path: Path) -> None:
+    """A name none of whose words the script spells is refused before it runs
+    (the script's own print never comes); one it could name, after it ran."""
     proc = trace("--gate", "sg00", str(SCRIPT))
     assert proc.returncode == 2
-    assert "no gate named 'sg00' (the script ran to its end)" in proc.stderr
-    assert "did you mean 'sg0'?" in proc.stderr
+    assert "'sg00': the script spells no such name" in proc.stderr
+    assert "did you mean 'sg0'" in proc.stderr and "circuit output" not in proc.stderr
+    proc = trace("--gate", "sg0.u0", str(SCRIPT))  # words of the script: a unit, not a gate
+    assert proc.returncode == 2
+    assert "no gate named 'sg0.u0' (the script ran to its end)" in proc.stderr
+    assert "circuit output" in proc.stderr
     path = tmp_path / "mg.py"
     path.write_text(MICROGRAD_STYLE)
     assert "--value-attr data" in trace(str(path)).stderr

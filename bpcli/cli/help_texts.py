@@ -57,13 +57,15 @@ with its numbers, and every other gate slot that holds the very object
 written, which is where the next gate will read it.
 
 FILE may also be your own Python script (FILE.py, or --script): bpcli RUNS
-IT, with your rights, exactly as `python FILE.py ARGS` would (arguments
-after --), and shows, as it happens, every call of a method named forward or
-backward (the gate, self, each attribute that holds a Unit, which other gate
-attributes hold the very same object) and every write to a Unit, with the
-line of your code that made it: the seed and the update too. With --step the
-script waits at each step. In JSON formats the script's own output goes to
-standard error; bpcli exits with the script's status.
+IT, with your rights, in its own interpreter (python3 on PATH, or --python
+PATH), exactly as `python FILE.py ARGS` would (arguments after --), and
+shows, as it happens, every call of a method named forward or backward (the
+gate, self, each attribute that holds a Unit, which other gate attributes
+hold the very same object) and every write to a Unit, with the line of your
+code that made it: the seed, the zeroing and the update too. With --step the
+script waits at each step; --passes N watches only its first N forward
+passes. In JSON formats the script's own output goes to standard error;
+bpcli exits with the script's status.
 
 With --step, bpcli waits after each step: Enter, space or n for the next,
 b to go back one step, c to run to the end, q to quit. From a pipe or a
@@ -85,9 +87,13 @@ Examples:
 Analytic gradients against central differences, input by input.
 
 FILE may also be your own Python script (FILE.py, or --script): bpcli runs
-it, unchanged, and checks each backward() call against your own forward()
-code, run again on nudged copies, naming the line of each slip: a wrong local
-derivative, = for +=, backward in the wrong order, grads not reset.
+it, unchanged, in its own interpreter, and checks each backward() call
+against your own forward() code, run again in a copy of the process with one
+input nudged (the script itself never sees it), naming the line of each
+slip: a wrong local derivative, = for +=, backward in the wrong order, grads
+not reset. A call that cannot be judged (forward code that is random, say)
+is named with the reason. The verdict is ok only when at least one pull was
+checked and none was wrong; exit status 1 otherwise.
 
 For a circuit: for each input x, the gradient backprop gives, (f(x+h) − f(x−h)) / 2h, the
 relative error |a − n| / max(|a|, |n|) and a verdict. A tiny absolute

@@ -33,6 +33,7 @@ _getframe = sys._getframe
 _getprofile = sys.getprofile
 _setprofile = sys.setprofile
 _GENERATORS = 0x20 | 0x80 | 0x100 | 0x200  # generator, coroutine, iterable coroutine, async gen
+_INIT = -2  # the role of an __init__ not yet looked at
 _RETURNS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.opmap}
 
 
@@ -54,6 +55,7 @@ class Hooks(Stepping):
         self.patched: dict[type, tuple[bool, Any]] = {}  # class -> (had its own, original)
         self.thread = get_ident()
         self.lost = False
+        self.probes: list[FrameType] = []  # __init__ calls under way, to look at as they return
         self.monitoring = False
         self.tool = -1
         self._hook = self.profile  # one bound method, to tell it from another hook
@@ -83,7 +85,7 @@ class Hooks(Stepping):
             mon = _MONITORING
             mon.set_events(self.tool, 0)
             for code, role in self.roles.items():
-                if role >= 0:
+                if role != -1:
                     mon.set_local_events(self.tool, code, 0)
             for event in (mon.events.PY_START, mon.events.PY_RETURN, mon.events.PY_UNWIND):
                 mon.register_callback(self.tool, event, None)
@@ -127,8 +129,24 @@ class Hooks(Stepping):
                 role = self._classify(code, frame)
             if role >= 0 and self.on:
                 self.called(frame, code, role)
-        elif event == "return" and self.stack and self.stack[-1].frame is frame:
-            self.returned(arg, frame.f_code.co_code[frame.f_lasti] not in _RETURNS)
+            elif role == _INIT:
+                self.probes.append(frame)
+        elif event == "return":
+            if self.stack and self.stack[-1].frame is frame:
+                self.returned(arg, frame.f_code.co_code[frame.f_lasti] not in _RETURNS)
+            elif self.probes and self.probes[-1] is frame:
+                self.probes.pop()
+                self._made(frame)
+
+    def _made(self, frame: FrameType) -> None:
+        """An ``__init__`` returned: if it made a Unit, its class's writes are
+        watched from now on (also those before any gate is called). Each
+        ``__init__`` is looked at once."""
+        code = frame.f_code
+        self.roles[code] = -1
+        me = first(frame, code)
+        if me is not None:
+            self.read.is_unit(me)
 
     # -- calls: sys.monitoring ---------------------------------------------------------
 
@@ -136,19 +154,26 @@ class Hooks(Stepping):
         if get_ident() != self.thread:
             return None
         role = self.roles.get(code)
+        mon = _MONITORING
         if role is None:
             role = self._classify(code, _getframe(1))
-            mon = _MONITORING
-            if role < 0:
+            if role == -1:
                 return mon.DISABLE
             mon.set_local_events(self.tool, code, mon.events.PY_RETURN)
         if role >= 0 and self.on:
             self.called(_getframe(1), code, role)
+        elif role == -1:
+            return mon.DISABLE  # an __init__ looked at already
         return None
 
     def _returned(self, code: CodeType, offset: int, value: object) -> Any:
-        if self.stack and get_ident() == self.thread and self.stack[-1].frame is _getframe(1):
+        if get_ident() != self.thread:
+            return None
+        if self.stack and self.stack[-1].frame is _getframe(1):
             self.returned(value, False)
+        elif self.roles.get(code) == _INIT:
+            self._made(_getframe(1))
+            _MONITORING.set_local_events(self.tool, code, 0)
         return None
 
     def _unwound(self, code: CodeType, offset: int, exc: BaseException) -> Any:
@@ -160,7 +185,9 @@ class Hooks(Stepping):
         """Whether ``code`` is a watched method: its name, or the method of a
         watched name on the class of its first argument (``forward = fwd``)."""
         role = -1
-        if code.co_argcount >= 1 and not code.co_flags & _GENERATORS:
+        if code.co_name == "__init__" and code.co_argcount >= 1:
+            role = _INIT  # looked at as it returns: does it make a Unit?
+        elif code.co_argcount >= 1 and not code.co_flags & _GENERATORS:
             if code.co_name in self.methods:
                 role = self.methods.index(code.co_name)
             else:
