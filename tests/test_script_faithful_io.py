@@ -1,7 +1,8 @@
 """Watching never changes what the learner's program does (issue 20), the
 script's dealings with the world: the files it writes (a log appended inside
 forward(), weights saved by atexit, a file never closed), its state (a
-forward counter, a tape, the random stream), a thread that outlives the main
+forward counter, a tape, the random stream; a dict counter, its own
+random.Random, a log opened before training), a thread that outlives the main
 code, os.chdir under `--html page.html`, and os.fork. Each is compared run
 three ways, `python`, `bpcli trace --format jsonl` and `bpcli check`, in a
 fresh folder each (the helpers are test_script_faithful.py's)."""
@@ -143,6 +144,51 @@ def test_the_exit_status_of_a_correct_script_is_its_own(learner: dict[str, Ran])
     for mode in ("trace", "check"):
         got = learner[mode]
         assert got.status == 0, f"{mode}: status {got.status}\n{got.stdout}"
+
+
+# State of other shapes: a counter in a dict, the script's own random.Random, a
+# log file opened once before training and written by forward (lines long
+# enough that its buffer fills now and then, as a long run's does).
+HELD = (
+    GATES
+    + """
+stats = {"forward": 0}
+rng = random.Random(7)
+journal = open("journal.txt", "a")
+
+
+class JournaledMultGate(MultGate):
+    def forward(self, u0, u1):
+        stats["forward"] += 1
+        journal.write(f"{stats['forward']} {rng.random()!r} " + "x" * 1000 + "\\n")
+        return super().forward(u0, u1)
+
+
+if sys.argv[1] == "early":
+    go = threading.Event()
+    threading.Thread(target=go.wait).start()
+a, x = Unit(2.0), Unit(-1.5)
+for step in range(5):
+    a.grad = x.grad = 0.0
+    s = one_pass(a, x, JournaledMultGate(), SigmoidGate())
+journal.close()
+print(P, "stats", stats, "rng", repr(rng.random()), "out", repr(s.value))
+if sys.argv[1] == "early":
+    go.set()
+"""
+)
+
+
+@pytest.mark.parametrize("when", WHEN)
+def test_a_dict_counter_an_own_rng_and_a_log_opened_before(tmp_path: Path, when: str) -> None:
+    ran = run_three(tmp_path, HELD, args=[when])
+    assert ran["python"].lines[0].startswith(f"{PREFIX} stats {{'forward': 5}} rng ")
+    assert len(ran["python"].files["journal.txt"].splitlines()) == 5
+    same_as_python(ran)
+    for mode in ("trace", "check"):
+        journal = ran[mode].files.get("journal.txt", "")
+        assert journal.count("\n") == 5, f"{mode}: the journal has {journal.count(chr(10))} lines"
+        assert ran[mode].files == ran["python"].files, f"{mode}: the journal"
 
 
 # -- os.chdir, and bpcli's own output paths ------------------------------------------------

@@ -216,8 +216,9 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
                 _flush(write)
 
         job.steps(show)
-        if job.summary is not None:
-            write("\n" + text.summary_text(job.summary()))
+        said = text.summary_text(job.summary()) if job.summary is not None else ""
+        if said:
+            write("\n" + said)
         return text
     return _stepped(job, text, write)
 
@@ -258,7 +259,9 @@ def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
     if quiz is not None:
         shown(f"\n{quiz.score()}\n")
     elif job.summary is not None and job.status == 0:
-        shown("\n" + text.summary_text(job.summary()))
+        said = text.summary_text(job.summary())
+        if said:
+            shown("\n" + said)
     return text
 
 

@@ -157,6 +157,8 @@ class TraceText(Page):
     def summary_text(self, summary: Summary) -> str:
         """What a script's trace comes to: how many gate objects (so how many
         different selfs), and which Units more than one slot holds."""
+        if not summary.gates:
+            return ""
         classes = ", ".join(f"{n} {cls}" for cls, n in summary.classes)
         gates = ngettext(
             "{n} gate object, so {n} self: {classes}.",

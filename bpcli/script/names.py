@@ -45,9 +45,16 @@ class Names:
         return self._give(oid, cls, NUMBERED)
 
     def offer(self, oid: int, name: str | None, rank: int) -> None:
-        """Evidence of a name: taken if it ranks above what the object has."""
-        if name and rank > self.rank(oid):
-            self._give(oid, normal(name), rank)
+        """Evidence of a name: taken if it ranks above what the object has (the
+        very name it has already, only ranked higher: kept as it is)."""
+        if not name or rank <= self.rank(oid):
+            return
+        name = normal(name)
+        had = self.of.get(oid)
+        if had is not None and had[0].partition("#")[0] == name:
+            self.of[oid] = (had[0], rank)
+            return
+        self._give(oid, name, rank)
 
     def _give(self, oid: int, base: str, rank: int) -> str:
         n = self.given.get(base, 0) + 1

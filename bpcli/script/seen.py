@@ -107,11 +107,12 @@ class Seen:
         if said.target and msg.get("ret") is not None:
             self.offer(msg["ret"], said.target, file, line, owner)
 
-    def write_evidence(self, write: list[Any], attr: str) -> None:
-        """`s.grad = 1.0` names the Unit `s`; `self.a.grad = 0.0` in svm's method, `svm.a`."""
+    def write_evidence(self, write: list[Any], attr: str, k: int = 0) -> None:
+        """`s.grad = 1.0` names the Unit `s`; `self.a.grad = 0.0` in svm's method,
+        `svm.a`. ``k``: which of the line's writes of ``attr`` this one is."""
         oid, file, line = write[0], write[4], write[5]
         owner = write[6] if len(write) > 6 else None
-        site = write_site(self.lines.get((file, line), ""), attr)
+        site = write_site(self.lines.get((file, line), ""), attr, k)
         self.offer(oid, site.base, file, line, owner)
 
     # -- what holds what ------------------------------------------------------------------

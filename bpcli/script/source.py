@@ -54,6 +54,7 @@ class CallSite(NamedTuple):
 NO_SITE = CallSite(None, (), None)
 
 
+@functools.lru_cache(maxsize=65536)
 def call_site(raw: str, method: str, cols: tuple[int | None, int | None]) -> CallSite:
     """What the line that calls ``method`` says about the call; ``cols``: where on
     the line the call is (Python's own positions), for a line with two calls."""
@@ -95,12 +96,15 @@ class WriteSite(NamedTuple):
     adds: bool | None  # += (True), = (False), or not known (None)
 
 
-def write_site(raw: str, attr: str) -> WriteSite:
-    """What the line that wrote ``attr`` of a Unit says about the write (also a
-    one-line loop, ``for p in params: p.grad = 0.0``)."""
+@functools.lru_cache(maxsize=65536)
+def write_sites(raw: str, attr: str) -> tuple[WriteSite, ...]:
+    """What the line that wrote ``attr`` of a Unit says about its writes of it,
+    in the order Python makes them (``a.grad = x.grad = 0.0``: a's, then x's;
+    also a one-line loop, ``for p in params: p.grad = 0.0``)."""
     stmt = parse(raw).tree
     if stmt is None:
-        return WriteSite(None, None, None)
+        return ()
+    found = []
     targets: list[ast.expr]
     for node in ast.walk(stmt):
         if isinstance(node, ast.AugAssign):
@@ -113,8 +117,14 @@ def write_site(raw: str, attr: str) -> WriteSite:
             if isinstance(t, ast.Attribute) and t.attr == attr:
                 owner = t.value
                 slot = owner.attr if isinstance(owner, ast.Attribute) else None
-                return WriteSite(slot, dotted(owner), adds)
-    return WriteSite(None, None, None)
+                found.append(WriteSite(slot, dotted(owner), adds))
+    return tuple(found)
+
+
+def write_site(raw: str, attr: str, k: int = 0) -> WriteSite:
+    """The ``k``-th write of ``attr`` a line makes (one after the other, round)."""
+    sites = write_sites(raw, attr)
+    return sites[k % len(sites)] if sites else WriteSite(None, None, None)
 
 
 class Scope(NamedTuple):

@@ -78,8 +78,8 @@ class Steps:
         """One line of the script, outside any watched call, and what it wrote."""
         seen = self.seen
         writes = ev["w"]
-        for w in writes:
-            seen.write_evidence(w, self.attrs[w[1]])
+        for k, w in enumerate(writes):  # the k-th write of a line's attribute: its k-th target
+            seen.write_evidence(w, self.attrs[w[1]], sum(v[1] == w[1] for v in writes[:k]))
         first = writes[0]
         source = seen.source(first[4], first[5])
         views: dict[int, SlotView] = {}

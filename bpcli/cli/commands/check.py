@@ -131,6 +131,8 @@ def check(file: str, **given: Any) -> None:
 
         for line in result.said:
             say(line)
+        if result.status >= 128:  # ended by a signal (130 Ctrl-C, 143 SIGTERM): as the shell says
+            raise click.exceptions.Exit(result.status)
         if result.verdict != "ok" or result.status:
             raise click.exceptions.Exit(1 if result.verdict != "ok" else result.status)
         return

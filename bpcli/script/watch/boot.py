@@ -33,10 +33,12 @@ def main() -> None:
     session = importlib.import_module("_bpcli_watch.session")
     watcher = session.Watcher(config, here)
 
-    path = os.path.abspath(script)
+    path = script if os.path.isabs(script) else os.path.join(os.getcwd(), script)  # as python
     if sys.path and os.path.abspath(sys.path[0]) == here:
         sys.path[0] = os.path.dirname(os.path.realpath(script))  # as python puts it
     sys.argv = [script, *args]
+    if hasattr(sys, "orig_argv"):  # 3.10+: the command line as if python had been given the script
+        sys.orig_argv = [sys.orig_argv[0], script, *args]
     main_module = sys.modules["__main__"]
     namespace = main_module.__dict__
     namespace.clear()

@@ -83,10 +83,10 @@ class Objects:
 
     def _new(self, obj: object, reused: bool) -> int:
         oid, self.next = self.next, self.next + 1
-        gone = self.gone
+        objects = self
 
         def freed(_: object) -> None:  # as the object is freed, before its id can be reused
-            gone.append(oid)
+            objects.gone.append(oid)  # the list of now: it is handed on and replaced
 
         try:
             ref: Any = _ref(obj, freed)

@@ -21,6 +21,19 @@ HINTS = 40  # calls looked at for hints, while no Unit is seen
 _POSITIONS: dict[CodeType, list[Any]] = {}
 
 
+def _libraries() -> tuple[str, ...]:
+    """Where code that is not the script's lives: the watcher, the standard
+    library, installed packages, and Python's own frozen modules."""
+    import os
+    import sysconfig
+
+    places = {os.path.dirname(os.path.abspath(__file__)) + os.sep, "<"}
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        with contextlib.suppress(KeyError, OSError):
+            places.add(os.path.abspath(sysconfig.get_paths()[key]) + os.sep)
+    return tuple(places)
+
+
 class Reading:
     def __init__(
         self,
@@ -38,6 +51,7 @@ class Reading:
         self.lines: set[tuple[int, int]] = set()
         self.hints: dict[str, Any] = {"units": {}, "methods": {}}
         self.looked = 0
+        self.libraries: tuple[str, ...] | None = None  # where code not the script's is
 
     def is_unit(self, obj: object) -> bool:
         cls = type(obj)
@@ -121,8 +135,13 @@ class Reading:
 
     def look(self, frame: FrameType, code: CodeType, obj: object) -> None:
         """While no Unit is seen: which objects hold numbers, and which methods the
-        script calls on objects that hold them or with them."""
+        script calls on objects that hold them or with them (its own code only:
+        not the watcher's, not the standard library's or an installed package's)."""
         if self.units or self.looked >= HINTS:
+            return
+        if self.libraries is None:
+            self.libraries = _libraries()
+        if code.co_filename.startswith(self.libraries):
             return
         self.looked += 1
         try:

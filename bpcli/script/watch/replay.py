@@ -19,6 +19,7 @@ and objects (oids); the values are those the forward call saw.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import io
 import os
@@ -113,7 +114,7 @@ class Replays:
                 os.close(read)
                 self.hooks.on = False
                 sys.setprofile(None)
-                _silence()
+                _silence(keep=write)
                 data = json.dumps([self._job(job, copies=False) for job in jobs]).encode()
                 view = memoryview(data)
                 while view:
@@ -190,6 +191,8 @@ class Replays:
                 for attr, held in list(_own(gate)):
                     if id(held) in swap:
                         object.__setattr__(gate, attr, swap[id(held)])
+                    elif _writable(held):  # the gate's own file: the copy writes to memory
+                        object.__setattr__(gate, attr, _sink(held))
             args = [swap.get(id(a), a) for a in record.args]
             returned = getattr(gate, record.method)(*args)
             new = returned if number(returned, value_attr) is not None else None
@@ -215,14 +218,18 @@ def _one_thread() -> bool:
     return threading.active_count() == 1
 
 
-def _silence() -> None:
-    """In the forked copy: its output to the null device, files opened to write
-    kept in memory, so that nothing of a replay reaches the user's disk."""
+def _silence(keep: int) -> None:
+    """In the forked copy: every file it inherited (the script's files and
+    pipes, the terminal, sockets), but ``keep``, made the null device, so that
+    nothing a replay writes, flushes or reads reaches anything of the user's;
+    and a file opened to write, kept in memory."""
     import builtins
 
-    null = os.open(os.devnull, os.O_WRONLY)
-    for fd in (1, 2):
-        os.dup2(null, fd)
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in _open_fds():
+        if fd not in (keep, null):
+            with contextlib.suppress(OSError):
+                os.dup2(null, fd)
     real = builtins.open
 
     def opened(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
@@ -233,23 +240,42 @@ def _silence() -> None:
     builtins.open = io.open = opened  # type: ignore[assignment]
 
 
+def _open_fds() -> list[int]:
+    """This process's open file descriptors."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        try:
+            return [int(name) for name in os.listdir(folder)]
+        except (OSError, ValueError):
+            continue
+    import resource
+
+    most = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)
+    found = []
+    for fd in range(most):
+        try:
+            os.fstat(fd)
+        except OSError:
+            continue
+        found.append(fd)
+    return found
+
+
 class _Guard:
     """Here, not in a copy of the process: what a replay could change of the
-    script, kept and put back (and whether it changed)."""
+    script, kept and put back (and what changed, for the reason not to judge):
+    the random streams (the ``random`` module's, numpy's, and every generator
+    object the script holds), its standard streams, files opened to write, and
+    the script's globals and its classes' attributes (numbers, text, and the
+    contents of its lists, dicts and sets)."""
 
     def __enter__(self) -> _Guard:
         import builtins
         import random
 
         self.changed = ""
+        self.places = _places()
+        self.kept = [_keep(value) for _, _, value in self.places]
         self.random = random.getstate()
-        self.numpy = None
-        numpy = sys.modules.get("numpy")
-        if numpy is not None:
-            try:
-                self.numpy = numpy.random.get_state()
-            except Exception:
-                self.numpy = None
         self.streams = sys.stdout, sys.stderr
         sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
         self.open = builtins.open
@@ -262,7 +288,15 @@ class _Guard:
             return real(file, mode, *args, **kwargs)
 
         builtins.open = io.open = opened  # type: ignore[assignment]
-        self.state = _state()
+        self.sinks = []  # files the script holds open to write: in memory meanwhile
+        for place, name, value in self.places:
+            if _writable(value):
+                sink = _sink(value)
+                try:
+                    setattr(place, name, sink)
+                except (AttributeError, TypeError):
+                    continue
+                self.sinks.append((place, name, value, sink))
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -271,35 +305,104 @@ class _Guard:
 
         builtins.open = io.open = self.open  # type: ignore[assignment]
         sys.stdout, sys.stderr = self.streams
+        for place, name, value, sink in self.sinks:
+            setattr(place, name, value)
+            if sink.tell():
+                self.changed = self.changed or "a file"
         if random.getstate() != self.random:
             self.changed = self.changed or "the random numbers"
-        random.setstate(self.random)
-        numpy = sys.modules.get("numpy")
-        if numpy is not None and self.numpy is not None:
-            now = numpy.random.get_state()
-            if any(str(a) != str(b) for a, b in zip(now, self.numpy)):
-                self.changed = self.changed or "the random numbers"
-            numpy.random.set_state(self.numpy)
-        for place, name, value, size in self.state:
-            now_value = getattr(place, "__dict__", {}).get(name)
-            if size is not None and isinstance(now_value, list) and len(now_value) != size:
-                del now_value[size:]
+            random.setstate(self.random)
+        for (place, name, value), kept in zip(self.places, self.kept):
+            now = getattr(place, "__dict__", {}).get(name)
+            if now is not value:  # rebound: put back
                 self.changed = self.changed or name
-            elif size is None and now_value is not value and now_value != value:
-                setattr(place, name, value)
+                with contextlib.suppress(AttributeError, TypeError):
+                    setattr(place, name, value)
+            elif kept is not None and _put_back(value, kept):
                 self.changed = self.changed or name
 
 
-def _state() -> list[tuple[Any, str, Any, int | None]]:
-    """The script's globals of plain values and lists, and its classes' (kept)."""
+def _places() -> list[tuple[Any, str, Any]]:
+    """The script's globals, and its classes' attributes, with their values."""
     main = sys.modules.get("__main__")
     places: list[Any] = [main]
     places += [v for v in list(getattr(main, "__dict__", {}).values()) if isinstance(v, type)]
-    kept: list[tuple[Any, str, Any, int | None]] = []
+    found = []
     for place in places:
         for name, value in list(getattr(place, "__dict__", {}).items()):
-            if isinstance(value, (int, float, str, bool)):
-                kept.append((place, name, value, None))
-            elif isinstance(value, list):
-                kept.append((place, name, value, len(value)))
-    return kept
+            if not name.startswith("__"):
+                found.append((place, name, value))
+    numpy = sys.modules.get("numpy")
+    if numpy is not None:  # numpy's global random stream
+        found.append((numpy.random, "mtrand", getattr(numpy.random, "mtrand", None)))
+    return found
+
+
+def _keep(value: Any) -> Any:
+    """What of a value a replay could change in place, kept to put back."""
+    if isinstance(value, list):
+        return ("list", list(value))
+    if isinstance(value, dict):
+        return ("dict", dict(value))
+    if isinstance(value, set):
+        return ("set", set(value))
+    state = getattr(value, "getstate", None)  # random.Random and its kind
+    if callable(state) and hasattr(value, "setstate"):
+        try:
+            return ("state", state())
+        except Exception:
+            return None
+    generator = getattr(value, "bit_generator", None)  # numpy's Generator
+    if generator is not None:
+        try:
+            return ("bits", generator.state)
+        except Exception:
+            return None
+    legacy = getattr(value, "_rand", None) or (value if hasattr(value, "get_state") else None)
+    if legacy is not None and hasattr(legacy, "get_state"):  # numpy's RandomState
+        try:
+            return ("legacy", legacy.get_state())
+        except Exception:
+            return None
+    return None
+
+
+def _put_back(value: Any, kept: tuple[str, Any]) -> bool:
+    """Put ``value`` back as it was kept; whether it had changed."""
+    kind, was = kept
+    try:
+        if kind == "list" and value != was:
+            value[:] = was
+        elif (kind == "dict" and value != was) or (kind == "set" and value != was):
+            value.clear()
+            value.update(was)
+        elif kind == "state" and value.getstate() != was:
+            value.setstate(was)
+        elif kind == "bits" and value.bit_generator.state != was:
+            value.bit_generator.state = was
+        elif kind == "legacy":
+            legacy = getattr(value, "_rand", None) or value
+            now = legacy.get_state()
+            if any(str(a) != str(b) for a, b in zip(now, was)):
+                legacy.set_state(was)
+            else:
+                return False
+        else:
+            return False
+    except Exception:
+        return False
+    return True
+
+
+def _writable(value: Any) -> bool:
+    """A file object of the script's, open to write."""
+    if not isinstance(value, io.IOBase):
+        return False
+    try:
+        return not value.closed and value.writable()
+    except Exception:
+        return False
+
+
+def _sink(value: Any) -> Any:
+    return io.StringIO() if isinstance(value, io.TextIOBase) else io.BytesIO()
