@@ -260,7 +260,7 @@ def test_names_the_script_lacks_are_a_usage_error_once_it_ran(tmp_path: Path) ->
     (the script's own print never comes); one it could name, after it ran."""
     proc = trace("--gate", "sg00", str(SCRIPT))
     assert proc.returncode == 2
-    assert "'sg00': the script spells no such name" in proc.stderr
+    assert "no gate named 'sg00': the script spells no such name" in proc.stderr
     assert "did you mean 'sg0'" in proc.stderr and "circuit output" not in proc.stderr
     proc = trace("--gate", "sg0.u0", str(SCRIPT))  # words of the script: a unit, not a gate
     assert proc.returncode == 2

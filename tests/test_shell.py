@@ -43,29 +43,34 @@ def test_check_and_trace_still_take_scripts() -> None:
     assert bpcli("trace", "--format", "jsonl", str(SCRIPT)).returncode == 0
 
 
-@pytest.mark.parametrize("file", [NEURON, SCRIPT], ids=["circuit", "script"])
-def test_an_unknown_gate_is_status_2_listing_the_gates(file: object) -> None:
-    proc = bpcli("trace", "--gate", "nope", str(file))
+@pytest.mark.parametrize(("file", "name"), [(NEURON, "nope"), (SCRIPT, "u0")],
+                         ids=["circuit", "script"])  # fmt: skip
+def test_an_unknown_gate_is_status_2_listing_the_gates(file: object, name: str) -> None:
+    """A script's gates are known once it ran (`u0` is a word of the script: it
+    could have been a gate's name)."""
+    proc = bpcli("trace", "--gate", name, str(file))
     assert proc.returncode == 2, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("Error: Invalid value for '--gate': no gate named 'nope'")
+    assert last.startswith(f"Error: Invalid value for '--gate': no gate named '{name}'")
     for gate in ("mulg0", "mulg1", "addg0", "addg1", "sg0"):
         assert gate in last
     assert "gates are: " in last
 
 
 def test_an_unknown_unit_of_a_script_is_status_2_too() -> None:
+    """A name the script does not spell is refused before the script runs."""
     proc = bpcli("trace", "--unit", "axpbyc", str(SCRIPT))
     assert proc.returncode == 2
-    assert "no unit named 'axpbyc'" in proc.stderr and "did you mean 'axpbypc'" in proc.stderr
+    assert "no unit named 'axpbyc': the script spells no such name" in proc.stderr
+    assert "did you mean 'axpbypc'" in proc.stderr and "circuit output" not in proc.stderr
 
 
 def test_a_script_that_fails_keeps_its_status_and_still_names_the_gates(tmp_path) -> None:
     path = tmp_path / "fails.py"
     path.write_text(SCRIPT.read_text() + "\nraise SystemExit(3)\n")
-    proc = bpcli("trace", "--gate", "nope", str(path))
+    proc = bpcli("trace", "--gate", "u0", str(path))
     assert proc.returncode == 3
-    assert "bpcli: no gate named 'nope'" in proc.stderr
+    assert "bpcli: no gate named 'u0'" in proc.stderr
 
 
 # -- completion: click's own mechanism, bash ------------------------------------------

@@ -172,6 +172,7 @@ def trace_script(
     script = ScriptTrace(path, argv, given, selection, json, sync=paged or live_text)
     job = TraceJob(script.run, None, paged=paged, live=True)
     script.script.handoff = lambda: job.handoff()  # --step: the terminal back to the script
+    script.script.idle = lambda: job.idle()  # before bpcli waits for the script: all shown
     job.summary = script.script.seen.summary
     return job, script
 
@@ -190,6 +191,10 @@ def _spelled(path: str, selection: Selection) -> None:
             if not could_name(name, known):
                 from ..core.errors import did_you_mean
 
-                said = _("{name}: the script spells no such name").format(name=repr(name))
+                said = (
+                    _("no gate named {name}: the script spells no such name")
+                    if option == "--gate"
+                    else _("no unit named {name}: the script spells no such name")
+                ).format(name=repr(name))
                 hint = did_you_mean(name, sorted(known))
                 raise UsageProblem(f"{said} ({hint})" if hint else said, option)

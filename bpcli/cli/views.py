@@ -176,6 +176,7 @@ class TraceJob:
         self.shown: tuple[int, Step] | None = None  # the last step written
         self.notes: list[str] = []  # for standard error, once the trace is written
         self.handoff: Callable[[], None] = lambda: None  # a paused script runs on: its terminal
+        self.idle: Callable[[], None] = lambda: None  # all shown so far: the output flushed
         self.summary: Callable[[], Summary] | None = None  # a script's: what it came to
 
     def steps(self, emit: Emit) -> None:
@@ -212,9 +213,9 @@ def trace_table(job: TraceJob, drawing: Drawing, write: Write) -> Page:
 
         def show(k: int, s: Step) -> None:
             write("\n" + text.step_text(s, k, job.total))
-            if job.live:
-                _flush(write)
 
+        if job.live:  # a script's: what is written is shown before bpcli waits for more
+            job.idle = lambda: _flush(write)
         job.steps(show)
         said = text.summary_text(job.summary()) if job.summary is not None else ""
         if said:
@@ -283,9 +284,9 @@ def trace_jsonl(job: TraceJob, drawing: Drawing, write: Write) -> None:
 
     def emit(k: int, s: Step) -> None:
         write(line(step_dict(s, k)))
-        if job.live:
-            _flush(write)  # a reader (tail -f) sees each event as it happens
 
+    if job.live:  # a reader (tail -f) sees each event before bpcli waits for the next
+        job.idle = lambda: _flush(write)
     job.steps(emit)
 
 

@@ -75,14 +75,22 @@ def plain(text: str) -> str:
     return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
+_ASKED: list[Any] = [None, None, True]  # the last stream asked about, its encoding, the answer
+
+
 def can_show(stream: Any) -> bool:
-    """Whether a stream's encoding can show bpcli's symbols."""
+    """Whether a stream's encoding can show bpcli's symbols (asked once a
+    stream and encoding: a trace asks at every line)."""
     encoding = getattr(stream, "encoding", None) or "utf-8"
+    if _ASKED[0] is stream and _ASKED[1] == encoding:
+        return bool(_ASKED[2])
     try:
         _PROBE.encode(encoding)
+        shows = True
     except (UnicodeEncodeError, LookupError):
-        return False
-    return True
+        shows = False
+    _ASKED[:] = [stream, encoding, shows]
+    return shows
 
 
 def normal(name: str) -> str:

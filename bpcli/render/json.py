@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from ..core.engine import PassRecord
 from ..core.gates import IN_SLOTS, Op
 from ..core.gradcheck import CheckRow, Tolerances
 from ..core.steps import SlotView, Source, Step, Write
+from ..i18n.safe_text import can_show
 
 if TYPE_CHECKING:
     from ..core.mistakes import Lesson
@@ -70,18 +72,23 @@ def pass_line(rec: PassRecord) -> str:
     return line(pass_dict(rec))
 
 
-_SEEN: list[Any] = [None, False]  # the last standard output asked about, and the answer
-
-
 def _ascii_only() -> bool:
-    """Whether standard output can show only ASCII (asked once a stream)."""
-    import sys
+    """Whether standard output can show only ASCII."""
+    return not can_show(sys.stdout)
 
-    from ..i18n.safe_text import can_show
 
-    if _SEEN[0] is not sys.stdout:
-        _SEEN[:] = [sys.stdout, not can_show(sys.stdout)]
-    return bool(_SEEN[1])
+_ENCODERS: dict[tuple[int | None, bool], json.JSONEncoder] = {}
+
+
+def _encoder(indent: int | None, ascii_only: bool) -> json.JSONEncoder:
+    """One encoder for each kind of output, made once (a trace writes thousands
+    of lines)."""
+    found = _ENCODERS.get((indent, ascii_only))
+    if found is None:
+        found = _ENCODERS[indent, ascii_only] = json.JSONEncoder(
+            indent=indent, ensure_ascii=ascii_only, allow_nan=False, check_circular=False
+        )
+    return found
 
 
 def line(obj: Any) -> str:
@@ -101,12 +108,11 @@ def _strict(obj: Any, indent: int | None) -> str:
     """Strict JSON (RFC 8259 has no NaN or infinity): a number that is not finite,
     which only a learner's own script can hold (a circuit's is an error), is
     written as the string "NaN", "Infinity" or "-Infinity"."""
-    ascii_only = _ascii_only()
+    encoder = _encoder(indent, _ascii_only())
     try:
-        return json.dumps(obj, indent=indent, ensure_ascii=ascii_only, allow_nan=False)
+        return encoder.encode(obj)
     except ValueError:
-        finite = _finite(obj)
-        return json.dumps(finite, indent=indent, ensure_ascii=ascii_only, allow_nan=False)
+        return encoder.encode(_finite(obj))
 
 
 def _finite(obj: Any) -> Any:

@@ -19,13 +19,14 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import marshal
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -112,11 +113,27 @@ class Child:
         self.events = os.fdopen(events_r, "rb", buffering=1 << 16)
         self.answers = answers_w
 
-    def messages(self) -> Iterator[dict[str, Any]]:
-        """The watcher's events, as they come, until the script lets go."""
-        loads = json.loads
-        for line in self.events:
-            yield loads(line)
+    def messages(self, idle: Callable[[], None] = lambda: None) -> Iterator[dict[str, Any]]:
+        """The watcher's events, as they come, until the script lets go: each a
+        marshal record (format 4) after its length in four bytes. ``idle`` runs
+        each time bpcli has taken all that came and is about to wait for more."""
+        fd, loads = self.events.fileno(), marshal.loads
+        data, at = b"", 0
+        while True:
+            while len(data) - at >= 4:
+                size = int.from_bytes(data[at : at + 4], "little")
+                if len(data) - at - 4 < size:
+                    break
+                at += 4 + size
+                yield loads(data[at - size : at])
+            idle()
+            try:
+                more = os.read(fd, 1 << 17)
+            except OSError:
+                return
+            if not more:
+                return
+            data, at = data[at:] + more, 0
 
     def answer(self, message: dict[str, Any]) -> None:
         """Tell the paused script what to do (it waits for this)."""

@@ -28,6 +28,7 @@ class Names:
         self.of: dict[int, tuple[str, int]] = {}  # oid -> (name, rank)
         self.given: dict[str, int] = {}  # a name -> how many objects had it
         self.every: dict[int, list[str]] = {}  # oid -> each name it had (--unit, --gate)
+        self.renamed = 0  # how many times an object's name changed (a version of the names)
 
     def get(self, oid: int) -> str | None:
         found = self.of.get(oid)
@@ -57,6 +58,8 @@ class Names:
         self._give(oid, name, rank)
 
     def _give(self, oid: int, base: str, rank: int) -> str:
+        if oid in self.of:
+            self.renamed += 1  # names made of this one (`gate.slot`) are made anew
         n = self.given.get(base, 0) + 1
         self.given[base] = n
         name = f"{base}#{n}" if rank == NUMBERED else base if n == 1 else f"{base}#{n}"

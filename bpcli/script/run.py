@@ -60,6 +60,7 @@ class Run:
         self.units_seen = False
         self.child: Child | None = None
         self.handoff: Callable[[], None] = lambda: None  # before the script runs on (--step)
+        self.idle: Callable[[], None] = lambda: None  # before bpcli waits for the script
         self.judge: Callable[[Step, dict[str, Any]], Any] | None = None
         self.messages: Iterator[dict[str, Any]] = iter(())
 
@@ -79,7 +80,7 @@ class Run:
         child = self.child = Child(
             self.python.path, self.path, self.argv, self.config(), self.output_to_stderr
         )
-        self.messages = child.messages()
+        self.messages = child.messages(lambda: self.idle())
         try:
             for msg in self.messages:
                 if msg["t"] == "last":  # the script is ending: check's last pass judged
@@ -93,6 +94,7 @@ class Run:
                     self.units_seen = self.units_seen or bool(step.slots or step.writes)
                     emit(step)
                     if self.sync:
+                        self.idle()
                         self.handoff()
                         child.answer({"a": "go"})
         except Quit:

@@ -40,6 +40,8 @@ class Seen:
         self.classes: dict[str, int] = {}  # class -> gate objects of it seen
         self.previous_self: tuple[str, str, int] | None = None
         self.previous_gate = 0  # the oid of the previous step's self
+        self._slot_names: dict[tuple[int, str], str] = {}
+        self._slot_names_of = -1  # the names' version they were made with
         self.iteration = 0
         self.last_role = -1
 
@@ -79,8 +81,8 @@ class Seen:
 
     def offer(self, oid: int, expr: str | None, file: int, line: int, owner: int | None) -> None:
         """What an expression on a line of the script says the object is called."""
-        if not expr:
-            return
+        if not expr or self.names.rank(oid) == VARIABLE:
+            return  # nothing, or nothing better: a variable of the script's names it already
         head, dot, rest = expr.partition(".")
         if head == "self":
             if dot and owner is not None:
@@ -137,8 +139,9 @@ class Seen:
         found: list[str] = []
         skipped = 0
         can_skip = (me is not None) + (own is not None and "." in own)  # a name may be a slot
-        for gate, attr in held:
-            slot = f"{self.name(gate)}.{attr}"
+        slot_name = self._slot_name
+        for key in held:
+            slot = slot_name(key)
             if slot in (me, own):
                 skipped += 1
             elif len(found) < SHOWN_HOLDERS:
@@ -147,6 +150,17 @@ class Seen:
                 break  # the rest are only counted
         total = len(held) - skipped
         return tuple(found), (total if total > len(found) else 0)
+
+    def _slot_name(self, key: tuple[int, str]) -> str:
+        """`gate.attr`, as the gate is called now (kept until a name changes)."""
+        names = self.names
+        if self._slot_names_of != names.renamed or len(self._slot_names) > 65536:
+            self._slot_names.clear()
+            self._slot_names_of = names.renamed
+        found = self._slot_names.get(key)
+        if found is None:
+            found = self._slot_names[key] = f"{self.name(key[0])}.{key[1]}"
+        return found
 
     # -- what else a step says ----------------------------------------------------------
 

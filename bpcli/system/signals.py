@@ -11,10 +11,8 @@ at once: a reader that never reads cannot keep bpcli from stopping.
 
 from __future__ import annotations
 
-import contextlib
 import signal
 import threading
-from collections.abc import Iterator
 
 
 class Terminated(BaseException):
@@ -49,14 +47,23 @@ def install() -> None:
         signal.signal(signal.SIGINT, _on_signal)
 
 
-@contextlib.contextmanager
-def deferred() -> Iterator[None]:
-    """A write of the output, whole: a signal meanwhile is raised after it."""
-    _State.depth += 1
-    try:
-        yield
-    finally:
+class _Deferred:
+    """A write of the output, whole: a signal meanwhile is raised after it (a
+    class, not a generator: a trace enters it once a line, thousands of times)."""
+
+    def __enter__(self) -> None:
+        _State.depth += 1
+
+    def __exit__(self, *exc: object) -> None:
         _State.depth -= 1
-    if not _State.depth and _State.held is not None:
-        held, _State.held = _State.held, None
-        _raise(held)
+        if not _State.depth and _State.held is not None:
+            held, _State.held = _State.held, None
+            _raise(held)
+
+
+_DEFERRED = _Deferred()
+
+
+def deferred() -> _Deferred:
+    """A write of the output, whole: a signal meanwhile is raised after it."""
+    return _DEFERRED

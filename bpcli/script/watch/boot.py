@@ -38,7 +38,7 @@ def main() -> None:
         sys.path[0] = os.path.dirname(os.path.realpath(script))  # as python puts it
     sys.argv = [script, *args]
     if hasattr(sys, "orig_argv"):  # 3.10+: the command line as if python had been given the script
-        sys.orig_argv = [sys.orig_argv[0], script, *args]
+        sys.orig_argv = [sys.orig_argv[0], script, *args]  # novm: only where it is
     main_module = sys.modules["__main__"]
     namespace = main_module.__dict__
     namespace.clear()

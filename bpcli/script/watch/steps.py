@@ -140,7 +140,7 @@ class Stepping:
             "a": call.args,
             "b": call.before[0],
             "after": after,
-            "w": [w[:7] for w in call.writes],
+            "w": [w[:6] for w in call.writes],  # a gate's writes: its slots name their Units
             "x": raised,
             "ret": None if raised or isinstance(value, PLAIN) else read.objects.oid(value),
         }
@@ -153,7 +153,7 @@ class Stepping:
     def wrote(self, obj: object, attr: int, before: float, after: float, frame: FrameType) -> None:
         read = self.read
         file, line = read.where(frame)
-        write = [read.objects.oid(obj), attr, before, after, file, line, read.self_of(frame), obj]
+        write = [read.objects.oid(obj), attr, before, after, file, line, frame, obj]
         if self.stack:
             self.stack[-1].writes.append(write)
             return
@@ -176,8 +176,10 @@ class Stepping:
                 from .objects import number
 
                 now = {w[0]: [number(w[7], value), number(w[7], grad)] for w in some}
+                self_of = self.read.self_of  # a method's own self names `self.a` as `svm.a`
+                sent = [[*w[:6], self_of(w[6])] for w in some]
                 self.steps += 1
-                self.step({"t": "lines", "k": self.steps, "w": [w[:7] for w in some], "now": now})
+                self.step({"t": "lines", "k": self.steps, "w": sent, "now": now})
                 start = k
 
     # -- a step, and bpcli's answer ----------------------------------------------------

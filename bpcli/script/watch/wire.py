@@ -1,8 +1,11 @@
-"""The pipe between the watcher and bpcli: one JSON object a line each way.
+"""The pipe between the watcher and bpcli.
 
 Events go out on a pipe of their own (the script's standard output stays the
-script's), gathered and written once a step, so a reader of a live trace sees
-each step as it comes, whatever the script does next. Where bpcli
+script's), each a ``marshal`` record (format 4, which every Python from 3.4
+reads: the script's Python and bpcli's may differ) after its length in four
+bytes, gathered and written once a step, so a reader of a live trace sees
+each step as it comes, whatever the script does next. bpcli's answers come
+back as one JSON object a line. Where bpcli
 pauses the script (``--step``, a text trace, ``check``), ``ask`` sends and
 waits for bpcli's answer.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import marshal
 import os
 from typing import Any
 
@@ -25,8 +29,9 @@ _write = os.write
 _read = os.read
 _close = os.close
 _getpid = os.getpid
-_dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=True).encode
+_dumps = marshal.dumps
 _loads = json.loads
+_MARSHAL = 4  # marshal's format: the same in every Python bpcli or a script may run
 
 BLOCK = 1 << 16  # bytes gathered before a write, at most
 
@@ -39,28 +44,29 @@ class Wire:
     def __init__(self, out_fd: int, in_fd: int) -> None:
         self.out_fd, self.in_fd = out_fd, in_fd
         self.pid = _getpid()
-        self.parts: list[str] = []
+        self.parts: list[bytes] = []
         self.size = 0
         self.buffer = b""
         self.open = True
-        if hasattr(os, "register_at_fork"):  # POSIX: a forked child lets go, silently
-            os.register_at_fork(after_in_child=self._forked)
+        if hasattr(os, "register_at_fork"):  # POSIX: a forked child lets go, silently (so no
+            os.register_at_fork(after_in_child=self._forked)  # pid is asked at each message)
 
     def send(self, msg: dict[str, Any], now: bool = False) -> None:
         """Gathered with what came before it; written at once with ``now`` (a
         step: a live trace shows it while the script runs on, or sleeps)."""
-        if not self.open or _getpid() != self.pid:
+        if not self.open:
             return
-        line = _dumps(msg)
-        self.parts.append(line)
-        self.size += len(line) + 1
+        record = _dumps(msg, _MARSHAL)
+        self.parts.append(len(record).to_bytes(4, "little"))
+        self.parts.append(record)
+        self.size += len(record) + 4
         if now or self.size >= BLOCK:
             self.flush()
 
     def flush(self) -> None:
-        if not self.parts or not self.open or _getpid() != self.pid:
+        if not self.parts or not self.open:
             return
-        data = ("\n".join(self.parts) + "\n").encode("utf-8", "surrogatepass")
+        data = b"".join(self.parts)
         self.parts, self.size = [], 0
         try:
             view = memoryview(data)
