@@ -37,7 +37,6 @@ def run(*args: object) -> subprocess.CompletedProcess:
 
 
 EXTRAS = {
-    "a value no float holds": "class EXTRA:\n    value = 10**400\n    grad = 0\n",
     "a property that raises": (
         "class EXTRA:\n    grad = 0.0\n    @property\n"
         "    def value(self):\n        raise RuntimeError('not ready')\n"
@@ -65,6 +64,17 @@ def test_an_object_bpcli_cannot_read_is_no_unit_and_the_script_runs_on(
         gates = [json.loads(line) for line in traced.stdout.splitlines()]
         slots = {s for e in gates if e["gate"] for s in e["slots"]}
         assert slots == {"u0", "utop"}  # the other object is not taken for a Unit
+
+
+def test_a_value_no_float_holds_is_shown_in_writing(tmp_path: Path) -> None:
+    """An int too large for a float is a number all the same (python computes
+    with it): its Unit is shown, the value written out, never NaN."""
+    path = script(tmp_path, "class EXTRA:\n    value = 10**400\n    grad = 0\n")
+    traced = run("-m", "bpcli", "trace", "--format", "jsonl", path)
+    assert traced.returncode == 0, traced.stderr
+    gates = [json.loads(line) for line in traced.stdout.splitlines()]
+    extra = [e["slots"]["extra"] for e in gates if e["gate"] and "extra" in e["slots"]]
+    assert extra and all(s["value"] == "1e+400" for s in extra)
 
 
 def test_numbers_that_are_not_finite_stay_strict_json(tmp_path: Path) -> None:

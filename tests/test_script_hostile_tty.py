@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 from test_script_faithful import GATES, PREFIX
-from test_script_hostile import bpcli, events, python
+from test_script_hostile import bpcli, events, run_python
 from test_trace import _read_until
 
 PROMPT = r"\[q\] quit"
@@ -55,7 +55,7 @@ print(P, "done")
 
 def evil(tmp_path: Path) -> tuple[str, ...]:
     (tmp_path / EVIL_FILE).write_text(GATES + EVIL)
-    plain = python(EVIL_FILE, cwd=tmp_path)
+    plain = run_python(EVIL_FILE, cwd=tmp_path)
     assert plain.status == 0 and plain.stdout == f"{PREFIX} done\n", plain.stderr
     return "--python", sys.executable, EVIL_FILE
 
@@ -139,8 +139,12 @@ def ended(pid: int, within: float = 10.0) -> bool:
     end = time.monotonic() + within
     while time.monotonic() < end:
         try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except FileNotFoundError:
+            if not Path("/proc").is_dir():  # no /proc (macOS): a zombie counts as running
+                os.kill(pid, 0)
+                state = "R"
+            else:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (FileNotFoundError, ProcessLookupError):
             return True
         if state in ("Z", "X"):
             return True

@@ -331,7 +331,9 @@ def script_check_text(result: ScriptCheck, drawing: Drawing, write: Write) -> No
     from ..render.blame_text import blame_text
     from ..render.console import Page
 
-    write(blame_text(result, page(Page, drawing), sys.stdout.isatty()))
+    said = blame_text(result, page(Page, drawing), sys.stdout.isatty())
+    if said:
+        write(said)
 
 
 def script_check_json(result: ScriptCheck, drawing: Drawing, write: Write) -> None:

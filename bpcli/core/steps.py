@@ -18,8 +18,8 @@ class SlotView(NamedTuple):
     slot: str  # u0, u1, utop
     unit: str  # the name of the Unit the slot holds
     id: int
-    value: float
-    grad: float
+    value: float | str  # a script's int too large for a float: its number in writing
+    grad: float | str
     also: tuple[str, ...]  # the other gate.slots that hold this very object (the first few)
     reused: bool = False  # a new object at an address another Unit had before in the run
     also_count: int = 0  # where ``also`` is shortened: how many other slots hold it in all
@@ -39,8 +39,8 @@ class Write(NamedTuple):
     formula: str  # the local derivative, as text (σ(1−σ)); "" for a script's gate
     local: float | None  # 0.0 where skipped; a script's: the pull over upstream, if any
     upstream: float | None  # utop.grad; None where there is none (a script's seed)
-    grad_before: float  # before and after, of `attr`
-    grad_after: float
+    grad_before: float | str  # before and after, of `attr` (str: a script's int no float holds)
+    grad_after: float | str
     pulls: tuple[float, ...]  # what this unit received so far in this pass (the seed
     # 1.0 first, for the output), this write last: they add up to grad_after
     skipped: bool = False  # undefined here, and the slot holds a literal (pow, SPEC §3)

@@ -99,14 +99,16 @@ class Quiz:
                     continue
                 answer = None
             self.asked += 1
-            if answer is not None and is_right(answer, w.grad_after):
+            right = w.grad_after
+            if answer is not None and isinstance(right, float) and is_right(answer, right):
                 self.right += 1
                 return asked + self._say(_("right") + "\n")
             said = (
                 "" if answer is not None else _("not a number: {typed}").format(typed=repr(typed))
             )
             said += "\n" if said else ""
-            said += _("wrong: it is {value}").format(value=self.number(w.grad_after)) + "\n"
+            value = right if isinstance(right, str) else self.number(right)
+            said += _("wrong: it is {value}").format(value=value) + "\n"
             said += self.explain(step, w)
             return asked + self._say(said)
 

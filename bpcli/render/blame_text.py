@@ -13,9 +13,9 @@ from .console import Page
 
 def _finding(level: str, f: Finding) -> str:
     src = f.source
-    text = f"{shown(src.file)}:{src.line}: {level}: {f.text()}"  # the prefix as tools read it
+    text = f"{shown(src.file)}:{src.line}: {level}: {shown(f.text())}"  # as tools read it
     if src.text:
-        text += f"\n    {src.text}"
+        text += f"\n    {shown(src.text)}"
     return text
 
 
@@ -23,7 +23,10 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     """The findings, one line each as tools read them (wrapped at the page's
     width only on a terminal), the learner's line below each, the backward
     calls not judged (by reason: the first of each, and how many), then the
-    verdict, which claims no more than was checked."""
+    verdict, which claims no more than was checked. A script that never ran
+    (its own error said it) has nothing more said of it."""
+    if not result.ran:
+        return ""
     lines = [_finding("error", f) for f in result.findings]
     lines += [_finding("note", f) for f in result.notes]
     lines += _not_judged(result)
@@ -44,6 +47,12 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     elif result.verdict == OK:
         ok = _("ok: the backward code agrees with its forward code ({checked})")
         lines.append(ok.format(checked=checked))
+    elif result.lost:
+        lines.append(
+            _("nothing checked: bpcli lost sight of the script's calls ({checked})").format(
+                checked=checked
+            )
+        )
     elif result.calls:
         lines.append(
             _(
@@ -77,5 +86,5 @@ def _not_judged(result: ScriptCheck) -> list[str]:
             text += " " + ngettext(
                 "(and {n} more call like it)", "(and {n} more calls like it)", more
             ).format(n=more)
-        said.append(f"{shown(src.file)}:{src.line}: note: {text}")
+        said.append(f"{shown(src.file)}:{src.line}: note: {shown(text)}")
     return said

@@ -42,8 +42,11 @@ def translated(columns: Sequence[Column]) -> list[Column]:
     ]
 
 
-def fmt(x: float, precision: int) -> str:
-    """Readable fixed point; scientific for very small or very large magnitudes."""
+def fmt(x: float | str, precision: int) -> str:
+    """Readable fixed point; scientific for very small or very large magnitudes
+    (a str: a script's int too large for a float, already in writing)."""
+    if isinstance(x, str):
+        return x
     if x == 0.0:
         return f"{0.0:.{precision}f}"
     if 1e-4 <= abs(x) < 1e9:

@@ -141,9 +141,10 @@ def _source(src: Source) -> dict[str, Any]:
     return {"file": src.file, "line": src.line, "text": src.text}
 
 
-def _real(x: float | None) -> float | None:
-    """Every number a float (`1.0`, never `1`), as run's JSON writes them."""
-    return None if x is None else float(x)
+def _real(x: float | str | None) -> float | str | None:
+    """Every number a float (`1.0`, never `1`), as run's JSON writes them (a str:
+    a script's int too large for a float, in writing)."""
+    return x if x is None or isinstance(x, str) else float(x)
 
 
 def _write(step: Step, w: Write) -> dict[str, Any]:
@@ -310,5 +311,7 @@ def script_check_document(result: Any) -> dict[str, Any]:
             {"gate": s.gate or None, "source": _source(s.source), "why": s.why} for s in shown_skips
         ],
         "not_judged_count": len(result.not_judged),
+        "lost_sight": result.lost,
+        "ran": result.ran,
         "status": result.status,
     }

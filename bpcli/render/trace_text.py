@@ -14,6 +14,7 @@ from __future__ import annotations
 from ..core.gates import OUT_SLOT
 from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
 from ..i18n import N_, _, ngettext
+from ..i18n.safe_text import shown, unsafe
 from ..i18n.worded import in_words
 from . import layout
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
@@ -57,6 +58,7 @@ class TraceText(Page):
 
     def step_blocks(self, step: Step, number: int, total: int | None = None) -> list[list[Line]]:
         p = self.precision
+        step = _safe(step)
         blocks: list[list[Line]] = [self.heading(step, number, total)]
         me = step.self_
         if me is not None and me.first_of_class is not None and self._tells(me.cls, me.name):
@@ -159,6 +161,10 @@ class TraceText(Page):
         different selfs), and which Units more than one slot holds."""
         if not summary.gates:
             return ""
+        summary = summary._replace(
+            classes=tuple((shown(c), n) for c, n in summary.classes),
+            shared=tuple((shown(u), tuple(map(shown, s))) for u, s in summary.shared),
+        )
         classes = ", ".join(f"{n} {cls}" for cls, n in summary.classes)
         gates = ngettext(
             "{n} gate object, so {n} self: {classes}.",
@@ -362,3 +368,51 @@ def _a(cls: str) -> str:
 def _count(n: int) -> str:
     """A count as the reader's language groups digits."""
     return f"{n:,}"
+
+
+def _safe(step: Step) -> Step:
+    """The step with every text a learner's script gave it (names, classes,
+    slots, lines of code, file names) safe to print: control and bidi
+    characters written as escapes (JSON keeps them exact). Most steps hold
+    none, and are drawn as they are."""
+    texts = [step.call, step.gate or "", step.cls or "", step.op or ""]
+    for s in step.slots:
+        texts += [s.slot, s.unit, *s.also]
+    for w in step.writes:
+        texts += [w.slot, w.unit, w.attr, *(w.source[:1] + w.source[2:] if w.source else ())]
+    if step.source is not None:
+        texts += [step.source.file, step.source.text]
+    if step.self_ is not None:
+        texts += [step.self_.name, step.self_.cls, step.self_.first_of_class or ""]
+        texts += step.self_.previous[:2] if step.self_.previous else ()
+    if not unsafe("".join(texts)):
+        return step
+
+    def src(s: Source | None) -> Source | None:
+        return s._replace(file=shown(s.file), text=shown(s.text)) if s is not None else None
+
+    me = step.self_
+    if me is not None:
+        before = me.previous
+        me = me._replace(
+            name=shown(me.name),
+            cls=shown(me.cls),
+            first_of_class=shown(me.first_of_class) if me.first_of_class else None,
+            previous=(shown(before[0]), shown(before[1]), before[2]) if before else None,
+        )
+    return step._replace(
+        call=shown(step.call),
+        gate=shown(step.gate) if step.gate else step.gate,
+        cls=shown(step.cls) if step.cls else step.cls,
+        op=shown(step.op) if step.op else step.op,
+        slots=tuple(
+            s._replace(slot=shown(s.slot), unit=shown(s.unit), also=tuple(map(shown, s.also)))
+            for s in step.slots
+        ),
+        writes=tuple(
+            w._replace(slot=shown(w.slot), unit=shown(w.unit), source=src(w.source))
+            for w in step.writes
+        ),
+        source=src(step.source),
+        self_=me,
+    )

@@ -182,8 +182,12 @@ class Judge:
         if forward.out is None:
             self._skip(name, source, N_("its forward call made no Unit"))
             return []
-        bad = [u for u in units if not math.isfinite(forward.inputs[u])]
-        if bad or (forward.value is not None and not math.isfinite(forward.value)):
+        bad = [u for u in units if not _finite(forward.inputs[u])]
+        if (
+            bad
+            or not _finite(upstream)
+            or (forward.value is not None and not _finite(forward.value))
+        ):
             self._skip(name, source, N_("an input of its forward call is not a finite number"))
             return []
         jobs = []
@@ -238,7 +242,7 @@ class Judge:
         inputs: dict[int, float] = {}
         for f in forwards:
             for u, v in f.inputs.items():
-                if u not in made and math.isfinite(v):
+                if u not in made and _finite(v):
                     inputs.setdefault(u, v)
         most = max(1, REPLAYS // (3 * len(forwards)))  # past a budget, a sample, spread evenly
         chosen = list(inputs)
@@ -272,7 +276,8 @@ class Judge:
 
 
 def _finite(x: Any) -> bool:
-    return isinstance(x, (int, float)) and math.isfinite(x)
+    """A finite float (not a script's int too large for one, sent as a str)."""
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 _WHY = {  # why the watcher could not run forward again

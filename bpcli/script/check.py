@@ -29,6 +29,8 @@ class ScriptCheck(NamedTuple):
     not_judged: tuple[NotJudged, ...] = ()  # backward calls not judged, and why
     checked_calls: int = 0  # backward calls with at least one pull compared
     said: tuple[str, ...] = ()  # what bpcli says of the run (the hook taken, hints)
+    lost: bool = False  # the script took bpcli's hook away: its calls after it unseen
+    ran: bool = True  # False: the script never ran (a syntax error): nothing to say
 
     @property
     def verdict(self) -> str:
@@ -44,6 +46,9 @@ def check_script(python: Interpreter, path: str, argv: list[str], watch: Watch) 
     judge = Judge(run.seen, watch.grad_attr, run.replay)
 
     def judged(step: Step, msg: dict[str, Any]) -> list[str]:
+        if run.lost is not None:  # calls unseen from here on: nothing more is claimed
+            judge.in_backward = False
+            return []
         if msg["t"] == "last":
             judge.finish()
             return []
@@ -51,17 +56,11 @@ def check_script(python: Interpreter, path: str, argv: list[str], watch: Watch) 
 
     run.judge = judged
     status = run.run(lambda step: None)
-    judge.finish()
+    if run.lost is None:
+        judge.finish()
     from .notes import after_run
 
     said = tuple(after_run(run))
-    if run.lost is not None:  # calls after it unseen: not judged, and said so
-        source = run.seen.source(run.lost["f"], run.lost["l"])
-        from ..i18n import N_
-        from ..i18n.worded import Worded
-
-        lost = Worded(N_("bpcli's hook was taken away here: the calls after it were not seen"))
-        judge.not_judged.append(NotJudged("", source, lost))
     return ScriptCheck(
         path,
         judge.findings,
@@ -73,4 +72,6 @@ def check_script(python: Interpreter, path: str, argv: list[str], watch: Watch) 
         tuple(judge.not_judged),
         judge.checked_calls,
         said,
+        run.lost is not None,
+        bool(run.end.get("ran", True)),
     )

@@ -6,6 +6,7 @@ bpcli's hook away, that watching stopped after ``--passes``."""
 from __future__ import annotations
 
 from ..i18n import _
+from ..i18n.safe_text import shown
 from .run import Run
 
 NOTE, WARNING = "bpcli: note: ", "bpcli: warning: "  # the prefixes tools read: never translated
@@ -13,7 +14,7 @@ NOTE, WARNING = "bpcli: note: ", "bpcli: warning: "  # the prefixes tools read: 
 
 def after_run(run: Run) -> list[str]:
     said = []
-    python = run.hello.get("exe") or run.python.path
+    python = shown(run.hello.get("exe") or run.python.path)
     version = run.hello.get("py", "?")
     if run.python.chosen == "bpcli":
         said.append(
@@ -37,7 +38,7 @@ def after_run(run: Run) -> list[str]:
             + _(
                 "bpcli's hook was taken away{where} ({why}): the calls after it were not seen"
             ).format(
-                where=_(" at {file}:{line}").format(file=where.file, line=where.line)
+                where=_(" at {file}:{line}").format(file=shown(where.file), line=where.line)
                 if where
                 else "",
                 why=_("the script set its own sys.setprofile")
@@ -52,7 +53,9 @@ def after_run(run: Run) -> list[str]:
                 n=run.watch.iterations
             )
         )
-    if run.count == 0 and run.end.get("ran", False) and not run.end.get("raised"):
+    if run.lost is not None:
+        pass  # what was not seen is said above: no claim about what the script calls
+    elif run.count == 0 and run.end.get("ran", False) and not run.end.get("raised"):
         said.extend(nothing_watched(run))
     elif run.count and not run.units_seen:
         said.append(

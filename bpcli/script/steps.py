@@ -133,7 +133,7 @@ class Steps:
         slot = site.slot if site.slot in held else ("+".join(held) or self.attrs[attr])
         pulls: tuple[float, ...] = ()
         total = 0
-        if attr == 1:
+        if attr == 1 and isinstance(value, float) and isinstance(before, float):
             received = seen.pulls.setdefault(oid, Pulls())
             received.add(value - before)
             pulls, total = received.shown()
@@ -175,5 +175,9 @@ class Steps:
         )
 
 
-def _real(x: float | None) -> float:
-    return float("nan") if x is None else float(x)
+def _real(x: float | str | None) -> float | str:
+    """A number of the script's, as the watcher sent it (a str: an int too large
+    for a float, in writing); NaN where it stopped being a number."""
+    if x is None:
+        return float("nan")
+    return x if isinstance(x, str) else float(x)

@@ -233,7 +233,7 @@ class Hooks(Stepping):
         self.patched[cls] = (own, current)
 
     def _wrote(
-        self, obj: object, name: str, before: float | None, value: object, frame: FrameType
+        self, obj: object, name: str, before: float | str | None, value: object, frame: FrameType
     ) -> None:
         if not self.on:
             return

@@ -29,19 +29,38 @@ _getattr = getattr
 _DEAD = object()  # the entry of an address whose object is gone
 
 
-def as_number(x: object) -> float | None:
-    """A real number (not a bool) as a float; None for anything else."""
+def as_number(x: object) -> float | str | None:
+    """A real number (not a bool) as a float; an int too large for one as its
+    number in writing (``3e+400``); None for anything else. A float or int of
+    a subclass is read as the number it is, never through its own ``__float__``."""
     if type(x) is float:
         return x  # type: ignore[return-value]
-    if _isinstance(x, bool) or not _isinstance(x, Real):
+    if _isinstance(x, bool):
+        return None
+    if _isinstance(x, float):
+        return float.__float__(x)  # type: ignore[arg-type]
+    if _isinstance(x, int):
+        try:
+            return int.__float__(x)  # type: ignore[arg-type]
+        except OverflowError:
+            return _large(x)  # type: ignore[arg-type]
+    if not _isinstance(x, Real):
         return None
     try:
         return _float(x)  # type: ignore[arg-type]
-    except Exception:  # an int too large for a float, a __float__ that raises
+    except Exception:  # a __float__ that raises
         return None
 
 
-def number(obj: object, attr: str) -> float | None:
+def _large(x: int) -> str:
+    """An int too large for a float, written as a number (its first digits)."""
+    import decimal
+
+    digits, _, power = format(decimal.Decimal(x), ".15e").partition("e")
+    return f"{digits.rstrip('0').rstrip('.')}e{power}"
+
+
+def number(obj: object, attr: str) -> float | str | None:
     """``obj.attr`` as a float, or None; never raises into the script."""
     try:
         x = _getattr(obj, attr)

@@ -150,7 +150,9 @@ class Stepping:
 
     # -- writes ------------------------------------------------------------------------
 
-    def wrote(self, obj: object, attr: int, before: float, after: float, frame: FrameType) -> None:
+    def wrote(
+        self, obj: object, attr: int, before: float | str, after: float | str, frame: FrameType
+    ) -> None:
         read = self.read
         file, line = read.where(frame)
         write = [read.objects.oid(obj), attr, before, after, file, line, frame, obj]
