@@ -254,12 +254,14 @@ def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
     stepper = Stepper(
         keys, shown, prompt, inplace=inplace, total=job.total, live=job.live, quiz=quiz
     )
+    quit = True  # `q`: the trace is cut short, and says nothing of what it came to
     with keys.session(), contextlib.suppress(Quit):
         job.steps(lambda k, s: stepper.offer(k, s, "\n" + text.step_text(s, k, job.total)))
         stepper.finish()
+        quit = False
     if quiz is not None:
         shown(f"\n{quiz.score()}\n")
-    elif job.summary is not None and job.status == 0:
+    elif job.summary is not None and job.status == 0 and not quit:
         said = text.summary_text(job.summary())
         if said:
             shown("\n" + said)

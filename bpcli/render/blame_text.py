@@ -11,9 +11,26 @@ from ..script.check import OK, ScriptCheck
 from .console import Page
 
 
-def _finding(level: str, f: Finding) -> str:
+def _grouped(found: list[Finding]) -> list[tuple[Finding, int]]:
+    """Each kind of finding at each line once (the first), with how many more
+    there were like it (a slip in a loop is found in every pass)."""
+    first: dict[tuple[str, str, int, str], Finding] = {}
+    count: dict[tuple[str, str, int, str], int] = {}
+    for f in found:
+        key = (f.kind, f.source.file, f.source.line, f.gate or "")
+        first.setdefault(key, f)
+        count[key] = count.get(key, 0) + 1
+    return [(f, count[key] - 1) for key, f in first.items()]
+
+
+def _finding(level: str, f: Finding, more: int = 0) -> str:
     src = f.source
-    text = f"{shown(src.file)}:{src.line}: {level}: {shown(f.text())}"  # as tools read it
+    said = f.text()
+    if more:
+        said += " " + ngettext(
+            "(and {n} more time like it)", "(and {n} more times like it)", more
+        ).format(n=more)
+    text = f"{shown(src.file)}:{src.line}: {level}: {shown(said)}"  # as tools read it
     if src.text:
         text += f"\n    {shown(src.text)}"
     return text
@@ -27,8 +44,8 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
     (its own error said it) has nothing more said of it."""
     if not result.ran:
         return ""
-    lines = [_finding("error", f) for f in result.findings]
-    lines += [_finding("note", f) for f in result.notes]
+    lines = [_finding("error", f, n) for f, n in _grouped(result.findings)]
+    lines += [_finding("note", f, n) for f, n in _grouped(result.notes)]
     lines += _not_judged(result)
     n = len(result.findings)
     calls = ngettext("{n} backward call", "{n} backward calls", result.calls)
@@ -60,7 +77,7 @@ def blame_text(result: ScriptCheck, page: Page, tty: bool = False) -> str:
             ).format(checked=checked)
         )
     else:
-        lines.append(_("nothing checked: the script called no backward method"))
+        lines.append(_("nothing checked: bpcli saw no backward call of a gate"))
     verdict = page.wrap([(lines.pop(), "")], indent="    ", first="")
     found = [page.text(*(page.wrap([(x, "")], "    ", "") for x in lines))] if tty else lines
     return "".join(x if x.endswith("\n") else x + "\n" for x in [*found, page.text(verdict)])

@@ -14,12 +14,13 @@ from __future__ import annotations
 from ..core.gates import OUT_SLOT
 from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
 from ..i18n import N_, _, ngettext
-from ..i18n.safe_text import shown, unsafe
+from ..i18n.safe_text import shown
 from ..i18n.worded import in_words
 from . import layout
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
 from .layout import Cell, Column, Line
 from .run_tables import REUSED, REUSED_LEGEND
+from .safe_step import safe as _safe
 
 SLOT_COLUMNS = (
     Column(N_("slot")),
@@ -250,7 +251,9 @@ class TraceText(Page):
                 blocks.append(self._code_line(src))
             blocks.append(self._result(w, w.attr))
             first = w.slot.split("+")[0]  # one object in several attributes: x * x
-            held = next((s for s in step.slots if s.slot == first or s.unit == w.unit), None)
+            held = next((s for s in step.slots if w.id is not None and s.id == w.id), None)
+            if held is None:  # a gate's write: by its slot
+                held = next((s for s in step.slots if s.slot == first or s.unit == w.unit), None)
             if held is not None and where:
                 blocks.append(self._where(w.unit, held))
             return blocks
@@ -353,7 +356,7 @@ def _sum(pulls: tuple[float, ...], p: int, total: int = 0) -> str:
 
 def _self(name: str, cls: str, address: str) -> str:
     """`self = mulg0, a MultGate at 0x…` (`an AddGate`)."""
-    if cls[:1].lower() in "aeiou":
+    if _vowel(cls):
         said = _("self = {name}, an {cls} at {address}")
     else:
         said = _("self = {name}, a {cls} at {address}")
@@ -362,57 +365,17 @@ def _self(name: str, cls: str, address: str) -> str:
 
 def _a(cls: str) -> str:
     """`a MultGate`, `an AddGate`."""
-    return (_("an {cls}") if cls[:1].lower() in "aeiou" else _("a {cls}")).format(cls=cls)
+    return (_("an {cls}") if _vowel(cls) else _("a {cls}")).format(cls=cls)
+
+
+def _vowel(word: str) -> bool:
+    """Whether English says `an` before the word (`an AddGate`, `a UnitGate`)."""
+    low = word.lower()
+    if low.startswith(("uni", "use", "usa", "uti", "eu", "one", "ure")):
+        return False  # a "you" or a "w" sound
+    return low[:1] in "aeiou" or low.startswith(("hour", "honest"))
 
 
 def _count(n: int) -> str:
     """A count as the reader's language groups digits."""
     return f"{n:,}"
-
-
-def _safe(step: Step) -> Step:
-    """The step with every text a learner's script gave it (names, classes,
-    slots, lines of code, file names) safe to print: control and bidi
-    characters written as escapes (JSON keeps them exact). Most steps hold
-    none, and are drawn as they are."""
-    texts = [step.call, step.gate or "", step.cls or "", step.op or ""]
-    for s in step.slots:
-        texts += [s.slot, s.unit, *s.also]
-    for w in step.writes:
-        texts += [w.slot, w.unit, w.attr, *(w.source[:1] + w.source[2:] if w.source else ())]
-    if step.source is not None:
-        texts += [step.source.file, step.source.text]
-    if step.self_ is not None:
-        texts += [step.self_.name, step.self_.cls, step.self_.first_of_class or ""]
-        texts += step.self_.previous[:2] if step.self_.previous else ()
-    if not unsafe("".join(texts)):
-        return step
-
-    def src(s: Source | None) -> Source | None:
-        return s._replace(file=shown(s.file), text=shown(s.text)) if s is not None else None
-
-    me = step.self_
-    if me is not None:
-        before = me.previous
-        me = me._replace(
-            name=shown(me.name),
-            cls=shown(me.cls),
-            first_of_class=shown(me.first_of_class) if me.first_of_class else None,
-            previous=(shown(before[0]), shown(before[1]), before[2]) if before else None,
-        )
-    return step._replace(
-        call=shown(step.call),
-        gate=shown(step.gate) if step.gate else step.gate,
-        cls=shown(step.cls) if step.cls else step.cls,
-        op=shown(step.op) if step.op else step.op,
-        slots=tuple(
-            s._replace(slot=shown(s.slot), unit=shown(s.unit), also=tuple(map(shown, s.also)))
-            for s in step.slots
-        ),
-        writes=tuple(
-            w._replace(slot=shown(w.slot), unit=shown(w.unit), source=src(w.source))
-            for w in step.writes
-        ),
-        source=src(step.source),
-        self_=me,
-    )

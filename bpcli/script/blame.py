@@ -47,6 +47,7 @@ class Forward(NamedTuple):
     inputs: dict[int, float]  # the Units it read (arguments and its gate's own) -> values
     out: int | None  # what it made
     value: float | None  # the value it made
+    args: frozenset[int] = frozenset()  # the Units among its arguments
 
 
 class NotJudged(NamedTuple):
@@ -67,12 +68,14 @@ class Judge:
         self.made: set[int] = set()  # Units some forward made (not the inputs)
         self.written: set[int] = set()  # grads written in this backward pass
         self.final: dict[int, float] = {}  # each grad after its last write in this pass
-        self.seed: tuple[int, Source] | None = None
+        self.seed: tuple[int, Source, float] | None = None  # the Unit seeded, where, with what
+        self.grads: dict[int, Any] = {}  # each Unit's grad as last seen
         self.seeded = False
         self.in_backward = False
         self.stale_said = False
         self.pass_findings = 0
         self.pass_skips = 0  # calls not judged before this pass began
+        self.pass_calls = 0  # backward calls before this pass began
         self.calls = 0  # backward calls seen
         self.checked_calls = 0
         self.checked = 0  # pulls compared with the forward code
@@ -99,9 +102,11 @@ class Judge:
     def _lines(self, msg: dict[str, Any]) -> None:
         """A line of the script: a grad set from outside (not to 0) is a seed."""
         for w in msg["w"]:
-            if w[1] == 1 and w[3] != 0.0:
+            if w[1] == 1:
+                self.grads[w[0]] = w[3]
+            if w[1] == 1 and w[3] != 0.0 and _finite(w[3]):
                 self.begin()
-                self.seed = (w[0], self.seen.source(w[4], w[5]))
+                self.seed = (w[0], self.seen.source(w[4], w[5]), float(w[3]))
                 self.seeded = True
                 self.written.add(w[0])
 
@@ -110,12 +115,16 @@ class Judge:
             self.end_pass()
         inputs = {a[0]: a[1] for a in msg["a"] if isinstance(a, list) and len(a) == 2}
         before, after = msg["b"], msg["after"]
-        for slot in before.values():
-            if slot[1] is not None:
+        for attr, slot in before.items():  # its gate's own: a slot forward kept (a weight)
+            kept = after.get(attr)
+            if slot[1] is not None and kept is not None and kept[0] == slot[0]:
                 inputs.setdefault(slot[0], slot[1])
-        made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
-        out = after[made[-1]] if made else None
-        f = Forward(msg["k"], msg["g"], inputs, out[0] if out else None, out[1] if out else None)
+        made = self.seen.made_slot(msg)
+        out = after[made] if made is not None else None
+        args = frozenset(a[0] for a in msg["a"] if isinstance(a, list) and len(a) == 2)
+        f = Forward(
+            msg["k"], msg["g"], inputs, out[0] if out else None, out[1] if out else None, args
+        )
         self.last_forward[msg["g"]] = f
         self.forwards.append(f)
         if f.out is not None:
@@ -128,6 +137,7 @@ class Judge:
         self.written, self.final = set(), {}
         self.pass_findings = 0
         self.pass_skips = len(self.not_judged)
+        self.pass_calls = self.calls
         self.seeded = self.stale_said = False
 
     # -- one backward call -------------------------------------------------------------
@@ -146,12 +156,17 @@ class Judge:
         if out is not None and out not in self.written and self.seeded and upstream is not None:
             found.append(self.say.order(name, out_slot, source, upstream))
         by_unit: dict[int, list[list[Any]]] = {}
+        for slot in msg["after"].values():
+            self.grads[slot[0]] = slot[2]
         for w in msg["w"]:
             if w[1] != 1:
                 continue
+            self.grads[w[0]] = w[3]
             first = w[0] not in self.written
-            if first and w[2] != 0.0 and w[0] not in self.made and not self.stale_said:
-                found.append(self.say.stale(name, w))
+            stale = first and _finite(w[2]) and w[2] != 0.0 and w[0] not in self.made
+            if stale and not self.stale_said:
+                began = self.seed[1] if self.seed is not None else None
+                found.append(self.say.stale(name, w, began))
                 self.stale_said = True
             self.written.add(w[0])
             self.final[w[0]] = w[3]
@@ -162,7 +177,7 @@ class Judge:
             self._skip(name, source, N_("bpcli did not see its forward call"))
         elif upstream is None:
             self._skip(name, source, N_("its gate holds no output Unit bpcli could read"))
-        elif by_unit:
+        else:
             found += self._pulls(name, out_slot, source, forward, by_unit, upstream)
         return found
 
@@ -175,8 +190,10 @@ class Judge:
         by_unit: dict[int, list[list[Any]]],
         upstream: float,
     ) -> list[Finding]:
-        """Each input's pull against the gate's own forward(), nudged."""
-        units = [u for u in by_unit if u in forward.inputs]
+        """Each input's pull against the gate's own forward(), nudged; an argument
+        it wrote nothing into, too (its pull missing)."""
+        units = [u for u in forward.inputs if u in by_unit or u in forward.args]
+        units = [u for u in units if u != forward.out]
         if not units:
             return []
         if forward.out is None:
@@ -207,11 +224,18 @@ class Judge:
             fm, fp, f0, _ = result
             h = 1e-6 * max(1.0, abs(forward.inputs[u]))
             local, left, right = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
-            writes = by_unit[u]
+            want = local * upstream
+            writes = by_unit.get(u)
             self.checked += 1
             judged = True
+            if writes is None:  # an argument its backward wrote nothing into
+                if not agree(0.0, want) and agree(left, right):
+                    unit = self.say.unit(u)
+                    found.append(
+                        self.say.missing(name, out_slot, source, unit, want, local, upstream)
+                    )
+                continue
             got = writes[-1][3] - writes[0][2]
-            want = local * upstream
             kinked = not agree(left, right)
             if agree(got, want) or (
                 kinked and (agree(got, left * upstream) or agree(got, right * upstream))
@@ -235,9 +259,10 @@ class Judge:
         self.in_backward = False
         forwards, self.forwards = self.forwards, []
         judged_all = len(self.not_judged) == self.pass_skips  # no call of the pass left out
-        if self.pass_findings or self.seed is None or not forwards or not judged_all:
+        ran = self.calls > self.pass_calls  # a backward pass is one that called backward
+        if self.pass_findings or self.seed is None or not forwards or not judged_all or not ran:
             return
-        out, where = self.seed
+        out, where, seed = self.seed
         made = {f.out for f in forwards}
         inputs: dict[int, float] = {}
         for f in forwards:
@@ -268,8 +293,11 @@ class Judge:
             if f0 != again:  # the pass's forward code is random: no central difference of it
                 return
             h = 1e-6 * max(1.0, abs(inputs[u]))
-            numeric, left, right = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
-            got = self.final.get(u, 0.0)
+            slopes = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
+            numeric, left, right = (seed * s for s in slopes)  # backprop of the seed written
+            got = self.final.get(u, self.grads.get(u, 0.0))
+            if not _finite(got):
+                continue
             at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
             if not agree(got, numeric) and not at_kink:
                 self.findings.append(self.say.total(u, where, numeric, got))

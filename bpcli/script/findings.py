@@ -72,21 +72,27 @@ class Wording:
             value=f"{upstream:.6g}",
         )
 
-    def stale(self, name: str, w: list[Any]) -> Finding:
+    def stale(self, name: str, w: list[Any], began: Source | None) -> Finding:
+        """A grad left from the pass before: said where the pass began (the seed
+        the script wrote, where the zeroing belongs), with the write that added."""
+        wrote = self.seen.source(w[4], w[5])
         return found(
             "stale",
             name,
-            self.seen.source(w[4], w[5]),
+            began or wrote,
             0.0,
             w[2],
             N_(
-                "{unit}.{attr} was {before} when this backward pass began, left from the pass "
-                "before, and this write adds to it: set every grad to 0 before backward (the "
-                "first such write of this pass)"
+                "{unit}.{attr} still held {before} from the pass before when this backward "
+                "pass began, and {gate}.backward() added to it ({file}:{line}): set every grad "
+                "to 0 before backward"
             ),
             unit=self.unit(w[0]),
             attr=self.grad_attr,
             before=f"{w[2]:.6g}",
+            gate=name,
+            file=wrote.file,
+            line=str(wrote.line),
         )
 
     def wrong(
@@ -155,6 +161,36 @@ class Wording:
             unit=self.unit(w[0]),
             left=f"{left:.6g}",
             right=f"{right:.6g}",
+        )
+
+    def missing(
+        self,
+        name: str,
+        out_slot: str,
+        source: Source,
+        unit: str,
+        want: float,
+        local: float,
+        upstream: float,
+    ) -> Finding:
+        return found(
+            "missing",
+            name,
+            source,
+            want,
+            0.0,
+            N_(
+                "{gate}.backward() wrote nothing into {unit}.{attr}, but {gate}'s own forward() "
+                "changes by {local} per unit of {unit}: with {out_grad} = {upstream} it should "
+                "add {want}"
+            ),
+            gate=name,
+            unit=unit,
+            attr=self.grad_attr,
+            local=f"{local:.6g}",
+            out_grad=f"{name}.{out_slot}.{self.grad_attr}",
+            upstream=f"{upstream:.6g}",
+            want=f"{want:.6g}",
         )
 
     def total(self, unit: int, where: Source, numeric: float, got: float) -> Finding:

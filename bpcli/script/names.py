@@ -29,10 +29,15 @@ class Names:
         self.given: dict[str, int] = {}  # a name -> how many objects had it
         self.every: dict[int, list[str]] = {}  # oid -> each name it had (--unit, --gate)
         self.renamed = 0  # how many times an object's name changed (a version of the names)
+        self.by_name: dict[str, int] = {}  # a name now -> the object that has it
 
     def get(self, oid: int) -> str | None:
         found = self.of.get(oid)
         return found[0] if found is not None else None
+
+    def oid_of(self, name: str) -> int | None:
+        """The object that has this name now, if one does."""
+        return self.by_name.get(name)
 
     def rank(self, oid: int) -> int:
         found = self.of.get(oid)
@@ -63,12 +68,18 @@ class Names:
         n = self.given.get(base, 0) + 1
         self.given[base] = n
         name = f"{base}#{n}" if rank == NUMBERED else base if n == 1 else f"{base}#{n}"
+        had = self.of.get(oid)
+        if had is not None:
+            self.by_name.pop(had[0], None)
         self.of[oid] = (name, rank)
+        self.by_name[name] = oid
         self.every.setdefault(oid, []).append(name)
         return name
 
     def gone(self, oid: int) -> None:
-        self.of.pop(oid, None)
+        had = self.of.pop(oid, None)
+        if had is not None:
+            self.by_name.pop(had[0], None)
         self.every.pop(oid, None)
 
     def called(self, oid: int, wanted: set[str]) -> bool:

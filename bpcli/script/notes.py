@@ -5,7 +5,7 @@ bpcli's hook away, that watching stopped after ``--passes``."""
 
 from __future__ import annotations
 
-from ..i18n import _
+from ..i18n import _, ngettext
 from ..i18n.safe_text import shown
 from .run import Run
 
@@ -47,11 +47,14 @@ def after_run(run: Run) -> list[str]:
             )
         )
     if run.stopped:
+        n = run.watch.iterations or 0
         said.append(
             NOTE
-            + _("watched the first {n} forward passes; the script ran on unwatched").format(
-                n=run.watch.iterations
-            )
+            + ngettext(
+                "watched the first forward pass; the script ran on unwatched",
+                "watched the first {n} forward passes; the script ran on unwatched",
+                n,
+            ).format(n=n)
         )
     if run.lost is not None:
         pass  # what was not seen is said above: no claim about what the script calls

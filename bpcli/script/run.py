@@ -14,6 +14,7 @@ and the script runs on to its end, unwatched, as it would under python.
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 from collections.abc import Callable, Iterator
@@ -25,6 +26,8 @@ from ..system.signals import Terminated
 from .launch import Child, Interpreter
 from .seen import Seen
 from .steps import Steps
+
+WAITS = frozenset(("call", "lines", "last", "replayed"))  # what the paused script waits on
 
 
 class Watch(NamedTuple):
@@ -58,6 +61,7 @@ class Run:
         self.stopped = False
         self.count = 0
         self.units_seen = False
+        self.waiting = False  # the script is paused, waiting for bpcli's answer
         self.child: Child | None = None
         self.handoff: Callable[[], None] = lambda: None  # before the script runs on (--step)
         self.idle: Callable[[], None] = lambda: None  # before bpcli waits for the script
@@ -83,10 +87,11 @@ class Run:
         self.messages = child.messages(lambda: self.idle())
         try:
             for msg in self.messages:
+                self.waiting = self.sync and msg["t"] in WAITS
                 if msg["t"] == "last":  # the script is ending: check's last pass judged
                     if self.judge is not None:
                         self.judge(None, msg)  # type: ignore[arg-type]
-                    child.answer({"a": "go"})
+                    self._go(child)
                     continue
                 step = self._take(msg)
                 if step is not None:
@@ -96,9 +101,10 @@ class Run:
                     if self.sync:
                         self.idle()
                         self.handoff()
-                        child.answer({"a": "go"})
+                        self._go(child)
         except Quit:
             child.answer({"a": "quit"})
+            self.waiting = False
             self._drain(child)
             child.wait()
             raise
@@ -115,12 +121,18 @@ class Run:
             raise
         return child.wait()
 
+    def _go(self, child: Child) -> None:
+        self.waiting = False
+        child.answer({"a": "go"})
+
     def replay(self, jobs: list[dict[str, Any]]) -> list[Any]:
         """check: the paused script's forward code run again, as the jobs say."""
         assert self.child is not None
+        self.waiting = False
         self.child.answer({"a": "replay", "jobs": jobs})
         for msg in self.messages:
             if msg["t"] == "replayed":
+                self.waiting = True  # it waits for what comes next: more, or go
                 return list(msg["r"])
             self._take(msg)
         return [{"why": "ended"}] * len(jobs)
@@ -153,10 +165,13 @@ class Run:
         return step._replace(problems=tuple(problems)) if problems else step
 
     def _drain(self, child: Child) -> None:
-        """The rest of what the script says, unshown, until it lets go."""
-        try:
-            for msg in child.messages():
-                if msg["t"] in ("call", "lines") and self.sync:
+        """The rest of what the script says, unshown, until it lets go; where it
+        waits for an answer (the step it is paused at, too), it is told to go on."""
+        if self.waiting:
+            child.answer({"a": "go"})
+        try:  # what was read already, then what is still to come
+            for msg in itertools.chain(self.messages, child.messages()):
+                if msg["t"] in WAITS and self.sync:
                     child.answer({"a": "go"})
         except (OSError, ValueError):
             pass

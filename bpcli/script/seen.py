@@ -62,6 +62,8 @@ class Seen:
             self.names.offer(msg["o"], msg["n"], VARIABLE)
         elif kind == "container":
             self.evidence(msg)
+        elif kind == "slot":  # a gate's slot set outside its own calls (rewired by hand)
+            self.hold_one(msg["g"], msg["a"], msg["u"])
 
     def forget(self, oid: int) -> None:
         self.things.pop(oid, None)
@@ -130,26 +132,53 @@ class Seen:
             self.holders.setdefault(unit, {})[(gate, attr)] = None
         self.slots_of[gate] = now
 
-    def also(self, unit: int, me: str | None = None) -> tuple[tuple[str, ...], int]:
+    def hold_one(self, gate: int, attr: str, unit: int | None) -> None:
+        """One slot of a gate, as the script set it (None: it holds no Unit now)."""
+        slots = self.slots_of.setdefault(gate, {})
+        was = slots.pop(attr, None)
+        if was is not None:
+            self.holders.get(was, {}).pop((gate, attr), None)
+        if unit is not None:
+            slots[attr] = unit
+            self.holders.setdefault(unit, {})[(gate, attr)] = None
+
+    def made_slot(self, msg: dict[str, Any]) -> str | None:
+        """The slot that holds what a forward call made: the one holding the
+        object it returned, else the last whose Unit is new."""
+        before, after, ret = msg["b"], msg["after"], msg.get("ret")
+        for attr, slot in after.items():
+            if slot[0] == ret:
+                return str(attr)
+        made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
+        return made[-1] if made else None
+
+    def also(self, unit: int, me: tuple[int, str] | None = None) -> tuple[tuple[str, ...], int]:
         """The first few gate slots holding this very object, but the one shown
-        (``me``) and a slot that is the object's own name (nothing is the same
-        object as itself), and how many in all when more than shown (else 0)."""
-        own = self.names.get(unit)
+        (``me``, a gate and its attribute) and a slot that is the object's own
+        name (nothing is the same object as itself), and how many in all when
+        more than shown (else 0). Its cost does not grow with the holders."""
         held = self.holders.get(unit, {})
+        own = self.names.get(unit)
+        own_key = self._key_of(own)
+        skip = {k for k in (me, own_key) if k is not None and k in held}
         found: list[str] = []
-        skipped = 0
-        can_skip = (me is not None) + (own is not None and "." in own)  # a name may be a slot
         slot_name = self._slot_name
         for key in held:
-            slot = slot_name(key)
-            if slot in (me, own):
-                skipped += 1
-            elif len(found) < SHOWN_HOLDERS:
-                found.append(slot)
-            elif skipped == can_skip:
-                break  # the rest are only counted
-        total = len(held) - skipped
+            if key in skip:
+                continue
+            found.append(slot_name(key))
+            if len(found) == SHOWN_HOLDERS:
+                break
+        total = len(held) - len(skip)
         return tuple(found), (total if total > len(found) else 0)
+
+    def _key_of(self, name: str | None) -> tuple[int, str] | None:
+        """The (gate, attribute) a name such as ``mulg0.utop`` spells, if it does."""
+        if name is None or "." not in name:
+            return None
+        gate, _, attr = name.rpartition(".")
+        oid = self.names.oid_of(gate)
+        return (oid, attr) if oid is not None else None
 
     def _slot_name(self, key: tuple[int, str]) -> str:
         """`gate.attr`, as the gate is called now (kept until a name changes)."""
@@ -212,12 +241,13 @@ class Seen:
         """The gate objects seen, and the Units more than one slot holds now."""
         shared: list[tuple[str, tuple[str, ...]]] = []
         more = 0
-        for unit, held in self.holders.items():
+        for unit in sorted(self.holders):  # in the order the objects were first seen
+            held = self.holders[unit]
             if len(held) < 2:
                 continue
             if len(shared) == listed:
                 more += 1
                 continue
-            slots = tuple(f"{self.name(g)}.{a}" for g, a in list(held)[:SHOWN_HOLDERS])
+            slots = tuple(f"{self.name(g)}.{a}" for g, a in sorted(held)[:SHOWN_HOLDERS])
             shared.append((self.name(unit), slots))
         return Summary(self.gate_count, tuple(self.classes.items()), tuple(shared), more)

@@ -21,6 +21,7 @@ class Line(NamedTuple):
     text: str  # stripped
     tree: ast.stmt | None  # the line as one statement, if it is one
     shift: int  # how far in the line starts (Python's columns count from 0)
+    body: tuple[ast.stmt, ...] = ()  # each statement on it (`a.grad = None; b.grad = None`)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -30,7 +31,8 @@ def parse(raw: str) -> Line:
         body = ast.parse(text).body if text else []
     except (SyntaxError, ValueError):
         body = []
-    return Line(text, body[0] if len(body) == 1 else None, len(raw) - len(raw.lstrip()))
+    one = body[0] if len(body) == 1 else None
+    return Line(text, one, len(raw) - len(raw.lstrip()), tuple(body))
 
 
 def dotted(node: ast.expr | None) -> str | None:
@@ -78,6 +80,8 @@ def call_site(raw: str, method: str, cols: tuple[int | None, int | None]) -> Cal
             if (n.col_offset + line.shift, (n.end_col_offset or 0) + line.shift) == cols
         ]
         named = here or named  # `forward = fwd`: the call site names another method
+    elif len(named) > 1:  # two calls of it on the line, no columns to tell (before 3.11)
+        return NO_SITE
     for node in named:
         func = node.func
         assert isinstance(func, ast.Attribute)
@@ -101,12 +105,9 @@ def write_sites(raw: str, attr: str) -> tuple[WriteSite, ...]:
     """What the line that wrote ``attr`` of a Unit says about its writes of it,
     in the order Python makes them (``a.grad = x.grad = 0.0``: a's, then x's;
     also a one-line loop, ``for p in params: p.grad = 0.0``)."""
-    stmt = parse(raw).tree
-    if stmt is None:
-        return ()
     found = []
     targets: list[ast.expr]
-    for node in ast.walk(stmt):
+    for node in (n for stmt in parse(raw).body for n in ast.walk(stmt)):
         if isinstance(node, ast.AugAssign):
             targets, adds = [node.target], isinstance(node.op, ast.Add)
         elif isinstance(node, ast.Assign):

@@ -18,7 +18,6 @@ from .seen import Seen
 from .source import write_site
 
 RAISED = N_("raised an exception (if the script does not catch it, its traceback follows)")
-ATTRS = ("value", "grad")  # the watcher's 0 and 1, named as the script names them
 
 
 class Steps:
@@ -40,15 +39,15 @@ class Steps:
             if seen.names.get(slot[0]) is None:
                 seen.names.offer(slot[0], f"{name}.{attr}", PATH)
         before, after = ev["b"], ev["after"]
-        created = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
         forward = role == 0
         phase = seen.phase(role)
-        if forward and created:
-            seen.out_slot[gate] = created[-1]
+        made = seen.made_slot(ev) if forward else None
+        if made is not None:
+            seen.out_slot[gate] = made
         out_slot = seen.out_slot.get(gate, OUT_SLOT)
         seen.hold(gate, after)
         upstream = before[out_slot][2] if out_slot in before else None
-        views = tuple(self._view(attr, s, f"{name}.{attr}") for attr, s in after.items())
+        views = tuple(self._view(attr, s, (gate, attr)) for attr, s in after.items())
         writes = tuple(self._write(w, after, upstream) for w in ev["w"])
         args = ", ".join(
             a if isinstance(a, str) else seen.name(a[0]) for a in ev["a"]
@@ -56,7 +55,7 @@ class Steps:
         site = ev["s"]
         source = seen.source(site[0], site[1]) if site else None
         cls = seen.things[gate].cls
-        new = [seen.name(after[a][0]) for a in created]
+        new = seen.name(after[made][0]) if made is not None else None
         return Step(
             phase,
             seen.iteration,
@@ -67,7 +66,7 @@ class Steps:
             source.line if source is not None else 0,
             views,
             writes,
-            new=new[-1] if new and forward else None,
+            new=new,
             out_slot=out_slot,
             self_=seen.self_view(gate, name, not forward),
             source=source,
@@ -108,7 +107,7 @@ class Steps:
 
     # -- parts -----------------------------------------------------------------------------
 
-    def _view(self, attr: str, slot: list[Any], me: str | None = None) -> SlotView:
+    def _view(self, attr: str, slot: list[Any], me: tuple[int, str] | None = None) -> SlotView:
         seen = self.seen
         oid, value, grad = slot[0], slot[1], slot[2]
         thing = seen.things.get(oid)

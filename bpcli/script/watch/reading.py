@@ -14,9 +14,11 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
-from .objects import Objects, as_number, number
+from .objects import Objects, as_number, number, reading
+from .objects import text as plain_text
 
-PLAIN = (int, float, str, bool, type(None), complex)
+PLAIN = frozenset((int, float, str, bool, type(None), complex))  # exact types: their repr is safe
+CONTAINERS = frozenset((list, tuple, dict, set, frozenset))  # described, not followed
 HINTS = 40  # calls looked at for hints, while no Unit is seen
 _POSITIONS: dict[CodeType, list[Any]] = {}
 
@@ -57,7 +59,7 @@ class Reading:
         cls = type(obj)
         if self.units.get(cls):
             return True
-        if isinstance(obj, PLAIN) or cls in (list, tuple, dict, set):
+        if cls in PLAIN or cls in CONTAINERS:
             return False
         unit = number(obj, self.value_attr) is not None and number(obj, self.grad_attr) is not None
         if unit:
@@ -74,8 +76,8 @@ class Reading:
             if self.is_unit(obj):
                 found[attr] = [
                     self.objects.oid(obj),
-                    number(obj, self.value_attr),
-                    number(obj, self.grad_attr),
+                    reading(obj, self.value_attr),
+                    reading(obj, self.grad_attr),
                 ]
                 objects[attr] = obj
         return found, objects
@@ -83,9 +85,12 @@ class Reading:
     def arg(self, obj: object) -> Any:
         """An argument as bpcli is told of it: a plain value by its repr, a Unit
         by its oid and value, anything else by its oid."""
-        if isinstance(obj, PLAIN):
-            text = repr(obj)
-            return text if len(text) <= 40 else text[:39] + "…"
+        kind = type(obj)
+        if kind in PLAIN:
+            said = repr(obj)
+            return said if len(said) <= 40 else said[:39] + "…"
+        if kind in CONTAINERS:  # not followed: a list the script hands on is not held
+            return f"<{kind.__name__} of {len(obj)}>"  # type: ignore[arg-type]
         if self.is_unit(obj):
             return [self.objects.oid(obj), number(obj, self.value_attr)]
         return [self.objects.oid(obj)]
@@ -108,14 +113,14 @@ class Reading:
             me = frame.f_locals.get("self")
         except Exception:
             return None
-        if me is None or isinstance(me, PLAIN):
+        if me is None or type(me) in PLAIN or type(me) in CONTAINERS:
             return None
         fresh = id(me) not in self.objects.known
         oid = self.objects.oid(me)
         if fresh:
             main = sys.modules.get("__main__")
             for name, value in list(getattr(main, "__dict__", {}).items()):
-                if value is me and isinstance(name, str) and not name.startswith("_"):
+                if value is me and type(name) is str and not name.startswith("_"):
                     self.send({"t": "global", "o": oid, "n": name})
                     break
         return oid
@@ -126,7 +131,7 @@ class Reading:
         file = self.files.get(path)
         if file is None:
             file = self.files[path] = len(self.files) + 1
-            self.send({"t": "file", "f": file, "p": path})
+            self.send({"t": "file", "f": file, "p": plain_text(path)})
         line = frame.f_lineno or 0
         if (file, line) not in self.lines:
             self.lines.add((file, line))
@@ -152,15 +157,15 @@ class Reading:
         if self.numbers(obj):
             return  # a method of a number-holder itself
         held = [v for _, v in attributes(obj)] + args
-        if any(self.numbers(h) for h in held if not isinstance(h, PLAIN)):
-            said = self.hints["methods"].setdefault(type(obj).__name__, [])
+        if any(self.numbers(h) for h in held if type(h) not in PLAIN):
+            said = self.hints["methods"].setdefault(plain_text(type(obj).__name__), [])
             if code.co_name not in said:
-                said.append(code.co_name)
+                said.append(plain_text(code.co_name))
 
     def numbers(self, obj: object) -> bool:
-        numbers = [a for a, v in attributes(obj) if as_number(v) is not None]
+        numbers = [plain_text(a) for a, v in attributes(obj) if as_number(v) is not None]
         if len(numbers) >= 2:
-            self.hints["units"].setdefault(type(obj).__name__, numbers[:6])
+            self.hints["units"].setdefault(plain_text(type(obj).__name__), numbers[:6])
         return len(numbers) >= 2
 
 
@@ -172,19 +177,34 @@ def first(frame: FrameType, code: CodeType) -> Any:
         return None
 
 
+_SLOTS: dict[type, tuple[str, ...]] = {}
+
+
 def attributes(obj: object) -> list[tuple[str, Any]]:
     """An object's own attributes (its __dict__ and __slots__), read without
-    running the script's __getattr__."""
+    running any of the script's code."""
     try:
         found = list(object.__getattribute__(obj, "__dict__").items())
     except Exception:
         found = []
-    for cls in type(obj).__mro__:
-        for name in cls.__dict__.get("__slots__", ()) if isinstance(cls, type) else ():
-            if isinstance(name, str) and not name.startswith("__"):
-                with contextlib.suppress(Exception):
-                    found.append((name, object.__getattribute__(obj, name)))
-    return [(a, v) for a, v in found if isinstance(a, str) and not a.startswith("__")]
+    cls = type(obj)
+    names = _SLOTS.get(cls)
+    if names is None:  # the slots of the class and its bases, found once a class
+        names = _SLOTS[cls] = tuple(
+            name
+            for klass in cls.__mro__
+            for name in _slot_names(klass)
+            if type(name) is str and not name.startswith("__")
+        )
+    for name in names:
+        with contextlib.suppress(Exception):
+            found.append((name, object.__getattribute__(obj, name)))
+    return [(a, v) for a, v in found if type(a) is str and not a.startswith("__")]
+
+
+def _slot_names(klass: type) -> tuple[Any, ...]:
+    slots = klass.__dict__.get("__slots__", ())
+    return (slots,) if type(slots) is str else tuple(slots) if type(slots) in CONTAINERS else ()
 
 
 def columns(frame: FrameType) -> tuple[int | None, int | None]:
@@ -204,4 +224,4 @@ def text(path: str, line: int, frame: FrameType) -> str:
     """The line as written (its indent kept: Python's columns count from it)."""
     import linecache
 
-    return linecache.getline(path, line, frame.f_globals).rstrip()
+    return plain_text(linecache.getline(path, line, frame.f_globals)).rstrip()

@@ -1,17 +1,18 @@
 """``bpcli check``'s replays: the script's own forward code run again, with
 one input nudged, where nothing of the script can see it.
 
-Where the system can fork (and the script runs no other thread), each replay
-runs in a forked copy of the process: the gate's Units are set to the values
-its forward saw, nudged, forward is called, the output's value read, and the
-copy ends (its output to the null device, files it opens to write kept in
-memory). The script's own state, random stream, counters, files and output
-are those of the process that goes on, and none of it moved.
+Where the system can fork, the replays of one question run in a forked copy
+of the process: each forward call is run on the values it saw as it began,
+one input nudged, with the random streams (``random``'s and numpy's) as they
+were as it began (so dropout's mask and added noise are the very ones the
+script's forward used), and the output's value read; the copy's every
+inherited file is the null device, and it ends without a trace. The script's
+own state, random stream, counters, files and output are those of the
+process that goes on, and none of it moved. A copy that does not finish
+within a time limit is ended, and its call is not judged. ``SIGCHLD`` is
+held meanwhile, so the script's own handler never sees bpcli's copy.
 
-Elsewhere (Windows, or a script with threads) it runs here, on copies of the
-gate and its Units, with the random streams, standard output and error, files
-opened to write, and the script's own globals and class attributes put back
-as they were; a replay that changed any of those says so, and is not judged.
+Elsewhere (Windows), it runs here, on copies, guarded (``guard``).
 
 bpcli asks in terms of the forward calls it was told of (their step numbers)
 and objects (oids); the values are those the forward call saw.
@@ -21,22 +22,24 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import io
 import os
 import sys
 import weakref
 from typing import Any
 
+from .guard import Guard, sink, writable
 from .objects import number
 
 _fork = getattr(os, "fork", None)
+LIMIT = 30.0  # seconds a forked copy may take for one question's replays
 
 
 class Record:
     """One forward call, for replays: the gate, the call's inputs (its
-    arguments' and its gate's own Units, with the values they had), what it made."""
+    arguments' and its gate's own Units, with the values they had), the random
+    streams as it began, what it made."""
 
-    __slots__ = ("args", "gate", "method", "out", "out_slot", "units", "values")
+    __slots__ = ("args", "gate", "method", "out", "out_slot", "randoms", "units", "values")
 
     def __init__(
         self,
@@ -44,16 +47,38 @@ class Record:
         method: str,
         args: list[Any],
         units: dict[int, Any],
-        values: dict[int, float],
+        values: dict[int, Any],
         out: int | None,
         out_slot: str | None,
+        randoms: Any,
     ) -> None:
         try:
             self.gate: Any = weakref.ref(gate)
         except TypeError:
             self.gate = lambda g=gate: g
         self.method, self.args, self.units, self.values = method, args, units, values
-        self.out, self.out_slot = out, out_slot
+        self.out, self.out_slot, self.randoms = out, out_slot, randoms
+
+
+def randoms() -> Any:
+    """The random streams of the script's process now: ``random``'s, numpy's."""
+    import random
+
+    numpy = sys.modules.get("numpy")
+    try:
+        legacy = numpy.random.get_state() if numpy is not None else None
+    except Exception:
+        legacy = None
+    return random.getstate(), legacy
+
+
+def _set_randoms(state: Any) -> None:
+    import random
+
+    random.setstate(state[0])
+    numpy = sys.modules.get("numpy")
+    if numpy is not None and state[1] is not None:
+        numpy.random.set_state(state[1])
 
 
 class Replays:
@@ -72,43 +97,61 @@ class Replays:
         objects: dict[str, Any],
         value: object,
     ) -> None:
-        """A forward call returned: kept for replays (this pass's, and each
-        gate's latest), with the values its inputs had when it began."""
-        if call.new_pass:  # kept: the pass before (its whole check), each gate's latest
+        """A forward call returned: kept for replays (this pass's and the pass
+        before's, and each gate's latest), with the values its inputs had and the
+        random streams as it began."""
+        if call.new_pass:
             keep = set(self.latest.values()) | set(self.this_pass)
             self.records = {s: r for s, r in self.records.items() if s in keep}
             self.this_pass = []
         self.this_pass.append(k)
         units: dict[int, Any] = {}
-        values: dict[int, float] = {}
+        values: dict[int, Any] = {}
         for encoded, raw in zip(call.args, call.raw):
             if isinstance(encoded, list) and len(encoded) == 2 and encoded[1] is not None:
                 units[encoded[0]], values[encoded[0]] = raw, encoded[1]
         before, held = call.before
-        for attr, (oid, v, _) in before.items():
-            if v is not None:
+        for attr, (oid, v, _) in before.items():  # its gate's own: a slot forward kept
+            kept = after.get(attr)
+            if v is not None and kept is not None and kept[0] == oid:
                 units[oid], values[oid] = held[attr], v
-        made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
-        out_slot = made[-1] if made else None
+        out_slot = made_slot(before, after, objects, value)
         out = after[out_slot][0] if out_slot else None
         method = self.hooks.methods[call.role]
-        self.records[k] = Record(call.gate, method, list(call.raw), units, values, out, out_slot)
+        self.records[k] = Record(
+            call.gate, method, list(call.raw), units, values, out, out_slot, call.randoms
+        )
         self.latest[gate] = k
+
+    def forget(self, gone: list[int]) -> None:
+        """Gates freed by the script: their calls are let go (and what they held)."""
+        for oid in gone:
+            k = self.latest.pop(oid, None)
+            if k is not None and k not in self.this_pass:
+                self.records.pop(k, None)
 
     def answer(self, asked: dict[str, Any]) -> dict[str, Any]:
         """bpcli's questions: the output of forward calls run again, nudged."""
         jobs = asked.get("jobs", [])
-        results = self._forked(jobs) if _fork is not None and _one_thread() else self._here(jobs)
+        results = self._forked(jobs) if _fork is not None else self._here(jobs)
         return {"t": "replayed", "r": results}
 
     # -- where they run ----------------------------------------------------------------
 
     def _forked(self, jobs: list[dict[str, Any]]) -> list[Any]:
         import json
+        import select
+        import signal
+        import time
+        import warnings
 
         read, write = os.pipe()
-        sys.stdout.flush() if not sys.stdout.closed else None  # nothing of the script's twice
-        pid = _fork()  # type: ignore[misc]
+        held = hasattr(signal, "pthread_sigmask")
+        if held:
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+        with warnings.catch_warnings():  # Python 3.12 warns of a fork beside threads
+            warnings.simplefilter("ignore")
+            pid = _fork()  # type: ignore[misc]
         if pid == 0:  # the copy: compute, say, vanish (no atexit, no flush of anything)
             try:
                 os.close(read)
@@ -122,21 +165,29 @@ class Replays:
             finally:
                 os._exit(0)
         os.close(write)
-        chunks = []
-        while True:
+        chunks, deadline = [], time.monotonic() + LIMIT
+        while True:  # until the copy closes the pipe (or the time is up)
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                chunks = [b'[{"why": "hung"}]']
+                break
             chunk = os.read(read, 1 << 16)
             if not chunk:
                 break
             chunks.append(chunk)
         os.close(read)
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # the script ignores SIGCHLD: reaped
+            os.waitpid(pid, 0)
+        if held:
+            if hasattr(signal, "sigtimedwait"):
+                signal.sigtimedwait({signal.SIGCHLD}, 0)  # the copy's end: not the script's
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         try:
             found: list[Any] = json.loads(b"".join(chunks))
         except ValueError:
-            return [{"why": "the copy of the script that ran forward again ended early"}] * len(
-                jobs
-            )
-        return found
+            return [{"why": "ended"}] * len(jobs)
+        return found * len(jobs) if len(found) == 1 and len(jobs) > 1 else found
 
     def _here(self, jobs: list[dict[str, Any]]) -> list[Any]:
         hooks = self.hooks
@@ -144,7 +195,7 @@ class Replays:
         hooks.on = False
         sys.setprofile(None)
         try:
-            with _Guard() as guard:
+            with Guard() as guard:
                 results = [self._job(job, copies=True) for job in jobs]
             if guard.changed:
                 return [{"why": "changes", "what": guard.changed}] * len(jobs)
@@ -160,11 +211,10 @@ class Replays:
         chain = [self.records.get(k) for k in job["chain"]]
         if any(r is None or r.gate() is None for r in chain):
             return {"why": "lost"}
-        out = job["out"]
         outputs = []
         try:
             for value in job["at"]:
-                outputs.append(self._run(chain, job["vary"], value, out, copies))  # type: ignore[arg-type]
+                outputs.append(self._run(chain, job["vary"], value, job["out"], copies))  # type: ignore[arg-type]
         except Exception as exc:
             return {"why": "raised", "error": f"{type(exc).__name__}: {exc}"[:200]}
         return outputs
@@ -182,18 +232,20 @@ class Replays:
             for oid, u in units.items():  # the values the call saw, one input nudged
                 if oid not in made:
                     object.__setattr__(u, value_attr, value if oid == vary else record.values[oid])
-            swap = {**{id(u): units[o] for o, u in record.units.items()}}
+            swap = {id(u): units[o] for o, u in record.units.items()}
             for oid, new in made.items():
                 old = record.units.get(oid)
                 if old is not None:
                     swap[id(old)] = new
             if copies:
-                for attr, held in list(_own(gate)):
+                for attr, held in _own(gate):
                     if id(held) in swap:
                         object.__setattr__(gate, attr, swap[id(held)])
-                    elif _writable(held):  # the gate's own file: the copy writes to memory
-                        object.__setattr__(gate, attr, _sink(held))
+                    elif writable(held):  # the gate's own file: the copy writes to memory
+                        object.__setattr__(gate, attr, sink(held))
             args = [swap.get(id(a), a) for a in record.args]
+            if record.randoms is not None:
+                _set_randoms(record.randoms)  # the random numbers its forward drew, again
             returned = getattr(gate, record.method)(*args)
             new = returned if number(returned, value_attr) is not None else None
             if new is None and record.out_slot:
@@ -205,17 +257,26 @@ class Replays:
         return result
 
 
+def made_slot(
+    before: dict[str, list[Any]],
+    after: dict[str, list[Any]],
+    objects: dict[str, Any],
+    returned: object,
+) -> str | None:
+    """The slot holding what a forward call made: the one holding what it
+    returned, else the last whose Unit is new."""
+    for attr, obj in objects.items():
+        if obj is returned:
+            return attr
+    made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
+    return made[-1] if made else None
+
+
 def _own(obj: Any) -> list[tuple[str, Any]]:
     try:
         return list(object.__getattribute__(obj, "__dict__").items())
     except Exception:
         return []
-
-
-def _one_thread() -> bool:
-    import threading
-
-    return threading.active_count() == 1
 
 
 def _silence(keep: int) -> None:
@@ -224,6 +285,7 @@ def _silence(keep: int) -> None:
     nothing a replay writes, flushes or reads reaches anything of the user's;
     and a file opened to write, kept in memory."""
     import builtins
+    import io
 
     null = os.open(os.devnull, os.O_RDWR)
     for fd in _open_fds():
@@ -258,151 +320,3 @@ def _open_fds() -> list[int]:
             continue
         found.append(fd)
     return found
-
-
-class _Guard:
-    """Here, not in a copy of the process: what a replay could change of the
-    script, kept and put back (and what changed, for the reason not to judge):
-    the random streams (the ``random`` module's, numpy's, and every generator
-    object the script holds), its standard streams, files opened to write, and
-    the script's globals and its classes' attributes (numbers, text, and the
-    contents of its lists, dicts and sets)."""
-
-    def __enter__(self) -> _Guard:
-        import builtins
-        import random
-
-        self.changed = ""
-        self.places = _places()
-        self.kept = [_keep(value) for _, _, value in self.places]
-        self.random = random.getstate()
-        self.streams = sys.stdout, sys.stderr
-        sys.stdout, sys.stderr = io.StringIO(), io.StringIO()
-        self.open = builtins.open
-        real = builtins.open
-
-        def opened(file: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-            if any(c in mode for c in "wax+"):
-                self.changed = self.changed or "a file"
-                return io.BytesIO() if "b" in mode else io.StringIO()
-            return real(file, mode, *args, **kwargs)
-
-        builtins.open = io.open = opened  # type: ignore[assignment]
-        self.sinks = []  # files the script holds open to write: in memory meanwhile
-        for place, name, value in self.places:
-            if _writable(value):
-                sink = _sink(value)
-                try:
-                    setattr(place, name, sink)
-                except (AttributeError, TypeError):
-                    continue
-                self.sinks.append((place, name, value, sink))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        import builtins
-        import random
-
-        builtins.open = io.open = self.open  # type: ignore[assignment]
-        sys.stdout, sys.stderr = self.streams
-        for place, name, value, sink in self.sinks:
-            setattr(place, name, value)
-            if sink.tell():
-                self.changed = self.changed or "a file"
-        if random.getstate() != self.random:
-            self.changed = self.changed or "the random numbers"
-            random.setstate(self.random)
-        for (place, name, value), kept in zip(self.places, self.kept):
-            now = getattr(place, "__dict__", {}).get(name)
-            if now is not value:  # rebound: put back
-                self.changed = self.changed or name
-                with contextlib.suppress(AttributeError, TypeError):
-                    setattr(place, name, value)
-            elif kept is not None and _put_back(value, kept):
-                self.changed = self.changed or name
-
-
-def _places() -> list[tuple[Any, str, Any]]:
-    """The script's globals, and its classes' attributes, with their values."""
-    main = sys.modules.get("__main__")
-    places: list[Any] = [main]
-    places += [v for v in list(getattr(main, "__dict__", {}).values()) if isinstance(v, type)]
-    found = []
-    for place in places:
-        for name, value in list(getattr(place, "__dict__", {}).items()):
-            if not name.startswith("__"):
-                found.append((place, name, value))
-    numpy = sys.modules.get("numpy")
-    if numpy is not None:  # numpy's global random stream
-        found.append((numpy.random, "mtrand", getattr(numpy.random, "mtrand", None)))
-    return found
-
-
-def _keep(value: Any) -> Any:
-    """What of a value a replay could change in place, kept to put back."""
-    if isinstance(value, list):
-        return ("list", list(value))
-    if isinstance(value, dict):
-        return ("dict", dict(value))
-    if isinstance(value, set):
-        return ("set", set(value))
-    state = getattr(value, "getstate", None)  # random.Random and its kind
-    if callable(state) and hasattr(value, "setstate"):
-        try:
-            return ("state", state())
-        except Exception:
-            return None
-    generator = getattr(value, "bit_generator", None)  # numpy's Generator
-    if generator is not None:
-        try:
-            return ("bits", generator.state)
-        except Exception:
-            return None
-    legacy = getattr(value, "_rand", None) or (value if hasattr(value, "get_state") else None)
-    if legacy is not None and hasattr(legacy, "get_state"):  # numpy's RandomState
-        try:
-            return ("legacy", legacy.get_state())
-        except Exception:
-            return None
-    return None
-
-
-def _put_back(value: Any, kept: tuple[str, Any]) -> bool:
-    """Put ``value`` back as it was kept; whether it had changed."""
-    kind, was = kept
-    try:
-        if kind == "list" and value != was:
-            value[:] = was
-        elif (kind == "dict" and value != was) or (kind == "set" and value != was):
-            value.clear()
-            value.update(was)
-        elif kind == "state" and value.getstate() != was:
-            value.setstate(was)
-        elif kind == "bits" and value.bit_generator.state != was:
-            value.bit_generator.state = was
-        elif kind == "legacy":
-            legacy = getattr(value, "_rand", None) or value
-            now = legacy.get_state()
-            if any(str(a) != str(b) for a, b in zip(now, was)):
-                legacy.set_state(was)
-            else:
-                return False
-        else:
-            return False
-    except Exception:
-        return False
-    return True
-
-
-def _writable(value: Any) -> bool:
-    """A file object of the script's, open to write."""
-    if not isinstance(value, io.IOBase):
-        return False
-    try:
-        return not value.closed and value.writable()
-    except Exception:
-        return False
-
-
-def _sink(value: Any) -> Any:
-    return io.StringIO() if isinstance(value, io.TextIOBase) else io.BytesIO()

@@ -29,10 +29,27 @@ def _fd(handle: int, write: bool) -> int:
     return msvcrt.open_osfhandle(handle, os.O_WRONLY if write else os.O_RDONLY)  # type: ignore[attr-defined,no-any-return]
 
 
+def _high(fd: int) -> int:
+    """The pipe's end moved far above the numbers a script's own files take, so
+    a script that closes a range of them and opens its own does not write into
+    bpcli's pipe (nor bpcli into its files: the wire checks which file it is)."""
+    if os.name == "nt":
+        return fd
+    import fcntl
+
+    try:
+        high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 767)
+    except OSError:
+        return fd
+    os.close(fd)
+    return high
+
+
 class Watcher:
     def __init__(self, config: dict[str, Any], here: str) -> None:
         self.here = here + os.sep
         out, answers = _fd(config["out"], True), _fd(config["in"], False)
+        out, answers = _high(out), _high(answers)
         for fd in (out, answers):  # not for the script's own subprocesses
             os.set_inheritable(fd, False)
         self.fds = (out, answers)

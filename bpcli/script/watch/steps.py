@@ -1,13 +1,16 @@
 """What the watcher sees, grouped into steps as it happens.
 
 A watched call that makes no watched call of its own is a step when it
-returns (``call``): its gate's Units before and after, its arguments, the
-line that called it, each write it made. Writes outside such calls (the
-seed, a zeroing loop, an update, a container's own lines such as a
-``Circuit.backward`` that seeds before calling its gates) are steps of their
-own, one line at a time, in the order they happen (``lines``); a container
-is told of once (``container``), for its name. Where bpcli pauses, each step
-waits for its answer: ``go``, ``quit``, or (``check``) replays first.
+returns (``call``): its gate's Units before and after, its arguments, what it
+returned, the line that called it, each write it made. Writes outside such
+calls (the seed, a zeroing loop, an update, a container's own lines such as
+a ``Circuit.backward`` that seeds before calling its gates) are steps of
+their own, one line at a time, in the order they happen, each write with its
+Unit's value and grad as they were just after it (``lines``); a line's step
+is sent before anything the script calls next (its ``print`` comes after
+it). A container is told of once (``container``), for its name. Where bpcli
+pauses, each step waits for its answer: ``go``, ``quit``, or (``check``)
+replays first.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ from collections.abc import Callable
 from types import CodeType, FrameType
 from typing import Any
 
-from .reading import PLAIN, Reading, first
+from .objects import reading
+from .reading import CONTAINERS, PLAIN, Reading, first
 from .wire import Gone
 
 
@@ -34,6 +38,7 @@ class Call:
         "gate",
         "inner",
         "new_pass",
+        "randoms",
         "raw",
         "role",
         "site",
@@ -49,6 +54,7 @@ class Call:
         self.before: tuple[dict[str, list[Any]], dict[str, Any]] = ({}, {})
         self.site: list[Any] | None = None
         self.new_pass = False
+        self.randoms: Any = None  # check: the random streams as a forward call began
 
 
 class Stepping:
@@ -73,7 +79,14 @@ class Stepping:
         self.on = False
         self.interrupted: BaseException | None = None  # Ctrl-C while bpcli held the script
 
-    def stop(self) -> None:  # the hooks' own
+    # the hooks' own (hooks.py)
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def watch_class(self, cls: type, gate: bool = False) -> None:
+        raise NotImplementedError
+
+    def pending_in(self, code: CodeType) -> None:
         raise NotImplementedError
 
     # -- calls -------------------------------------------------------------------------
@@ -93,24 +106,26 @@ class Stepping:
                 self.stop()
                 return
         self.last_role = role
+        self.watch_class(type(gate), gate=True)  # a slot it is given by hand is seen too
         if self.stack:
             outer = self.stack[-1]
             if not outer.inner:  # a container: what its calling line says names it
                 outer.inner = True
-                container = {
-                    "t": "container",
-                    "g": read.objects.oid(outer.gate),
-                    "m": self.methods[outer.role],
-                    "s": outer.site,
-                    "a": outer.args,
-                }
-                self.send(container)
+                oid = read.objects.oid(outer.gate)
+                method = self.methods[outer.role]
+                self.send(
+                    {"t": "container", "g": oid, "m": method, "s": outer.site, "a": outer.args}
+                )
             self.lines(outer.writes)
             outer.writes = []
         else:
             self.flush()
         call = Call(frame, role, gate)
         call.new_pass = new_pass
+        if role == 0 and self.replays is not None:
+            from .replay import randoms
+
+            call.randoms = randoms()
         try:
             local = frame.f_locals
             call.raw = [local.get(n) for n in code.co_varnames[1 : code.co_argcount]]
@@ -130,6 +145,8 @@ class Stepping:
         after, objects = read.slots(call.gate)
         self.steps += 1
         gate = read.objects.oid(call.gate)
+        kind = type(value)
+        ret = None if raised or kind in PLAIN or kind in CONTAINERS else read.objects.oid(value)
         msg = {
             "t": "call",
             "k": self.steps,
@@ -142,7 +159,7 @@ class Stepping:
             "after": after,
             "w": [w[:6] for w in call.writes],  # a gate's writes: its slots name their Units
             "x": raised,
-            "ret": None if raised or isinstance(value, PLAIN) else read.objects.oid(value),
+            "ret": ret,
         }
         if call.role == 0 and self.replays is not None:
             self.replays.forward(self.steps, call, gate, after, objects, value)
@@ -155,13 +172,15 @@ class Stepping:
     ) -> None:
         read = self.read
         file, line = read.where(frame)
-        write = [read.objects.oid(obj), attr, before, after, file, line, frame, obj]
+        value, grad = reading(obj, read.value_attr), reading(obj, read.grad_attr)  # just after it
+        write = [read.objects.oid(obj), attr, before, after, file, line, frame, value, grad]
         if self.stack:
             self.stack[-1].writes.append(write)
             return
         if self.pending and self.pending[-1][4:6] != [file, line]:
             self.flush()
         self.pending.append(write)
+        self.pending_in(frame.f_code)
 
     def flush(self) -> None:
         """The writes outside any call, a line's worth, as a step."""
@@ -170,14 +189,11 @@ class Stepping:
 
     def lines(self, writes: list[list[Any]]) -> None:
         """Writes outside a leaf call, a step for each line (in the order made)."""
-        value, grad = self.read.value_attr, self.read.grad_attr
         start = 0
         for k in range(1, len(writes) + 1):
             if k == len(writes) or writes[k][4:6] != writes[start][4:6]:
                 some = writes[start:k]
-                from .objects import number
-
-                now = {w[0]: [number(w[7], value), number(w[7], grad)] for w in some}
+                now = {w[0]: [w[7], w[8]] for w in some}  # each Unit as its last write left it
                 self_of = self.read.self_of  # a method's own self names `self.a` as `svm.a`
                 sent = [[*w[:6], self_of(w[6])] for w in some]
                 self.steps += 1
@@ -191,6 +207,8 @@ class Stepping:
         if objects.gone:
             gone, objects.gone = objects.gone, []
             self.send({"t": "gone", "o": gone})
+            if self.replays is not None:
+                self.replays.forget(gone)
         if self.ask is None:
             self.send(msg, True)
             return

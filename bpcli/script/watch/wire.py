@@ -44,6 +44,7 @@ class Wire:
     def __init__(self, out_fd: int, in_fd: int) -> None:
         self.out_fd, self.in_fd = out_fd, in_fd
         self.pid = _getpid()
+        self.pipe = _which(out_fd)  # the file it is: a script that closes it is not written to
         self.parts: list[bytes] = []
         self.size = 0
         self.buffer = b""
@@ -68,6 +69,9 @@ class Wire:
             return
         data = b"".join(self.parts)
         self.parts, self.size = [], 0
+        if self.pipe is not None and _which(self.out_fd) != self.pipe:
+            self.open = False  # the script closed it (and the number may be its own file now)
+            return
         try:
             view = memoryview(data)
             while view:
@@ -80,6 +84,9 @@ class Wire:
         self.send(msg)
         self.flush()
         if not self.open:
+            raise Gone
+        if self.pipe is not None and _which(self.in_fd) == (-1, -1):
+            self.open = False  # the script closed bpcli's answers
             raise Gone
         while b"\n" not in self.buffer:
             try:
@@ -99,3 +106,14 @@ class Wire:
         for fd in (self.out_fd, self.in_fd):
             with contextlib.suppress(OSError):
                 _close(fd)
+
+
+def _which(fd: int) -> tuple[int, int] | None:
+    """The file a descriptor is (its device and inode), where that tells."""
+    if os.name == "nt":
+        return None
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return (-1, -1)
+    return st.st_dev, st.st_ino
