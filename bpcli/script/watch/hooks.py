@@ -305,6 +305,9 @@ class Hooks(Stepping):
             if hooks.inside or not hooks.on or (not gate and name not in attrs):
                 base(obj, name, value)
                 return
+            if gate and hooks.stack and hooks.stack[-1].gate is obj:
+                base(obj, name, value)  # in its own call: the call's after-snapshot has it
+                return
             hooks.inside = hooks.busy = True  # what is called meanwhile is not the script's line
             try:
                 before = own(obj, name)

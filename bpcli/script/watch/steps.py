@@ -172,7 +172,10 @@ class Stepping:
     ) -> None:
         read = self.read
         file, line = read.where(frame)
-        value, grad = reading(obj, read.value_attr), reading(obj, read.grad_attr)  # just after it
+        if attr:  # the Unit just after the write: the number written, and the other one
+            value, grad = reading(obj, read.value_attr), after
+        else:
+            value, grad = after, reading(obj, read.grad_attr)
         write = [read.objects.oid(obj), attr, before, after, file, line, frame, value, grad]
         if self.stack:
             self.stack[-1].writes.append(write)
