@@ -172,6 +172,8 @@ class Stepping:
     ) -> None:
         read = self.read
         file, line = read.where(frame)
+        value: float | str | None
+        grad: float | str | None
         if attr:  # the Unit just after the write: the number written, and the other one
             value, grad = reading(obj, read.value_attr), after
         else:
