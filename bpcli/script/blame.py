@@ -113,7 +113,8 @@ class Judge:
     def _forward(self, msg: dict[str, Any]) -> None:
         if self.in_backward:
             self.end_pass()
-        inputs = {a[0]: a[1] for a in msg["a"] if isinstance(a, list) and len(a) == 2}
+        units = [u for a in msg["a"] for u in _units(a)]
+        inputs = {u[0]: u[1] for u in units}
         before, after = msg["b"], msg["after"]
         for attr, slot in before.items():  # its gate's own: a slot forward kept (a weight)
             kept = after.get(attr)
@@ -121,7 +122,7 @@ class Judge:
                 inputs.setdefault(slot[0], slot[1])
         made = self.seen.made_slot(msg)
         out = after[made] if made is not None else None
-        args = frozenset(a[0] for a in msg["a"] if isinstance(a, list) and len(a) == 2)
+        args = frozenset(u[0] for u in units)
         f = Forward(
             msg["k"], msg["g"], inputs, out[0] if out else None, out[1] if out else None, args
         )
@@ -301,6 +302,15 @@ class Judge:
             at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
             if not agree(got, numeric) and not at_kink:
                 self.findings.append(self.say.total(u, where, numeric, got))
+
+
+def _units(arg: Any) -> list[list[Any]]:
+    """The Units an argument is or holds (a list of them), each [oid, value]."""
+    if isinstance(arg, list) and len(arg) == 2:
+        return [arg]
+    if isinstance(arg, dict):
+        return list(arg.get("u", ()))
+    return []
 
 
 def _finite(x: Any) -> bool:

@@ -33,7 +33,7 @@ class Steps:
         seen.evidence(ev)
         name = seen.name(gate)
         for a in ev["a"]:  # arguments first, in order: Class#n where nothing names them
-            if not isinstance(a, str):
+            if isinstance(a, list):
                 seen.name(a[0])
         for attr, slot in ev["after"].items():  # else the slot a Unit is first seen in
             if seen.names.get(slot[0]) is None:
@@ -49,9 +49,7 @@ class Steps:
         upstream = before[out_slot][2] if out_slot in before else None
         views = tuple(self._view(attr, s, (gate, attr)) for attr, s in after.items())
         writes = tuple(self._write(w, after, upstream) for w in ev["w"])
-        args = ", ".join(
-            a if isinstance(a, str) else seen.name(a[0]) for a in ev["a"]
-        )  # the watcher sends a plain argument as its repr
+        args = ", ".join(self._arg(a) for a in ev["a"])
         site = ev["s"]
         source = seen.source(site[0], site[1]) if site else None
         cls = seen.things[gate].cls
@@ -106,6 +104,19 @@ class Steps:
         )
 
     # -- parts -----------------------------------------------------------------------------
+
+    def _arg(self, a: Any) -> str:
+        """An argument as the call shows it: a plain value by its repr, a Unit by
+        its name, a list of Units as a list of their names."""
+        if isinstance(a, str):
+            return a
+        if isinstance(a, dict):
+            names = [self.seen.name(u[0]) for u in a["u"][:4]]
+            if len(names) == a["n"] and a["u"]:
+                inside = ", ".join(names) + ("," if a["c"] == "tuple" and len(names) == 1 else "")
+                return f"[{inside}]" if a["c"] == "list" else f"({inside})"
+            return f"<{a['c']} of {a['n']}>"
+        return self.seen.name(a[0])
 
     def _view(self, attr: str, slot: list[Any], me: tuple[int, str] | None = None) -> SlotView:
         seen = self.seen

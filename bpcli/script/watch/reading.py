@@ -89,7 +89,15 @@ class Reading:
         if kind in PLAIN:
             said = repr(obj)
             return said if len(said) <= 40 else said[:39] + "…"
-        if kind in CONTAINERS:  # not followed: a list the script hands on is not held
+        if kind in (list, tuple):  # its Units told of (the first 64), the list not held
+            items: Any = obj
+            units = [
+                [self.objects.oid(x), number(x, self.value_attr)]
+                for x in items[:64]
+                if self.is_unit(x)
+            ]
+            return {"c": kind.__name__, "n": len(items), "u": units}
+        if kind in CONTAINERS:
             return f"<{kind.__name__} of {len(obj)}>"  # type: ignore[arg-type]
         if self.is_unit(obj):
             return [self.objects.oid(obj), number(obj, self.value_attr)]

@@ -34,6 +34,43 @@ _fork = getattr(os, "fork", None)
 LIMIT = 30.0  # seconds a forked copy may take for one question's replays
 
 
+_GONE, _NONE = object(), object()
+
+
+def _NONE_IS_NONE(x: Any) -> Any:
+    return None if x is _NONE else x
+
+
+def _hold(obj: Any, depth: int = 0) -> Any:
+    """A way back to ``obj`` that does not keep it alive, where there is one (a
+    list, tuple or dict, which cannot be weakly referenced: its items held so,
+    and made into a new one of them when asked for)."""
+    if obj is None:
+        return lambda: _NONE
+    kind = type(obj)
+    if kind in (list, tuple) and depth < 4:
+        items = [_hold(x, depth + 1) for x in obj]
+
+        def rebuilt() -> Any:
+            found = [_NONE_IS_NONE(x()) for x in items]
+            return _GONE if any(x is _GONE for x in found) else kind(found)
+
+        return rebuilt
+    if kind is dict and depth < 4:
+        values = {k: _hold(v, depth + 1) for k, v in obj.items()}
+
+        def rebuilt_dict() -> Any:
+            found = {k: _NONE_IS_NONE(v()) for k, v in values.items()}
+            return _GONE if any(v is _GONE for v in found.values()) else found
+
+        return rebuilt_dict
+    try:
+        ref = weakref.ref(obj)
+    except TypeError:  # no weak references to it (a number, a __slots__ object): held
+        return lambda: obj
+    return lambda: _GONE if ref() is None else ref()
+
+
 class Record:
     """One forward call, for replays: the gate, the call's inputs (its
     arguments' and its gate's own Units, with the values they had), the random
@@ -52,12 +89,22 @@ class Record:
         out_slot: str | None,
         randoms: Any,
     ) -> None:
-        try:
-            self.gate: Any = weakref.ref(gate)
-        except TypeError:
-            self.gate = lambda g=gate: g
-        self.method, self.args, self.units, self.values = method, args, units, values
+        # each object held weakly where it can be: a record keeps nothing of the
+        # script's alive (a replay of a call whose inputs the script let go is not judged)
+        self.gate = _hold(gate)
+        self.args = [_hold(a) for a in args]
+        self.units = {oid: _hold(u) for oid, u in units.items()}
+        self.method, self.values = method, values
         self.out, self.out_slot, self.randoms = out, out_slot, randoms
+
+    def held(self) -> tuple[Any, list[Any], dict[int, Any]] | None:
+        """The gate, its arguments and Units, if the script still has them all."""
+        gate = self.gate()
+        args = [a() for a in self.args]
+        units = {oid: u() for oid, u in self.units.items()}
+        if gate is None or any(a is _GONE for a in args) or None in units.values():
+            return None
+        return gate, [None if a is _NONE else a for a in args], units
 
 
 def randoms() -> Any:
@@ -110,6 +157,11 @@ class Replays:
         for encoded, raw in zip(call.args, call.raw):
             if isinstance(encoded, list) and len(encoded) == 2 and encoded[1] is not None:
                 units[encoded[0]], values[encoded[0]] = raw, encoded[1]
+            elif isinstance(encoded, dict):  # a list of Units: each one an input
+                held = [x for x in raw[:64] if self.hooks.read.is_unit(x)]
+                for (oid, v), x in zip(encoded["u"], held):
+                    if v is not None:
+                        units[oid], values[oid] = x, v
         before, held = call.before
         for attr, (oid, v, _) in before.items():  # its gate's own: a slot forward kept
             kept = after.get(attr)
@@ -208,8 +260,9 @@ class Replays:
 
     def _job(self, job: dict[str, Any], copies: bool) -> Any:
         """The output's value for each value the varied input takes; or why not."""
-        chain = [self.records.get(k) for k in job["chain"]]
-        if any(r is None or r.gate() is None for r in chain):
+        records = [self.records.get(k) for k in job["chain"]]
+        chain = [(r, r.held()) for r in records if r is not None]
+        if len(chain) < len(records) or any(h is None for _, h in chain):
             return {"why": "lost"}
         outputs = []
         try:
@@ -219,22 +272,21 @@ class Replays:
             return {"why": "raised", "error": f"{type(exc).__name__}: {exc}"[:200]}
         return outputs
 
-    def _run(self, chain: list[Record], vary: int, value: float, out: int, copies: bool) -> Any:
+    def _run(self, chain: list[Any], vary: int, value: float, out: int, copies: bool) -> Any:
         value_attr = self.hooks.value_attr
         made: dict[int, Any] = {}  # what an earlier call made -> what it makes now
         result = None
-        for record in chain:
-            gate = record.gate()
-            units = dict(record.units)
+        for record, (gate, raw_args, held) in chain:
+            units = dict(held)
             if copies:
                 gate = copy.copy(gate)
                 units = {oid: copy.copy(u) for oid, u in units.items()}
             for oid, u in units.items():  # the values the call saw, one input nudged
                 if oid not in made:
                     object.__setattr__(u, value_attr, value if oid == vary else record.values[oid])
-            swap = {id(u): units[o] for o, u in record.units.items()}
+            swap = {id(u): units[o] for o, u in held.items()}
             for oid, new in made.items():
-                old = record.units.get(oid)
+                old = held.get(oid)
                 if old is not None:
                     swap[id(old)] = new
             if copies:
@@ -243,7 +295,7 @@ class Replays:
                         object.__setattr__(gate, attr, swap[id(held)])
                     elif writable(held):  # the gate's own file: the copy writes to memory
                         object.__setattr__(gate, attr, sink(held))
-            args = [swap.get(id(a), a) for a in record.args]
+            args = [_swapped(a, swap) for a in raw_args]
             if record.randoms is not None:
                 _set_randoms(record.randoms)  # the random numbers its forward drew, again
             returned = getattr(gate, record.method)(*args)
@@ -270,6 +322,13 @@ def made_slot(
             return attr
     made = [a for a, s in after.items() if a not in before or before[a][0] != s[0]]
     return made[-1] if made else None
+
+
+def _swapped(arg: Any, swap: dict[int, Any]) -> Any:
+    """An argument with the Units a replay gives instead (in a list too)."""
+    if type(arg) in (list, tuple):
+        return type(arg)(swap.get(id(x), x) for x in arg)
+    return swap.get(id(arg), arg)
 
 
 def _own(obj: Any) -> list[tuple[str, Any]]:
