@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT
 from test_reference_figures import FORWARD_0, FORWARD_1, GRADS
@@ -150,9 +151,22 @@ def test_a_micrograd_style_data_attribute(tmp_path: Path) -> None:
     assert evs[0]["slots"]["out"]["value"] == -6.0
     grads = {w["unit"]: w["grad_after"] for w in evs[1]["writes"]}
     assert grads == {"p": -4.0, "q": 1.5}
-    plain = calls(trace(str(path)))  # without --value-attr: the calls, but no Unit in them
+    plain = calls(trace(str(path)))  # without --value-attr: `data` is watched as well
     assert [e["call"] for e in plain] == ["m.forward(p, q)", "m.backward()"]
-    assert all(e["slots"] == {} for e in plain)
+    assert [_no_ids(e["slots"]) for e in plain] == [_no_ids(e["slots"]) for e in evs]
+    other = tmp_path / "other.py"  # another spelling: the calls, but no Unit in them
+    other.write_text(MICROGRAD_STYLE.replace(".data", ".v").replace("data", "v"))
+    spelled = calls(trace(str(other)))
+    assert [e["call"] for e in spelled] == ["m.forward(p, q)", "m.backward()"]
+    assert all(e["slots"] == {} for e in spelled)
+    assert [_no_ids(e["slots"]) for e in calls(trace("--value-attr", "v", str(other)))] == [
+        _no_ids(e["slots"]) for e in evs
+    ]
+
+
+def _no_ids(slots: dict[str, Any]) -> dict[str, Any]:
+    """A step's slots without the ids, which differ from run to run."""
+    return {k: {a: v for a, v in s.items() if a != "id"} for k, s in slots.items()}
 
 
 def test_a_script_that_raises_shows_its_own_traceback(tmp_path: Path) -> None:
@@ -267,8 +281,8 @@ def test_names_the_script_lacks_are_a_usage_error_once_it_ran(tmp_path: Path) ->
     assert "no gate named 'sg0.u0' (the script ran to its end)" in proc.stderr
     assert "circuit output" in proc.stderr
     path = tmp_path / "mg.py"
-    path.write_text(MICROGRAD_STYLE)
-    assert "--value-attr data" in trace(str(path)).stderr
+    path.write_text(MICROGRAD_STYLE.replace("data", "v"))
+    assert "--value-attr v" in trace(str(path)).stderr
 
 
 MANY_UNNAMED = """

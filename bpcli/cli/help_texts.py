@@ -81,7 +81,8 @@ Examples:
     | jq -c 'select(.phase=="backward") | .writes'
   bpcli trace examples/neuron_gates.py
   bpcli trace --step examples/neuron_gates.py
-  bpcli trace --value-attr data my_script.py -- --epochs 3
+  bpcli trace examples/micrograd_neuron.py
+  bpcli trace --value-attr v my_script.py -- --epochs 3
 """),
     "check": N_("""\
 Analytic gradients against central differences, input by input.

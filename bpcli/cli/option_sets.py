@@ -107,7 +107,10 @@ def script_options(f: F) -> F:
             help=_("The methods to watch, comma-separated."),
         ),
         _script_option(
-            "--value-attr", default="value", help=_("A Unit's value (micrograd: data).")
+            "--value-attr",
+            default=None,
+            show_default=False,
+            help=_("A Unit's value attribute. [default: value, else data (micrograd's)]"),
         ),
         _script_option("--grad-attr", default="grad", help=_("A Unit's gradient attribute.")),
         click.argument("script_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- ARGS]"),

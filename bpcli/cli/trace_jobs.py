@@ -20,13 +20,18 @@ class ScriptOptions(NamedTuple):
 
     python: str | None
     methods: tuple[str, ...]
-    value_attr: str
+    value_attr: str | None
     grad_attr: str
     passes: int | None
 
     @classmethod
     def given(
-        cls, python: str | None, methods: str, value_attr: str, grad_attr: str, passes: int | None
+        cls,
+        python: str | None,
+        methods: str,
+        value_attr: str | None,
+        grad_attr: str,
+        passes: int | None,
     ) -> ScriptOptions:
         names = tuple(m.strip() for m in methods.split(",") if m.strip())
         return cls(python, names, value_attr, grad_attr, passes)

@@ -73,6 +73,20 @@ class Summary(NamedTuple):
     more_shared: int = 0  # shared Units not listed
 
 
+class ValueInfo(NamedTuple):
+    """What a step of a script's Value code (micrograd's, microgpt's) says
+    beside its slots and writes."""
+
+    kind: str  # op (forward: a Value made), closure (a _backward call), node (microgpt)
+    order: int = 0  # closure, node: its place in this backward pass (1: the first)
+    maker: str = ""  # the method that made the Value (Value.__add__)
+    made_at: Source | None = None  # the script's line that made it
+    numbers: tuple[tuple[str, float | str], ...] = ()  # a closure's captured numbers (t)
+    same: tuple[tuple[str, tuple[str, ...]], ...] = ()  # one Value, several names here
+    local_grads: tuple[float | str, ...] = ()  # node: the Value's own, a child each
+    closure: str = ""  # closure: the attribute the Value keeps it in (_backward)
+
+
 class Update(NamedTuple):
     unit: str
     step_size: float
@@ -102,6 +116,7 @@ class Step(NamedTuple):
     output_key: bool = False  # the seed's line is the file's `output:` (else its last gate)
     raised: str | None = None  # a script's call that raised: the exception, as Python says it
     problems: tuple[str, ...] = ()  # what `bpcli check SCRIPT.py` finds wrong here
+    value: ValueInfo | None = None  # a step of a script's Value code
 
     def touches(self, gates: set[str], units: set[str]) -> bool:
         """Whether this step involves one of these gates or units."""

@@ -63,6 +63,7 @@ _ASCII_FOR = {
     "σ": "sigma", "×": "*", "−": "-", "²": "^2", "Δ": "d", "∂": "d", "≤": "<=",
     "≥": ">=", "≠": "!=", "◆": "*", "±": "+-", "↺": "(reused)", "─": "-", "━": "=",
     "│": "|", "‘": "'", "’": "'", "“": '"', "”": '"', "✓": "ok", "✗": "x",
+    "\u00a0": " ",
 }  # fmt: skip
 _ASCII = str.maketrans(_ASCII_FOR)
 _PROBE = "≡→σ×−—"  # what an output must be able to show for the unicode views

@@ -222,6 +222,8 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
         }
     if step.new is not None:
         event["new"] = step.new
+    if step.value is not None:
+        event.update(_value(step))
     if step.parts:
         event["diverges"] = {
             unit: {
@@ -231,6 +233,30 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
             for unit, here, there in step.parts
         }
     return event
+
+
+def _value(step: Step) -> dict[str, Any]:
+    """A Value step's own keys: what it is, what made its Value; a closure's
+    captured variables, a node's children and local grads."""
+    info = step.value
+    assert info is not None
+    found: dict[str, Any] = {"kind": info.kind, "made_by": info.maker or None}
+    if info.made_at is not None:
+        found["made_at"] = _source(info.made_at)
+    if info.kind != "op":
+        found["order"] = info.order
+    if info.kind == "closure":
+        captured: dict[str, Any] = {s.slot: _slot(s) for s in step.slots}
+        captured.update({name: _real(x) for name, x in info.numbers})  # type: ignore[misc]
+        found["captured"] = captured
+        found["closure"] = info.closure
+    if info.kind == "node":
+        children = [s for s in step.slots if s.slot != step.out_slot]
+        found["children"] = [{"slot": s.slot, **_slot(s)} for s in children]
+        found["local_grads"] = [_real(x) for x in info.local_grads]
+    if info.same:
+        found["same_object"] = {unit: list(names) for unit, names in info.same}
+    return found
 
 
 def check_document(

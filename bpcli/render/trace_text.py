@@ -12,11 +12,11 @@ number, under an indent that keeps the step's shape.
 from __future__ import annotations
 
 from ..core.gates import OUT_SLOT
-from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
+from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, ValueInfo, Write
 from ..i18n import N_, _, ngettext
 from ..i18n.safe_text import shown
 from ..i18n.worded import in_words
-from . import layout
+from . import layout, value_text
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, translated
 from .layout import Cell, Column, Line
 from .run_tables import REUSED, REUSED_LEGEND
@@ -81,6 +81,8 @@ class TraceText(Page):
                 "{a_class} at {address}"
             ).format(name=name, a_class=_a(cls), address=hex(address))
             blocks.append(self.paragraph(said, style="cyan"))
+        if step.value is not None:
+            blocks.extend(self._value_lines(step, step.value))
         if step.raised:
             said = _("this call {raised}").format(raised=in_words(step.raised))  # JSON: English
             blocks.append(self.paragraph(said, style="bold red"))
@@ -94,10 +96,11 @@ class TraceText(Page):
         top = next((s for s in step.slots if s.slot == step.out_slot), None)
         if step.phase != "forward" and step.gate is not None and top is not None:
             grad = next((w.attr for w in step.writes if w.attr != "value"), "grad")
+            read = f"{top.slot}.{grad}" if step.value else f"{step.gate}.{top.slot}.{grad}"
             reads: Line = [
                 (
                     _("reads {code}: {unit}").format(
-                        code=f"{step.gate}.{top.slot}.{grad} = {fmt(top.grad, p)}", unit=top.unit
+                        code=f"{read} = {fmt(top.grad, p)}", unit=top.unit
                     ),
                     "",
                 )
@@ -192,6 +195,20 @@ class TraceText(Page):
         blocks = self._write_lines(step, w, where=False)
         return layout.render([self._ascii(x) for b in blocks for x in b], self.color) + "\n"
 
+    def _value_lines(self, step: Step, info: ValueInfo) -> list[list[Line]]:
+        """A Value step's words: the closure and its cells, microgpt's node, one
+        object under two names."""
+        blocks = []
+        if info.kind == "closure":
+            first = self._tells("closure " + info.maker, step.gate or "")
+            said = value_text.closure(info, step, first, self.precision)
+            blocks.append(self.paragraph(said, style="cyan"))
+        elif info.kind == "node":
+            blocks.append(self.paragraph(value_text.node(info, step), style="cyan"))
+        for said in value_text.same(info):
+            blocks.append(self.paragraph(said, style=SHARED_STYLE))
+        return blocks
+
     def _tells(self, cls: str, gate: str) -> bool:
         """Whether ``gate``'s step is the one that tells its class's objects apart."""
         if self._told is None:
@@ -235,6 +252,9 @@ class TraceText(Page):
             fields.append([(said, "")])
         elif step.line:
             fields.append([(_("line {line}").format(line=step.line), "")])
+        placed = value_text.order(step.value) if step.value is not None else None
+        if placed is not None:
+            fields.append([(placed, "")])
         if step.self_ is not None:
             me = step.self_
             fields.append([(_self(me.name, me.cls, hex(me.id)), "")])
@@ -249,6 +269,9 @@ class TraceText(Page):
             src = w.source
             if step.source != src:  # a script's line outside calls says it in its heading
                 blocks.append(self._code_line(src))
+            if w.local is not None and w.upstream is not None:  # a Value's: the chain rule
+                said = f"= {fmt(w.local, p)} × {fmt(w.upstream, p)}"
+                blocks.append(self.wrap([(said, "")], indent="        ", first="    "))
             blocks.append(self._result(w, w.attr))
             first = w.slot.split("+")[0]  # one object in several attributes: x * x
             held = next((s for s in step.slots if w.id is not None and s.id == w.id), None)

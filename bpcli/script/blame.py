@@ -33,21 +33,13 @@ from typing import Any, NamedTuple
 from ..core.steps import Source, Step
 from ..i18n import N_
 from ..i18n.worded import Worded
-from .findings import Finding, Wording, agree
+from .findings import Finding, Forward, Wording, agree
 from .seen import Seen
+from .value_blame import ValueJudge
 
 REPLAYS = 200_000  # forward calls run again for a pass's whole check, at most
 
 Replay = Callable[[list[dict[str, Any]]], list[Any]]
-
-
-class Forward(NamedTuple):
-    k: int  # the step the watcher numbered it
-    gate: int
-    inputs: dict[int, float]  # the Units it read (arguments and its gate's own) -> values
-    out: int | None  # what it made
-    value: float | None  # the value it made
-    args: frozenset[int] = frozenset()  # the Units among its arguments
 
 
 class NotJudged(NamedTuple):
@@ -60,6 +52,7 @@ class Judge:
     def __init__(self, seen: Seen, grad_attr: str, replay: Replay) -> None:
         self.seen, self.grad_attr, self.replay = seen, grad_attr, replay
         self.say = Wording(seen, grad_attr)
+        self.values = ValueJudge(self)
         self.findings: list[Finding] = []
         self.notes: list[Finding] = []
         self.not_judged: list[NotJudged] = []
@@ -87,10 +80,13 @@ class Judge:
         if msg["t"] == "lines":
             self._lines(msg)
             return []
-        if msg["role"] == 0:
+        if msg["t"] in ("op", "closure", "node"):  # Value code's (value_blame.py)
+            found = self.values.step(step, msg)
+        elif msg["role"] == 0:
             self._forward(msg)
             return []
-        found = self._backward(step, msg)
+        else:
+            found = self._backward(step, msg)
         self.findings += found
         self.pass_findings += len(found)
         return [f.message for f in found]
@@ -102,11 +98,12 @@ class Judge:
     def _lines(self, msg: dict[str, Any]) -> None:
         """A line of the script: a grad set from outside (not to 0) is a seed."""
         for w in msg["w"]:
-            if w[1] == 1:
+            if w[1] == self.grad_attr:
                 self.grads[w[0]] = w[3]
-            if w[1] == 1 and w[3] != 0.0 and _finite(w[3]):
+            if w[1] == self.grad_attr and w[3] != 0.0 and _finite(w[3]):
                 self.begin()
-                self.seed = (w[0], self.seen.source(w[4], w[5]), float(w[3]))
+                at = msg.get("via") or w[4:6]  # a Value's backward(): where the script called it
+                self.seed = (w[0], self.seen.source(at[0], at[1]), float(w[3]))
                 self.seeded = True
                 self.written.add(w[0])
 
@@ -143,7 +140,13 @@ class Judge:
 
     # -- one backward call -------------------------------------------------------------
 
-    def _backward(self, step: Step, msg: dict[str, Any]) -> list[Finding]:
+    def _backward(
+        self, step: Step, msg: dict[str, Any], say: Wording | None = None
+    ) -> list[Finding]:
+        """A backward call (or a Value's closure, a node: ``say`` words them, and
+        their order is judged apart)."""
+        gates = say is None
+        say = say or self.say
         if not self.in_backward:
             self.begin()
         self.calls += 1
@@ -154,20 +157,21 @@ class Judge:
         top = msg["b"].get(out_slot)
         upstream = top[2] if top is not None else None
         out = top[0] if top is not None else None
-        if out is not None and out not in self.written and self.seeded and upstream is not None:
-            found.append(self.say.order(name, out_slot, source, upstream))
+        read_early = out is not None and out not in self.written and self.seeded
+        if gates and read_early and upstream is not None:
+            found.append(say.order(name, out_slot, source, upstream))
         by_unit: dict[int, list[list[Any]]] = {}
         for slot in msg["after"].values():
             self.grads[slot[0]] = slot[2]
         for w in msg["w"]:
-            if w[1] != 1:
+            if w[1] != self.grad_attr:
                 continue
             self.grads[w[0]] = w[3]
             first = w[0] not in self.written
             stale = first and _finite(w[2]) and w[2] != 0.0 and w[0] not in self.made
             if stale and not self.stale_said:
                 began = self.seed[1] if self.seed is not None else None
-                found.append(self.say.stale(name, w, began))
+                found.append(say.stale(name, w, began))
                 self.stale_said = True
             self.written.add(w[0])
             self.final[w[0]] = w[3]
@@ -179,7 +183,7 @@ class Judge:
         elif upstream is None:
             self._skip(name, source, N_("its gate holds no output Unit bpcli could read"))
         else:
-            found += self._pulls(name, out_slot, source, forward, by_unit, upstream)
+            found += self._pulls(name, out_slot, source, forward, by_unit, upstream, say)
         return found
 
     def _pulls(
@@ -190,6 +194,7 @@ class Judge:
         forward: Forward,
         by_unit: dict[int, list[list[Any]]],
         upstream: float,
+        say: Wording,
     ) -> list[Finding]:
         """Each input's pull against the gate's own forward(), nudged; an argument
         it wrote nothing into, too (its pull missing)."""
@@ -231,10 +236,8 @@ class Judge:
             judged = True
             if writes is None:  # an argument its backward wrote nothing into
                 if not agree(0.0, want) and agree(left, right):
-                    unit = self.say.unit(u)
-                    found.append(
-                        self.say.missing(name, out_slot, source, unit, want, local, upstream)
-                    )
+                    unit = say.unit(u)
+                    found.append(say.missing(name, out_slot, source, unit, want, local, upstream))
                 continue
             got = writes[-1][3] - writes[0][2]
             kinked = not agree(left, right)
@@ -242,9 +245,9 @@ class Judge:
                 kinked and (agree(got, left * upstream) or agree(got, right * upstream))
             ):
                 if kinked:
-                    self.notes.append(self.say.kink(name, writes[-1], left, right))
+                    self.notes.append(say.kink(name, writes[-1], left, right))
                 continue
-            found.append(self.say.wrong(name, out_slot, writes, want, local, upstream))
+            found.append(say.wrong(name, out_slot, writes, want, local, upstream))
         self.checked_calls += judged
         return found
 

@@ -20,6 +20,15 @@ def agree(a: float, b: float) -> bool:
     return abs(a - b) <= ABS + REL * max(abs(a), abs(b))
 
 
+class Forward(NamedTuple):
+    k: int  # the step the watcher numbered it
+    gate: int
+    inputs: dict[int, float]  # the Units it read (arguments and its gate's own) -> values
+    out: int | None  # what it made
+    value: float | None  # the value it made
+    args: frozenset[int] = frozenset()  # the Units among its arguments
+
+
 class Finding(NamedTuple):
     kind: str  # local, assign, order, stale, total; kink for a note
     gate: str | None
@@ -72,7 +81,7 @@ class Wording:
             value=f"{upstream:.6g}",
         )
 
-    def stale(self, name: str, w: list[Any], began: Source | None) -> Finding:
+    def stale(self, name: str, w: list[Any], began: Source | None, call: str = "") -> Finding:
         """A grad left from the pass before: said where the pass began (the seed
         the script wrote, where the zeroing belongs), with the write that added."""
         wrote = self.seen.source(w[4], w[5])
@@ -84,13 +93,13 @@ class Wording:
             w[2],
             N_(
                 "{unit}.{attr} still held {before} from the pass before when this backward "
-                "pass began, and {gate}.backward() added to it ({file}:{line}): set every grad "
+                "pass began, and {call} added to it ({file}:{line}): set every grad "
                 "to 0 before backward"
             ),
             unit=self.unit(w[0]),
             attr=self.grad_attr,
             before=f"{w[2]:.6g}",
-            gate=name,
+            call=call or f"{name}.backward()",
             file=wrote.file,
             line=str(wrote.line),
         )
@@ -104,28 +113,50 @@ class Wording:
         local: float,
         upstream: float,
     ) -> Finding:
+        said = self.assigned(name, writes, want)
+        return said or self.local(name, out_slot, writes, want, local, upstream)
+
+    def assigned(self, name: str, writes: list[list[Any]], want: float) -> Finding | None:
+        """`=` where `+=` belongs: the write replaced an earlier pull with its own."""
         last = writes[-1]
-        unit, where = self.unit(last[0]), self.seen.source(last[4], last[5])
         before = writes[0][2]
         site = write_site(self.seen.lines.get((last[4], last[5]), ""), self.grad_attr)
         if site.adds is False and before != 0.0 and agree(last[3], want):
-            return found(
-                "assign",
-                name,
-                where,
-                before + want,
-                last[3],
-                N_(
-                    "{unit}.{attr} was {before} from an earlier pull, and this write replaced "
-                    "it with {after} instead of adding to it: with += it would be {sum}"
-                ),
-                unit=unit,
-                attr=self.grad_attr,
-                before=f"{before:.6g}",
-                after=f"{last[3]:.6g}",
-                sum=f"{before + want:.6g}",
-            )
-        got = last[3] - before
+            return self.replaced(name, last, before, want)
+        return None
+
+    def replaced(self, name: str, w: list[Any], before: float, pull: float) -> Finding:
+        """The write ``w`` set the grad to its pull where it held ``before``."""
+        return found(
+            "assign",
+            name,
+            self.seen.source(w[4], w[5]),
+            before + pull,
+            w[3],
+            N_(
+                "{unit}.{attr} was {before} from an earlier pull, and this write replaced "
+                "it with {after} instead of adding to it: with += it would be {sum}"
+            ),
+            unit=self.unit(w[0]),
+            attr=self.grad_attr,
+            before=f"{before:.6g}",
+            after=f"{w[3]:.6g}",
+            sum=f"{before + pull:.6g}",
+        )
+
+    def local(
+        self,
+        name: str,
+        out_slot: str,
+        writes: list[list[Any]],
+        want: float,
+        local: float,
+        upstream: float,
+    ) -> Finding:
+        """A pull that is not the forward code's slope times the grad read."""
+        last = writes[-1]
+        unit, where = self.unit(last[0]), self.seen.source(last[4], last[5])
+        got = last[3] - writes[0][2]
         return found(
             "local",
             name,
@@ -202,7 +233,7 @@ class Wording:
             got,
             N_(
                 "after this backward pass {unit}.{attr} is {got}, but the output "
-                "changes by {numeric} per unit of {unit} (the forward calls, run again)"
+                "changes by {numeric} per unit of {unit} (the forward code, run again)"
             ),
             unit=self.unit(unit),
             attr=self.grad_attr,

@@ -7,7 +7,8 @@ call's result is assigned to (``ax = …``), the name a write goes through
 (``svm.circuit.mulg0`` for ``self.mulg0`` inside ``svm.circuit``'s own
 method, never ``self.…``), and the slot a Unit is seen in (``mulg0.utop``).
 Evidence ranks, best first: a variable of the script, a path from a named
-object, a function's parameter, a loop's variable, then ``Class#n``. Better
+object, the expression a Value was made by (``(x1*w1)``, a number for a
+constant), a function's parameter, a loop's variable, then ``Class#n``. Better
 evidence renames an object from that step on; a name is never given to two
 objects in one trace (the second ``total`` is ``total#2``); a name is in NFKC
 form, as Python reads an identifier.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from ..i18n.safe_text import normal
 
-VARIABLE, PATH, PARAMETER, LOOP, NUMBERED = 4, 3, 2, 1, 0
+VARIABLE, PATH, EXPR, PARAMETER, LOOP, NUMBERED = 5, 4, 3, 2, 1, 0
 
 
 class Names:

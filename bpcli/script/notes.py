@@ -66,7 +66,7 @@ def after_run(run: Run) -> list[str]:
             + _(
                 "the gates held no Unit (an object with numeric {value} and {grad}): "
                 "nothing to show of them"
-            ).format(value=run.watch.value_attr, grad=run.watch.grad_attr)
+            ).format(value=run.watch.value_attr or "value", grad=run.watch.grad_attr)
         )
         said.extend(hints(run))
     return said
@@ -90,7 +90,8 @@ def hints(run: Run) -> list[str]:
     said = []
     hints = run.hints or {}
     for cls, attrs in list(hints.get("units", {}).items())[:3]:
-        if len(attrs) >= 2 and (run.watch.value_attr, run.watch.grad_attr) != tuple(attrs[:2]):
+        watched = (run.watch.value_attr,) if run.watch.value_attr else ("value", "data")
+        if len(attrs) >= 2 and (attrs[0] not in watched or attrs[1] != run.watch.grad_attr):
             said.append(
                 NOTE
                 + _(

@@ -26,15 +26,17 @@ from ..system.signals import Terminated
 from .launch import Child, Interpreter
 from .seen import Seen
 from .steps import Steps
+from .values import ValueSteps
 
-WAITS = frozenset(("call", "lines", "last", "replayed"))  # what the paused script waits on
+# what the paused script waits on
+WAITS = frozenset(("call", "lines", "op", "closure", "node", "last", "replayed"))
 
 
 class Watch(NamedTuple):
     """What to watch, and how."""
 
     methods: tuple[str, ...] = ("forward", "backward")
-    value_attr: str = "value"
+    value_attr: str | None = None  # None: `value`, else `data` (micrograd's)
     grad_attr: str = "grad"
     iterations: int | None = None  # forward passes watched; then the script runs on
 
@@ -53,7 +55,8 @@ class Run:
         self.python, self.path, self.argv, self.watch = python, path, argv, watch
         self.sync, self.output_to_stderr, self.check = sync, output_to_stderr, check
         self.seen = Seen(path)
-        self.steps = Steps(self.seen, watch.value_attr, watch.grad_attr)
+        self.steps = Steps(self.seen, watch.grad_attr)
+        self.values = ValueSteps(self.seen, self.steps)
         self.hello: dict[str, Any] = {}
         self.end: dict[str, Any] = {}
         self.hints: dict[str, Any] | None = None
@@ -144,6 +147,8 @@ class Run:
             return self._judged(step, msg)
         if kind == "lines":
             return self._judged(self.steps.lines(msg), msg)
+        if kind in ("op", "closure", "node"):
+            return self._judged(getattr(self.values, kind)(msg), msg)
         if kind == "hello":
             self.hello = msg
         elif kind == "end":

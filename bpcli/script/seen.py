@@ -44,6 +44,9 @@ class Seen:
         self._slot_names_of = -1  # the names' version they were made with
         self.iteration = 0
         self.last_role = -1
+        self.made: dict[int, Any] = {}  # Value oid -> what made it (values.Made)
+        self.order = 0  # closures and nodes run so far in this backward pass
+        self.empty = 0  # leaves' _backward calls, and closures that wrote nothing
 
     # -- the events that are not steps --------------------------------------------------
 
@@ -62,6 +65,8 @@ class Seen:
             self.names.offer(msg["o"], msg["n"], VARIABLE)
         elif kind == "container":
             self.evidence(msg)
+        elif kind == "empty":
+            self.empty = msg["n"]
         elif kind == "slot":  # a gate's slot set outside its own calls (rewired by hand)
             self.hold_one(msg["g"], msg["a"], msg["u"])
 
@@ -71,6 +76,7 @@ class Seen:
         self.pulls.pop(oid, None)
         self.out_slot.pop(oid, None)
         self.gates.pop(oid, None)
+        self.made.pop(oid, None)
         for attr, unit in self.slots_of.pop(oid, {}).items():
             self.holders.get(unit, {}).pop((oid, attr), None)
         self.holders.pop(oid, None)

@@ -90,6 +90,24 @@ def call_site(raw: str, method: str, cols: tuple[int | None, int | None]) -> Cal
     return NO_SITE
 
 
+@functools.lru_cache(maxsize=65536)
+def assigned_to(raw: str, cols: tuple[int | None, int | None]) -> str | None:
+    """The name a statement gives the expression at ``cols`` of its line, if it
+    assigns that whole expression (``x1w1 = x1 * w1``), else None."""
+    line = parse(raw)
+    stmt = line.tree
+    if cols[0] is None or not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+        return None
+    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+    value = stmt.value
+    if len(targets) != 1 or value is None:
+        return None
+    while isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
+        value = value.operand
+    span = (value.col_offset + line.shift, (value.end_col_offset or 0) + line.shift)
+    return dotted(targets[0]) if span == cols else None
+
+
 def _value(stmt: ast.stmt) -> ast.expr | None:
     return stmt.value if isinstance(stmt, (ast.Assign, ast.AugAssign, ast.Expr)) else None
 

@@ -23,9 +23,9 @@ RAISED = N_("raised an exception (if the script does not catch it, its traceback
 class Steps:
     """Events in, steps out, in the order the script made them."""
 
-    def __init__(self, seen: Seen, value_attr: str, grad_attr: str) -> None:
+    def __init__(self, seen: Seen, grad_attr: str) -> None:
         self.seen = seen
-        self.attrs = (value_attr, grad_attr)
+        self.grad = grad_attr  # a write's attribute: this, or the value's (its class's)
 
     def call(self, ev: dict[str, Any]) -> Step:
         seen = self.seen
@@ -76,19 +76,21 @@ class Steps:
         seen = self.seen
         writes = ev["w"]
         for k, w in enumerate(writes):  # the k-th write of a line's attribute: its k-th target
-            seen.write_evidence(w, self.attrs[w[1]], sum(v[1] == w[1] for v in writes[:k]))
+            seen.write_evidence(w, w[1], sum(v[1] == w[1] for v in writes[:k]))
         first = writes[0]
         source = seen.source(first[4], first[5])
         views: dict[int, SlotView] = {}
         out = []
         for w in writes:
             oid, attr = w[0], w[1]
-            if attr == 1:  # a grad set from outside: a seed, or a reset
+            if attr == self.grad:  # a grad set from outside: a seed, or a reset
                 seen.pulls[oid] = Pulls(w[3]) if w[3] else Pulls()
+                if w[3]:
+                    seen.order = 0  # a seed: a backward pass begins
             unit = seen.name(oid)
             if oid not in views:
                 now = ev["now"].get(str(oid)) or ev["now"].get(oid) or (None, None)
-                views[oid] = self._view(self.attrs[attr], [oid, *now])
+                views[oid] = self._view(attr, [oid, *now])
             out.append(self._line_write(w, unit))
         return Step(
             "script",
@@ -139,11 +141,11 @@ class Steps:
         seen = self.seen
         oid, attr, before, value, file, line = w[:6]
         held = [a for a, s in after.items() if s[0] == oid]
-        site = write_site(seen.lines.get((file, line), ""), self.attrs[attr])
-        slot = site.slot if site.slot in held else ("+".join(held) or self.attrs[attr])
+        site = write_site(seen.lines.get((file, line), ""), attr)
+        slot = site.slot if site.slot in held else ("+".join(held) or attr)
         pulls: tuple[float, ...] = ()
         total = 0
-        if attr == 1 and isinstance(value, float) and isinstance(before, float):
+        if attr == self.grad and isinstance(value, float) and isinstance(before, float):
             received = seen.pulls.setdefault(oid, Pulls())
             received.add(value - before)
             pulls, total = received.shown()
@@ -158,7 +160,7 @@ class Steps:
             value,
             pulls,
             False,
-            self.attrs[attr],
+            attr,
             seen.source(file, line),
             thing.address if thing else None,
             thing.reused if thing else False,
@@ -169,7 +171,7 @@ class Steps:
         oid, attr, before, value, file, line = w[:6]
         thing = self.seen.things.get(oid)
         return Write(
-            self.attrs[attr],
+            attr,
             unit,
             "",
             None,
@@ -178,7 +180,7 @@ class Steps:
             value,
             (),
             False,
-            self.attrs[attr],
+            attr,
             self.seen.source(file, line),
             thing.address if thing else None,
             thing.reused if thing else False,

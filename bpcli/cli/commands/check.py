@@ -43,7 +43,7 @@ class CheckOptions(NamedTuple):
     python: str | None
     passes: int | None
     methods: str
-    value_attr: str
+    value_attr: str | None
     grad_attr: str
     script_args: tuple[str, ...]
 

@@ -64,7 +64,7 @@ class TraceOptions(NamedTuple):
     python: str | None
     passes: int | None
     methods: str
-    value_attr: str
+    value_attr: str | None
     grad_attr: str
     script_args: tuple[str, ...]
     html: str | None

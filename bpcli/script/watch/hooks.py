@@ -6,9 +6,11 @@
   and later ``sys.monitoring`` tells, and code that is never a watched method
   costs nothing after its first call; before, ``sys.setprofile``;
 - each Unit class (objects with numbers in the value and grad attributes)
-  has its ``__setattr__`` wrapped, so each write to a value or a grad is seen
-  with the line that made it; and each gate class too, so a slot the script
-  rewires by hand (``g.u0 = c``) is known.
+  has its ``__setattr__`` wrapped (``writes``), so each write to a value or a
+  grad is seen with the line that made it; and each gate class too, so a
+  slot the script rewires by hand (``g.u0 = c``) is known;
+- Value code's own: each method of a Value's class (an op), each closure of
+  Values, each leaf's empty ``_backward`` (``value_steps``).
 
 Only the script's own thread is watched. Nothing of the watcher is ever
 raised into the script: if the watcher fails, it stops watching and tells
@@ -27,9 +29,10 @@ from threading import get_ident
 from types import CodeType, FrameType
 from typing import Any
 
-from .objects import MISSING, described, own
 from .reading import Reading, first
-from .steps import Quit, Stepping
+from .steps import Quit
+from .values import CLOSURE, LEAF, OP, method_of
+from .writes import Writes
 
 _MONITORING: Any = getattr(sys, "monitoring", None)  # Python 3.12 and later
 _getframe = sys._getframe
@@ -43,20 +46,20 @@ _RETURNS = {dis.opmap[n] for n in ("RETURN_VALUE", "RETURN_CONST") if n in dis.o
 _PASS = (KeyboardInterrupt, SystemExit, Quit)  # the script's own, or bpcli's `q`: on their way
 
 
-class Hooks(Stepping):
+class Hooks(Writes):
     def __init__(
         self,
         send: Callable[..., None],
         ask: Callable[[dict[str, Any]], dict[str, Any]] | None,
         methods: list[str],
-        value_attr: str,
+        value_attr: str | None,
         grad_attr: str,
         iterations: int | None = None,
     ) -> None:
         read = Reading(send, value_attr, grad_attr, self.watch_class)
         super().__init__(send, ask, methods, read, iterations)
-        self.value_attr, self.grad_attr = value_attr, grad_attr
-        self.attrs = {value_attr: 0, grad_attr: 1}
+        self.grad_attr = grad_attr
+        self.attrs = {*read.candidates, grad_attr}  # what a Unit class's writes may be
         self.roles: dict[CodeType, int] = {}  # code -> index in methods, -1 not watched
         self.patched: dict[type, tuple[bool, Any, Any]] = {}  # class -> (own, original, ours)
         self.gate_classes: set[type] = set()
@@ -115,6 +118,8 @@ class Hooks(Stepping):
                 pass
         self.patched.clear()
         self.stack.clear()
+        self.ops.clear()
+        self.queue.clear()
         self.read.objects.forget_all()
 
     def finish(self) -> None:
@@ -122,9 +127,13 @@ class Hooks(Stepping):
         if not self.on:
             return
         self._check_hook(None)
+        if self.queue:
+            self.flush_ops(None)
         while self.stack:  # calls the script left by sys.exit or an exception
             self.pending.extend(self.stack.pop().writes)
         self.flush()
+        if self.empty:  # leaves' _backward calls, and closures that wrote nothing
+            self.send({"t": "empty", "n": self.empty})
         if not self.read.units:  # nothing held a Unit: what the script does hold, for a hint
             self.send({"t": "hints", **self.read.hints})
         if self.replays is not None and self.ask is not None:
@@ -161,9 +170,14 @@ class Hooks(Stepping):
                     return
                 if self.pending and not self.busy:  # a line's writes are shown before
                     self.flush()  # anything it calls
+                if role <= OP and self.on:
+                    self.enter(frame, code, role)
             elif event == "return":
                 if self.stack and self.stack[-1].frame is frame:
                     self.returned(arg, frame.f_code.co_code[frame.f_lasti] not in _RETURNS)
+                elif self.ops and self.ops[-1].frame is frame:
+                    raised = frame.f_code.co_code[frame.f_lasti] not in _RETURNS
+                    self.op_returned(frame, arg, raised)
                 elif self.probes and self.probes[-1] is frame:
                     self.probes.pop()
                     self._made(frame)
@@ -173,6 +187,26 @@ class Hooks(Stepping):
             raise
         except BaseException as exc:
             self.fault(exc, frame)
+
+    def enter(self, frame: FrameType, code: CodeType, role: int) -> None:
+        """A call of Value code: an op, a closure, a leaf's empty ``_backward``."""
+        if role == OP:
+            me = first(frame, code)
+            if me is not None and self.read.is_unit(me):
+                self.op_called(frame, code, me)
+        elif role == CLOSURE:
+            self.closure_called(frame, code)
+        elif role == LEAF:
+            self.empty += 1
+
+    def assign(self, code: CodeType, role: int) -> None:
+        """A role known before the code's first call (a closure, seen at its op)."""
+        if code in self.roles:
+            return
+        self.roles[code] = role
+        if self.monitoring and role == CLOSURE:
+            mon = _MONITORING
+            mon.set_local_events(self.tool, code, self._local(code, mon.events.PY_RETURN))
 
     def _made(self, frame: FrameType) -> None:
         """An ``__init__`` returned: if it made a Unit, its class's writes are
@@ -199,6 +233,10 @@ class Hooks(Stepping):
                 mon.set_local_events(self.tool, code, self._local(code, mon.events.PY_RETURN))
             if role >= 0 and self.on:
                 self.called(_getframe(1), code, role)
+            elif role <= OP and self.on:
+                if self.pending:
+                    self.flush()
+                self.enter(_getframe(1), code, role)
             elif role == -1:
                 return mon.DISABLE  # an __init__ looked at already
         except _PASS:
@@ -211,8 +249,11 @@ class Hooks(Stepping):
         if get_ident() != self.thread:
             return None
         try:
-            if self.stack and self.stack[-1].frame is _getframe(1):
+            frame = _getframe(1)
+            if self.stack and self.stack[-1].frame is frame:
                 self.returned(value, False)
+            elif self.ops and self.ops[-1].frame is frame:
+                self.op_returned(frame, value, False)
             elif self.roles.get(code) == _INIT:
                 self._made(_getframe(1))
         except _PASS:
@@ -225,8 +266,11 @@ class Hooks(Stepping):
         if get_ident() != self.thread:
             return None
         try:
-            if self.stack and self.stack[-1].frame is _getframe(1):
+            frame = _getframe(1)
+            if self.stack and self.stack[-1].frame is frame:
                 self.returned(None, True)
+            elif self.ops and self.ops[-1].frame is frame:
+                self.op_returned(frame, None, True)
         except _PASS:
             raise
         except BaseException as failed:
@@ -264,8 +308,13 @@ class Hooks(Stepping):
             role = _OURS  # the watcher's own code (its __setattr__ wrappers): not the script's
         elif code.co_name == "__init__" and code.co_argcount >= 1:
             role = _INIT  # looked at as it returns: does it make a Unit?
+        elif code.co_freevars and not code.co_argcount and self._of_values(frame, code):
+            role = CLOSURE  # a closure of Values (micrograd's _backward)
         elif code.co_argcount >= 1 and not code.co_flags & _GENERATORS:
-            if code.co_name in self.methods:
+            me = first(frame, code)
+            if me is not None and self.read.is_unit(me) and method_of(type(me), code):
+                role = OP  # a method of a Value's class: what it returns may be new
+            elif code.co_name in self.methods:
                 role = self.methods.index(code.co_name)
             else:
                 me = first(frame, code)
@@ -279,94 +328,10 @@ class Hooks(Stepping):
         self.roles[code] = role
         return role
 
-    # -- writes ------------------------------------------------------------------------
-
-    def watch_class(self, cls: type, gate: bool = False) -> None:
-        """Wrap the class's __setattr__ (once, and not again below a wrapped one):
-        a Unit's writes of its value and grad, a gate's of a slot."""
-        if cls in self.patched or cls.__module__ == "builtins":
-            return
-        if not gate:
-            self.read.objects.born_known.add(cls)
-        for klass in cls.__mro__:  # a class above it is wrapped: its writes are seen there
-            if getattr(klass.__dict__.get("__setattr__"), "_bpcli_watch", False):
-                return
-        had_own = "__setattr__" in cls.__dict__
-        original: Any = cls.__dict__.get("__setattr__")
-        hooks, attrs = self, self.attrs
-
-        def base(obj: object, name: str, value: object) -> None:
-            if had_own:
-                original(obj, name, value)
-            else:  # the next class's, as it is now (the script may patch a base later)
-                super(cls, obj).__setattr__(name, value)  # type: ignore[arg-type,misc]
-
-        def __setattr__(obj: object, name: str, value: object) -> None:
-            if hooks.inside or not hooks.on or (not gate and name not in attrs):
-                base(obj, name, value)
-                return
-            if gate and hooks.stack and hooks.stack[-1].gate is obj:
-                base(obj, name, value)  # in its own call: the call's after-snapshot has it
-                return
-            hooks.inside = hooks.busy = True  # what is called meanwhile is not the script's line
-            try:
-                before = own(obj, name)
-                base(obj, name, value)
-                hooks.inside = False
-                if get_ident() == hooks.thread:
-                    if gate:
-                        hooks._slotted(obj, name, before, value)
-                    else:
-                        hooks._wrote(obj, name, before, value, _getframe(1))
-            finally:
-                hooks.inside = hooks.busy = False
-
-        __setattr__._bpcli_watch = True  # type: ignore[attr-defined]
+    def _of_values(self, frame: FrameType, code: CodeType) -> bool:
+        """Whether the frame's free variables hold a Value."""
         try:
-            cls.__setattr__ = __setattr__  # type: ignore[method-assign,assignment]
-        except (TypeError, AttributeError):  # a class that cannot be changed: writes unseen
-            return
-        self.patched[cls] = (had_own, original, __setattr__)
-        if gate:
-            self.gate_classes.add(cls)
-
-    def _wrote(self, obj: object, name: str, before: Any, value: object, frame: FrameType) -> None:
-        try:
-            if not self.on:
-                return
-            if before is MISSING:
-                self.read.objects.born(obj)  # a Unit being made, not a write to show
-                return
-            self._check_hook(frame)
-            self.wrote(obj, self.attrs[name], described(before), described(value), frame)
-        except _PASS:
-            raise
-        except BaseException as exc:
-            self.fault(exc, frame)
-
-    def _slotted(self, gate: object, name: str, before: Any, value: object) -> None:
-        """A gate's attribute set outside its own watched calls (rewired by the
-        script, or by a container): which Unit the slot holds now."""
-        try:
-            if not self.on or (self.stack and self.stack[-1].gate is gate):
-                return
-            read = self.read
-            was = before is not MISSING and read.is_unit(before)
-            now = read.is_unit(value)
-            if was or now:
-                unit = read.objects.oid(value) if now else None
-                self.send({"t": "slot", "g": read.objects.oid(gate), "a": name, "u": unit})
-        except _PASS:
-            raise
-        except BaseException as exc:
-            self.fault(exc, None)
-
-    def _check_hook(self, frame: FrameType | None) -> None:
-        """sys.setprofile taken back (by the script, or by Python after a
-        RecursionError in the hook): said once, with where it was noticed."""
-        if self.lost or self.monitoring or _getprofile() is self._hook:
-            return
-        self.lost = True
-        file, line = self.read.where(frame) if frame is not None else (0, 0)
-        theirs = _getprofile() is not None
-        self.send({"t": "lost", "f": file, "l": line, "why": "theirs" if theirs else "dropped"})
+            local = frame.f_locals
+        except Exception:
+            return False
+        return any(self.read.is_unit(local.get(n)) for n in code.co_freevars)

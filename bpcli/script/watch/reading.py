@@ -40,15 +40,17 @@ class Reading:
     def __init__(
         self,
         send: Callable[..., None],
-        value_attr: str,
+        value_attr: str | None,
         grad_attr: str,
         watch_class: Callable[[type], None],
     ) -> None:
         self.send = send
-        self.value_attr, self.grad_attr = value_attr, grad_attr
+        # the value's attribute: the one asked for, else `value` or `data` (micrograd's)
+        self.candidates = (value_attr,) if value_attr else ("value", "data")
+        self.grad_attr = grad_attr
         self.watch_class = watch_class  # a class found to hold Units: its writes are wanted
         self.objects = Objects(send)
-        self.units: dict[type, bool] = {}  # classes whose objects are Units
+        self.units: dict[type, str] = {}  # classes whose objects are Units -> their value's attr
         self.files: dict[str, int] = {}
         self.lines: set[tuple[int, int]] = set()
         self.hints: dict[str, Any] = {"units": {}, "methods": {}}
@@ -57,15 +59,20 @@ class Reading:
 
     def is_unit(self, obj: object) -> bool:
         cls = type(obj)
-        if self.units.get(cls):
+        if cls in self.units:
             return True
-        if cls in PLAIN or cls in CONTAINERS:
+        if cls in PLAIN or cls in CONTAINERS or number(obj, self.grad_attr) is None:
             return False
-        unit = number(obj, self.value_attr) is not None and number(obj, self.grad_attr) is not None
-        if unit:
-            self.units[cls] = True
-            self.watch_class(cls)
-        return unit
+        for attr in self.candidates:
+            if number(obj, attr) is not None:
+                self.units[cls] = attr
+                self.watch_class(cls)
+                return True
+        return False
+
+    def value_of(self, obj: object) -> str:
+        """The attribute that holds a Unit's value (its class's)."""
+        return self.units.get(type(obj)) or self.candidates[0]
 
     def slots(self, gate: object) -> tuple[dict[str, list[Any]], dict[str, Any]]:
         """The gate's attributes that hold Units: attr -> [oid, value, grad], and
@@ -76,7 +83,7 @@ class Reading:
             if self.is_unit(obj):
                 found[attr] = [
                     self.objects.oid(obj),
-                    reading(obj, self.value_attr),
+                    reading(obj, self.value_of(obj)),
                     reading(obj, self.grad_attr),
                 ]
                 objects[attr] = obj
@@ -92,7 +99,7 @@ class Reading:
         if kind in (list, tuple):  # its Units told of (the first 64), the list not held
             items: Any = obj
             units = [
-                [self.objects.oid(x), number(x, self.value_attr)]
+                [self.objects.oid(x), number(x, self.value_of(x))]
                 for x in items[:64]
                 if self.is_unit(x)
             ]
@@ -100,7 +107,7 @@ class Reading:
         if kind in CONTAINERS:
             return f"<{kind.__name__} of {len(obj)}>"  # type: ignore[arg-type]
         if self.is_unit(obj):
-            return [self.objects.oid(obj), number(obj, self.value_attr)]
+            return [self.objects.oid(obj), number(obj, self.value_of(obj))]
         return [self.objects.oid(obj)]
 
     def site(self, frame: FrameType | None) -> list[Any] | None:

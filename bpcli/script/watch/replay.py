@@ -102,7 +102,8 @@ class Record:
         gate = self.gate()
         args = [a() for a in self.args]
         units = {oid: u() for oid, u in self.units.items()}
-        if gate is None or any(a is _GONE for a in args) or None in units.values():
+        lost = [gate, *units.values()]  # what must be there still (an argument may be None)
+        if any(x is None or x is _GONE for x in lost) or any(a is _GONE for a in args):
             return None
         return gate, [None if a is _NONE else a for a in args], units
 
@@ -174,6 +175,27 @@ class Replays:
             call.gate, method, list(call.raw), units, values, out, out_slot, call.randoms
         )
         self.latest[gate] = k
+
+    def op(
+        self,
+        k: int,
+        made: Any,
+        me: Any,
+        method: str,
+        args: list[Any],
+        units: dict[int, Any],
+        values: dict[int, Any],
+        out: int,
+        new_pass: bool,
+    ) -> None:
+        """An op of Value code made a Value: kept for replays as a forward call
+        on ``me`` (this pass's and the pass before's)."""
+        if new_pass:
+            keep = set(self.latest.values()) | set(self.this_pass)
+            self.records = {s: r for s, r in self.records.items() if s in keep}
+            self.this_pass = []
+        self.this_pass.append(k)
+        self.records[k] = Record(me, method, args, units, values, out, None, None)
 
     def forget(self, gone: list[int]) -> None:
         """Gates freed by the script: their calls are let go (and what they held)."""
@@ -273,17 +295,19 @@ class Replays:
         return outputs
 
     def _run(self, chain: list[Any], vary: int, value: float, out: int, copies: bool) -> Any:
-        value_attr = self.hooks.value_attr
+        value_of = self.hooks.read.value_of
         made: dict[int, Any] = {}  # what an earlier call made -> what it makes now
         result = None
         for record, (gate, raw_args, held) in chain:
             units = dict(held)
+            given = id(gate)  # a Value's op: the Value it runs on may be an input, or made
             if copies:
                 gate = copy.copy(gate)
                 units = {oid: copy.copy(u) for oid, u in units.items()}
             for oid, u in units.items():  # the values the call saw, one input nudged
                 if oid not in made:
-                    object.__setattr__(u, value_attr, value if oid == vary else record.values[oid])
+                    nudged = value if oid == vary else record.values[oid]
+                    object.__setattr__(u, value_of(u), nudged)
             swap = {id(u): units[o] for o, u in held.items()}
             for oid, new in made.items():
                 old = held.get(oid)
@@ -296,16 +320,17 @@ class Replays:
                     elif writable(held):  # the gate's own file: the copy writes to memory
                         object.__setattr__(gate, attr, sink(held))
             args = [_swapped(a, swap) for a in raw_args]
+            gate = swap.get(given, gate)  # a Value's op: on its input, nudged, or made again
             if record.randoms is not None:
                 _set_randoms(record.randoms)  # the random numbers its forward drew, again
             returned = getattr(gate, record.method)(*args)
-            new = returned if number(returned, value_attr) is not None else None
+            new = returned if number(returned, value_of(returned)) is not None else None
             if new is None and record.out_slot:
                 new = getattr(gate, record.out_slot, None)
             if record.out is not None and new is not None:
                 made[record.out] = new
             if record.out == out and new is not None:
-                result = number(new, value_attr)
+                result = number(new, value_of(new))
         return result
 
 

@@ -34,6 +34,7 @@ class Call:
     __slots__ = (
         "args",
         "before",
+        "captured",
         "frame",
         "gate",
         "inner",
@@ -55,6 +56,7 @@ class Call:
         self.site: list[Any] | None = None
         self.new_pass = False
         self.randoms: Any = None  # check: the random streams as a forward call began
+        self.captured: list[tuple[str, Any]] = []  # a closure's: its free variables' Values
 
 
 class Stepping:
@@ -89,6 +91,16 @@ class Stepping:
     def pending_in(self, code: CodeType) -> None:
         raise NotImplementedError
 
+    # Value code's (value_steps.py)
+    def node_of(self, frame: FrameType) -> Any:
+        return None
+
+    def node(self, v: Any, msg: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def via(self) -> list[int] | None:
+        return None
+
     # -- calls -------------------------------------------------------------------------
 
     def called(self, frame: FrameType, code: CodeType, role: int) -> None:
@@ -107,7 +119,10 @@ class Stepping:
                 return
         self.last_role = role
         self.watch_class(type(gate), gate=True)  # a slot it is given by hand is seen too
-        if self.stack:
+        if self.stack and self.stack[-1].role < 0:  # in a closure: its writes so far, a step
+            self.lines(self.stack[-1].writes)
+            self.stack[-1].writes = []
+        elif self.stack:
             outer = self.stack[-1]
             if not outer.inner:  # a container: what its calling line says names it
                 outer.inner = True
@@ -168,21 +183,23 @@ class Stepping:
     # -- writes ------------------------------------------------------------------------
 
     def wrote(
-        self, obj: object, attr: int, before: float | str, after: float | str, frame: FrameType
+        self, obj: object, attr: str, before: float | str, after: float | str, frame: FrameType
     ) -> None:
         read = self.read
         file, line = read.where(frame)
         value: float | str | None
         grad: float | str | None
-        if attr:  # the Unit just after the write: the number written, and the other one
-            value, grad = reading(obj, read.value_attr), after
+        if attr == read.grad_attr:  # the Unit just after the write: the number written, and
+            value, grad = reading(obj, read.value_of(obj)), after  # the other one
         else:
             value, grad = after, reading(obj, read.grad_attr)
-        write = [read.objects.oid(obj), attr, before, after, file, line, frame, value, grad]
+        write = [read.objects.oid(obj), attr, before, after, file, line, frame, value, grad, None]
         if self.stack:
             self.stack[-1].writes.append(write)
             return
-        if self.pending and self.pending[-1][4:6] != [file, line]:
+        write[9] = self.node_of(frame)  # microgpt's loop: the Value the line pulls from
+        last = self.pending[-1] if self.pending else None
+        if last is not None and (last[4:6] != [file, line] or last[9] is not write[9]):
             self.flush()
         self.pending.append(write)
         self.pending_in(frame.f_code)
@@ -196,13 +213,23 @@ class Stepping:
         """Writes outside a leaf call, a step for each line (in the order made)."""
         start = 0
         for k in range(1, len(writes) + 1):
-            if k == len(writes) or writes[k][4:6] != writes[start][4:6]:
+            if (
+                k == len(writes)
+                or writes[k][4:6] != writes[start][4:6]
+                or writes[k][9] is not writes[start][9]
+            ):
                 some = writes[start:k]
                 now = {w[0]: [w[7], w[8]] for w in some}  # each Unit as its last write left it
                 self_of = self.read.self_of  # a method's own self names `self.a` as `svm.a`
                 sent = [[*w[:6], self_of(w[6])] for w in some]
                 self.steps += 1
-                self.step({"t": "lines", "k": self.steps, "w": sent, "now": now})
+                msg = {"t": "lines", "k": self.steps, "w": sent, "now": now}
+                if some[0][9] is not None:
+                    self.node(some[0][9], msg)
+                via = self.via()
+                if via is not None:  # inside a Value's method: the script's line that called it
+                    msg["via"] = via
+                self.step(msg)
                 start = k
 
     # -- a step, and bpcli's answer ----------------------------------------------------
