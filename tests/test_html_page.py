@@ -161,7 +161,8 @@ def test_focus_shows_every_slot_holding_the_object(browser, neuron_page: Path) -
     assert sorted(marked(browser, "bp-edge.bp-same")) == ["addg1.utop", "sg0.u0"]
 
 
-PAGES = [*sorted((ROOT / "circuits").glob("*.txt")), SCRIPT]
+VALUES = [ROOT / "examples" / "micrograd_neuron.py", ROOT / "examples" / "microgpt_loss.py"]
+PAGES = [*sorted((ROOT / "circuits").glob("*.txt")), SCRIPT, *VALUES]
 
 
 @pytest.mark.parametrize("path", PAGES, ids=[p.name for p in PAGES])
@@ -259,6 +260,46 @@ def test_a_script_page(browser, tmp_path: Path) -> None:
     assert marked(browser, "bp-written") == ["axpbypc"]
     assert marked(browser, "bp-active") == ["sg0"]
     assert [e for e in browser.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_value_page_marks_the_closure_and_the_edges_its_pulls_travel(
+    browser, tmp_path: Path
+) -> None:
+    """micrograd's neuron: a node per Value, an edge per use; x1w1's closure call
+    marks its op, the two edges its pulls travel (self and other), and x1, w1."""
+    from selenium.webdriver.common.by import By
+
+    out = tmp_path / "values.html"  # its closures' order is its sets' (ids): this run's
+    assert bpcli("trace", VALUES[0], "--html", out).returncode == 0
+    open_page(browser, out)
+    for step in range(1, 20):
+        browser.execute_script(f"window.bpPage.go({step})")
+        if "x1w1._backward()" in browser.find_element(By.ID, "bp-call").text:
+            break
+    assert marked(browser, "bp-active") == ["x1w1"]
+    assert sorted(marked(browser, "bp-flow")) == ["x1w1.other", "x1w1.self"]
+    assert sorted(marked(browser, "bp-written")) == ["w1", "x1"]
+    edges = browser.execute_script(
+        "return [...document.querySelectorAll('svg .bp-edge')].map("
+        "e => e.dataset.gate + '.' + e.dataset.slot)"
+    )
+    assert len(edges) == len(set(edges)) == 14  # 5 ops: 4 with two uses, tanh one; 5 made
+    assert [x for x in browser.get_log("browser") if x["level"] == "SEVERE"] == []
+
+
+def test_a_value_used_twice_has_two_edges(browser, tmp_path: Path) -> None:
+    script = tmp_path / "square.py"
+    script.write_text(
+        (ROOT / "examples" / "micrograd_neuron.py")
+        .read_text()
+        .split("x1 = Value(2.0)")[0]
+        + "a = Value(3.0)\nb = a * a\nb.backward()\nprint(a.grad)\n"
+    )
+    out = tmp_path / "square.html"
+    assert bpcli("trace", script, "--html", out).returncode == 0
+    open_page(browser, out, "#step=3")  # the op, the seed, b's closure
+    assert sorted(marked(browser, "bp-flow")) == ["b.other", "b.self"]
+    assert marked(browser, "bp-written") == ["a"]
 
 
 def test_a_page_to_stdout_holds_the_page_only() -> None:

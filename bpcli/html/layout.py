@@ -248,12 +248,16 @@ def from_circuit(c: object, room: bool = True) -> Graph:
 
 def from_events(events: Iterable[dict[str, object]]) -> Graph:
     """The graph of a script's trace: each gate called, and the Units its slots held
-    (by the names the trace gave them), the output slot from the first forward call."""
+    (by the names the trace gave them), the output slot from the first forward call;
+    for Value code, each op and the Values it was given and made (a Value given
+    twice, ``a * a``, has an edge for each use)."""
     graph = Graph()
     outputs: dict[str, str] = {}
     for e in events:
         gate, slots = e.get("gate"), e.get("slots")
         if not isinstance(gate, str) or not isinstance(slots, dict):
+            continue
+        if e.get("kind") in ("closure", "node"):  # a Value's op drew its edges: one per use
             continue
         new = e.get("new")
         for slot, view in slots.items():

@@ -105,9 +105,14 @@
     var written = new Set();
     (e.writes || []).forEach(function (w) {
       written.add(w.unit);
-      if (e.gate && w.slot) w.slot.split("+").forEach(function (s) {
-        mark(edges.get(e.gate + "." + s), "bp-flow");
+      if (!e.gate) return;
+      var through = (w.slot || "").split("+").filter(function (s) {
+        return edges.has(e.gate + "." + s);
       });
+      if (!through.length && w.id) held.forEach(function (id, key) {  // by the object: a node's child
+        if (id === w.id && key.indexOf(e.gate + ".") === 0) through.push(key.slice(e.gate.length + 1));
+      });
+      through.forEach(function (s) { mark(edges.get(e.gate + "." + s), "bp-flow"); });
     });
     if (e.update) written.add(e.update.unit);
     if (e.new) written.add(e.new);

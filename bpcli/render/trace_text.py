@@ -205,6 +205,8 @@ class TraceText(Page):
             blocks.append(self.paragraph(said, style="cyan"))
         elif info.kind == "node":
             blocks.append(self.paragraph(value_text.node(info, step), style="cyan"))
+            if step.source is not None:  # the loop's line, once: each write is on it
+                blocks.append(self._code_line(step.source))
         for said in value_text.same(info):
             blocks.append(self.paragraph(said, style=SHARED_STYLE))
         return blocks

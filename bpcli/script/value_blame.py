@@ -79,7 +79,7 @@ class ValueWording(Wording):
             )
         return found(
             "local",
-            name,
+            self.maker(name),  # the closure's code is the op's: one slip, however many Values
             self.seen.source(last[4], last[5]),
             want,
             got,

@@ -83,9 +83,8 @@ def expression(sym: str, names: list[str], plain: str | None) -> str:
 
 
 def _number(x: Any) -> str:
-    if isinstance(x, float) and x.is_integer() and abs(x) < 1e15:
-        return repr(x)
-    return repr(x) if isinstance(x, float) else str(x)
+    """A constant's name: its number, in parentheses (``(2.0).grad`` reads as code)."""
+    return f"({x!r})" if isinstance(x, float) else f"({x})"
 
 
 def _same(pairs: list[tuple[str, int]], seen: Seen) -> tuple[tuple[str, tuple[str, ...]], ...]:
