@@ -62,9 +62,11 @@ PATH), exactly as `python FILE.py ARGS` would (arguments after --), and
 shows, as it happens, every call of a method named forward or backward (the
 gate, self, each attribute that holds a Unit, which other gate attributes
 hold the very same object) and every write to a Unit, with the line of your
-code that made it: the seed, the zeroing and the update too. With --step the
-script waits at each step; --passes N watches only its first N forward
-passes. In JSON formats the script's own output goes to standard error;
+code that made it: the seed, the zeroing and the update too. micrograd's
+and microgpt's Value code too: each op that makes a Value, each _backward
+closure call with what its cells hold, each node of microgpt's loop. With
+--step the script waits at each step; --passes N watches only its first N
+forward passes. In JSON formats the script's own output goes to standard error;
 bpcli exits with the script's status.
 
 With --step, bpcli waits after each step: Enter, space or n for the next,
@@ -88,12 +90,12 @@ Examples:
 Analytic gradients against central differences, input by input.
 
 FILE may also be your own Python script (FILE.py, or --script): bpcli runs
-it, unchanged, in its own interpreter, and checks each backward() call
-against your own forward() code, run again in a copy of the process with one
-input nudged (the script itself never sees it), naming the line of each
-slip: a wrong local derivative, = for +=, backward in the wrong order, grads
-not reset. A call that cannot be judged (forward code that is random, say)
-is named with the reason. The verdict is ok only when at least one pull was
+it, unchanged, in its own interpreter, and checks each backward() call (or
+Value _backward closure) against your own forward code (the op), run again
+in a copy of the process with one input nudged (the script never sees it),
+naming the line of each slip: a wrong local derivative, = for +=, backward
+in the wrong order, grads not reset. A call that cannot be judged (forward
+code that is random, say) is named with the reason. The verdict is ok only when at least one pull was
 checked and none was wrong; exit status 1 otherwise.
 
 For a circuit: for each input x, the gradient backprop gives, (f(x+h) − f(x−h)) / 2h, the
@@ -111,6 +113,7 @@ Examples:
   bpcli check --format json circuits/neuron.txt \\
     | jq '.inputs[] | select(.verdict != "ok")'
   bpcli check examples/neuron_slip.py
+  bpcli check examples/micrograd_slip.py
 """),
     "graph": N_("""\
 The circuit as a picture: gates as boxes, each Unit once, one edge per slot.

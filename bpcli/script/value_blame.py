@@ -31,6 +31,7 @@ class ValueWording(Wording):
     """The findings worded for Value code: its ops and closures, not gates."""
 
     node: Any = None  # the node being judged: what made it (values.Made), else None
+    loop: str = ""  # the node's: the loop's line, as the script wrote it
 
     def wrong(
         self,
@@ -154,7 +155,9 @@ class ValueWording(Wording):
         return said._replace(gate=None)  # one slip where the pass begins, each pass alike
 
     def call(self, name: str) -> str:
-        return f"{name}._backward()" if self.node is None else f"{name}'s pulls"
+        if self.node is None:
+            return f"{name}._backward()"
+        return f"{self.loop} (v: {name})" if self.loop else name
 
     def maker(self, name: str) -> str:
         oid = self.seen.names.oid_of(name)
@@ -258,6 +261,7 @@ class ValueJudge:
             after = {c[0]: c[1:] for c in msg["after"]}
         self.say.node = seen.made.get(owner) if node and owner is not None else None
         source = step.source or Source("?", 0, "")
+        self.say.loop = source.text
         name = step.gate or "?"
         if owner is None or top is None:
             j.calls += 1
