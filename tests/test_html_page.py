@@ -290,9 +290,7 @@ def test_a_value_page_marks_the_closure_and_the_edges_its_pulls_travel(
 def test_a_value_used_twice_has_two_edges(browser, tmp_path: Path) -> None:
     script = tmp_path / "square.py"
     script.write_text(
-        (ROOT / "examples" / "micrograd_neuron.py")
-        .read_text()
-        .split("x1 = Value(2.0)")[0]
+        (ROOT / "examples" / "micrograd_neuron.py").read_text().split("x1 = Value(2.0)")[0]
         + "a = Value(3.0)\nb = a * a\nb.backward()\nprint(a.grad)\n"
     )
     out = tmp_path / "square.html"

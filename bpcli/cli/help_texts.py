@@ -95,8 +95,9 @@ Value _backward closure) against your own forward code (the op), run again
 in a copy of the process with one input nudged (the script never sees it),
 naming the line of each slip: a wrong local derivative, = for +=, backward
 in the wrong order, grads not reset. A call that cannot be judged (forward
-code that is random, say) is named with the reason. The verdict is ok only when at least one pull was
-checked and none was wrong; exit status 1 otherwise.
+code that is random, say) is named with the reason. The verdict is ok only
+when at least one pull was checked and none was wrong; exit status 1
+otherwise.
 
 For a circuit: for each input x, the gradient backprop gives, (f(x+h) − f(x−h)) / 2h, the
 relative error |a − n| / max(|a|, |n|) and a verdict. A tiny absolute

@@ -67,6 +67,7 @@ class Judge:
         self.in_backward = False
         self.stale_said = False
         self.pass_findings = 0
+        self.forward_findings = 0  # found in this pass's forward (an op left without a closure)
         self.pass_skips = 0  # calls not judged before this pass began
         self.pass_calls = 0  # backward calls before this pass began
         self.calls = 0  # backward calls seen
@@ -89,6 +90,8 @@ class Judge:
             found = self._backward(step, msg)
         self.findings += found
         self.pass_findings += len(found)
+        if not self.in_backward:
+            self.forward_findings += len(found)
         return [f.message for f in found]
 
     def finish(self) -> None:
@@ -133,7 +136,7 @@ class Judge:
             self.end_pass()
         self.in_backward = True
         self.written, self.final = set(), {}
-        self.pass_findings = 0
+        self.pass_findings, self.forward_findings = self.forward_findings, 0
         self.pass_skips = len(self.not_judged)
         self.pass_calls = self.calls
         self.seeded = self.stale_said = False

@@ -199,7 +199,7 @@ class ValueSteps:
             made.maker if made is not None else "",
             made.at if made is not None else None,
             tuple((n[0], n[1]) for n in ev.get("nums", ()) if n[1] is not None),
-            _same([(n, c[0]) for n, c in after.items()], seen),
+            _same([(n, after[n][0]) for n in names], seen),
             closure=fa,
         )
         return Step(
