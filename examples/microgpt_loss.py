@@ -13,7 +13,7 @@ import math
 
 
 class Value:
-    __slots__ = ("data", "grad", "_children", "_local_grads")
+    __slots__ = ("_children", "_local_grads", "data", "grad")
 
     def __init__(self, data, children=(), local_grads=()):
         self.data = data

@@ -71,6 +71,9 @@ class Summary(NamedTuple):
     classes: tuple[tuple[str, int], ...]  # class -> how many of its objects were gates
     shared: tuple[tuple[str, tuple[str, ...]], ...]  # unit -> the slots that hold it (a few)
     more_shared: int = 0  # shared Units not listed
+    ops: int = 0  # Value code: Values its ops made
+    closures: int = 0  # Value code: closure calls (and microgpt nodes) that wrote, shown
+    empty: int = 0  # Value code: _backward calls that wrote nothing (a leaf's), not shown
 
 
 class ValueInfo(NamedTuple):
@@ -85,6 +88,11 @@ class ValueInfo(NamedTuple):
     same: tuple[tuple[str, tuple[str, ...]], ...] = ()  # one Value, several names here
     local_grads: tuple[float | str, ...] = ()  # node: the Value's own, a child each
     closure: str = ""  # closure: the attribute the Value keeps it in (_backward)
+    uses: tuple[tuple[str, int], ...] = ()  # the Values this pass made from it, and the
+    # place of each one's backward in the pass (0: not run yet), the first few
+    uses_count: int = 0  # how many in all
+    before: tuple[tuple[str, float | str, float | str], ...] = ()  # closure: each captured
+    # Value's value and grad as the call began
 
 
 class Update(NamedTuple):

@@ -245,8 +245,18 @@ def _value(step: Step) -> dict[str, Any]:
         found["made_at"] = _source(info.made_at)
     if info.kind != "op":
         found["order"] = info.order
+    if info.kind != "op":
+        found["uses"] = [{"unit": u, "order": k or None} for u, k in info.uses]
+        if info.uses_count > len(info.uses):
+            found["uses_count"] = info.uses_count
     if info.kind == "closure":
-        captured: dict[str, Any] = {s.slot: _slot(s) for s in step.slots}
+        began = {name: (value, grad) for name, value, grad in info.before}
+        captured: dict[str, Any] = {}
+        for s in step.slots:
+            captured[s.slot] = _slot(s)
+            if s.slot in began:
+                value, grad = began[s.slot]
+                captured[s.slot]["before"] = {"value": _real(value), "grad": _real(grad)}
         captured.update({name: _real(x) for name, x in info.numbers})  # type: ignore[misc]
         found["captured"] = captured
         found["closure"] = info.closure

@@ -12,7 +12,7 @@ number, under an indent that keeps the step's shape.
 from __future__ import annotations
 
 from ..core.gates import OUT_SLOT
-from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, ValueInfo, Write
+from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
 from ..i18n import N_, _, ngettext
 from ..i18n.safe_text import shown
 from ..i18n.worded import in_words
@@ -82,7 +82,7 @@ class TraceText(Page):
             ).format(name=name, a_class=_a(cls), address=hex(address))
             blocks.append(self.paragraph(said, style="cyan"))
         if step.value is not None:
-            blocks.extend(self._value_lines(step, step.value))
+            blocks.extend(value_text.lines(self, step, step.value))
         if step.raised:
             said = _("this call {raised}").format(raised=in_words(step.raised))  # JSON: English
             blocks.append(self.paragraph(said, style="bold red"))
@@ -163,8 +163,9 @@ class TraceText(Page):
     def summary_text(self, summary: Summary) -> str:
         """What a script's trace comes to: how many gate objects (so how many
         different selfs), and which Units more than one slot holds."""
+        values = self._values_said(summary)
         if not summary.gates:
-            return ""
+            return self.text(values) if values else ""
         summary = summary._replace(
             classes=tuple((shown(c), n) for c, n in summary.classes),
             shared=tuple((shown(u), tuple(map(shown, s))) for u, s in summary.shared),
@@ -176,6 +177,8 @@ class TraceText(Page):
             summary.gates,
         ).format(n=_count(summary.gates), classes=classes)
         blocks = [self.paragraph(gates, style="bold", indent="")]
+        if values:
+            blocks.append(values)
         if summary.shared:
             said = _("Units that more than one slot holds (one object each):")
             blocks.append(self.paragraph(said, style="bold", indent=""))
@@ -188,28 +191,16 @@ class TraceText(Page):
                 )
         return self.text(*blocks)
 
+    def _values_said(self, summary: Summary) -> list[Line]:
+        said = value_text.summary(summary)
+        return self.paragraph(said, style="bold", indent="") if said else []
+
     def chain_rule(self, step: Step, w: Write) -> str:
         """A write's lines as its step shows them, without where the object is
         held: the chain rule with its numbers (a script's line), and the grad
         before and after. Not kept for --save-svg: the quiz says it."""
         blocks = self._write_lines(step, w, where=False)
         return layout.render([self._ascii(x) for b in blocks for x in b], self.color) + "\n"
-
-    def _value_lines(self, step: Step, info: ValueInfo) -> list[list[Line]]:
-        """A Value step's words: the closure and its cells, microgpt's node, one
-        object under two names."""
-        blocks = []
-        if info.kind == "closure":
-            first = self._tells("closure " + info.maker, step.gate or "")
-            said = value_text.closure(info, step, first, self.precision)
-            blocks.append(self.paragraph(said, style="cyan"))
-        elif info.kind == "node":
-            blocks.append(self.paragraph(value_text.node(info, step), style="cyan"))
-            if step.source is not None:  # the loop's line, once: each write is on it
-                blocks.append(self._code_line(step.source))
-        for said in value_text.same(info):
-            blocks.append(self.paragraph(said, style=SHARED_STYLE))
-        return blocks
 
     def _tells(self, cls: str, gate: str) -> bool:
         """Whether ``gate``'s step is the one that tells its class's objects apart."""

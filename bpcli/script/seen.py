@@ -47,6 +47,9 @@ class Seen:
         self.made: dict[int, Any] = {}  # Value oid -> what made it (values.Made)
         self.order = 0  # closures and nodes run so far in this backward pass
         self.empty = 0  # leaves' _backward calls, and closures that wrote nothing
+        self.users: dict[int, list[int]] = {}  # Value -> the Values this pass made from it
+        self.ran: dict[int, int] = {}  # Value -> the place its backward ran at in this pass
+        self.ops = self.closures = 0  # Value code's steps seen
 
     # -- the events that are not steps --------------------------------------------------
 
@@ -221,6 +224,7 @@ class Seen:
         forward after other calls begins the next iteration."""
         if role == 0 and self.last_role not in (-1, 0):
             self.iteration += 1
+            self.users = {}
         if role == 0 and self.last_role != 0:
             self.pulls.clear()
         self.last_role = role
@@ -256,4 +260,12 @@ class Seen:
                 continue
             slots = tuple(f"{self.name(g)}.{a}" for g, a in sorted(held)[:SHOWN_HOLDERS])
             shared.append((self.name(unit), slots))
-        return Summary(self.gate_count, tuple(self.classes.items()), tuple(shared), more)
+        return Summary(
+            self.gate_count,
+            tuple(self.classes.items()),
+            tuple(shared),
+            more,
+            self.ops,
+            self.closures,
+            self.empty,
+        )

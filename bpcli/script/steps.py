@@ -87,6 +87,7 @@ class Steps:
                 seen.pulls[oid] = Pulls(w[3]) if w[3] else Pulls()
                 if w[3]:
                     seen.order = 0  # a seed: a backward pass begins
+                    seen.ran = {}
             unit = seen.name(oid)
             if oid not in views:
                 now = ev["now"].get(str(oid)) or ev["now"].get(oid) or (None, None)

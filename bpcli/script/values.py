@@ -40,6 +40,7 @@ SYMBOLS = {  # an op's symbol, where the script's Value keeps none (microgpt's)
 }
 BINARY = frozenset(("+", "-", "*", "/", "**", "@"))
 LONGEST = 28  # a name made of an expression, at most (longer parts are "…")
+SHOWN_USES = 4  # the Values made from one named in a backward step; the rest counted
 
 
 class Made(NamedTuple):
@@ -145,6 +146,9 @@ class ValueSteps:
             bool(fa or ev.get("lg")),
         )
         phase = seen.phase(0)
+        seen.ops += 1
+        for oid in dict.fromkeys(p[1] for p in units):  # each Value it was given, once
+            seen.users.setdefault(oid, []).append(out)
         view = self.steps._view
         slots = [view(p[0], [p[1], p[2], p[3]]) for p in units]
         slots.append(view("out", ev["r"]))
@@ -176,7 +180,7 @@ class ValueSteps:
         owner = ev.get("o")
         made = seen.made.get(owner) if owner is not None else None
         phase = seen.phase(1)
-        seen.order += 1
+        self._ran(owner)
         before = {c[0]: c for c in ev["cap"]}
         after = {c[0]: c[1:] for c in ev["after"]}
         out_slot = next((n for n, c in before.items() if c[1] == owner), "out")
@@ -201,6 +205,8 @@ class ValueSteps:
             tuple((n[0], n[1]) for n in ev.get("nums", ()) if n[1] is not None),
             _same([(n, after[n][0]) for n in names], seen),
             closure=fa,
+            before=tuple((n, before[n][2], before[n][3]) for n in names if n in before),
+            **self._uses(owner),
         )
         return Step(
             phase,
@@ -222,7 +228,7 @@ class ValueSteps:
         v = ev["o"]
         made = seen.made.get(v[0])
         phase = seen.phase(1)
-        seen.order += 1
+        self._ran(v[0])
         kids = ev.get("ch", [])
         grads = ev.get("lg", [])
         ca = "_children"
@@ -255,6 +261,7 @@ class ValueSteps:
             made.at if made is not None else None,
             local_grads=tuple(grads),
             same=_same([(f"{ca}[{k}]", c[0]) for k, c in enumerate(kids)], seen),
+            **self._uses(v[0]),
         )
         return Step(
             phase,
@@ -270,6 +277,22 @@ class ValueSteps:
             source=seen.source(first[4], first[5]),
             value=info,
         )
+
+    def _ran(self, owner: int | None) -> None:
+        """A closure (or node) runs: its place in this backward pass."""
+        seen = self.seen
+        seen.order += 1
+        seen.closures += 1
+        if owner is not None:
+            seen.ran[owner] = seen.order
+
+    def _uses(self, owner: int | None) -> dict[str, Any]:
+        """The Values this pass made from ``owner`` (its uses), each with the place
+        its own backward ran at (0: not yet): why the order is topological."""
+        seen = self.seen
+        users = seen.users.get(owner, []) if owner is not None else []
+        shown = tuple((seen.name(u), seen.ran.get(u, 0)) for u in users[:SHOWN_USES])
+        return {"uses": shown, "uses_count": len(users)}
 
     @staticmethod
     def _chain(w: Write) -> Write:
