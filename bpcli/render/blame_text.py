@@ -95,7 +95,8 @@ def _not_judged(result: ScriptCheck) -> list[str]:
         src = first.source
         why = in_words(first.why)
         if first.gate:
-            text = _("{call} not judged: {why}").format(call=f"{first.gate}.backward()", why=why)
+            call = first.call or f"{first.gate}.backward()"
+            text = _("{call} not judged: {why}").format(call=call, why=why)
         else:
             text = why
         if len(calls) > 1:

@@ -344,7 +344,13 @@ def script_check_document(result: Any) -> dict[str, Any]:
             "pulls": result.pulls,
         },
         "not_judged": [
-            {"gate": s.gate or None, "source": _source(s.source), "why": s.why} for s in shown_skips
+            {
+                "gate": s.gate or None,
+                "call": s.call or None,
+                "source": _source(s.source),
+                "why": s.why,
+            }
+            for s in shown_skips
         ],
         "not_judged_count": len(result.not_judged),
         "lost_sight": result.lost,

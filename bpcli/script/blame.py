@@ -38,6 +38,7 @@ from .seen import Seen
 from .value_blame import ValueJudge
 
 REPLAYS = 200_000  # forward calls run again for a pass's whole check, at most
+ROUNDING = 8 * 2.220446049250313e-16  # an output's rounding, in ulps (its relative size)
 
 Replay = Callable[[list[dict[str, Any]]], list[Any]]
 
@@ -46,12 +47,14 @@ class NotJudged(NamedTuple):
     gate: str
     source: Source
     why: str  # in English, as JSON says it (a Worded)
+    call: str = ""  # the call not judged, as shown (mulg0.backward(), n._backward())
 
 
 class Judge:
     def __init__(self, seen: Seen, grad_attr: str, replay: Replay) -> None:
         self.seen, self.grad_attr, self.replay = seen, grad_attr, replay
         self.say = Wording(seen, grad_attr)
+        self.calling = ""  # the backward call being judged, as shown
         self.values = ValueJudge(self)
         self.findings: list[Finding] = []
         self.notes: list[Finding] = []
@@ -150,6 +153,7 @@ class Judge:
         their order is judged apart)."""
         gates = say is None
         say = say or self.say
+        self.calling = say.call(step.gate or "?")
         if not self.in_backward:
             self.begin()
         self.calls += 1
@@ -209,12 +213,11 @@ class Judge:
             self._skip(name, source, N_("its forward call made no Unit"))
             return []
         bad = [u for u in units if not _finite(forward.inputs[u])]
-        if (
-            bad
-            or not _finite(upstream)
-            or (forward.value is not None and not _finite(forward.value))
-        ):
+        if bad or (forward.value is not None and not _finite(forward.value)):
             self._skip(name, source, N_("an input of its forward call is not a finite number"))
+            return []
+        if not _finite(upstream):
+            self._skip(name, source, N_("the grad it read is not a finite number"))
             return []
         jobs = []
         for u in units:
@@ -234,21 +237,26 @@ class Judge:
             h = 1e-6 * max(1.0, abs(forward.inputs[u]))
             local, left, right = (fp - fm) / (2 * h), (f0 - fm) / h, (fp - f0) / h
             want = local * upstream
+            # the slopes' own rounding: an output far larger than the nudge (3e7 + b,
+            # b nudged by 1e-6) is known to a few ulps only, each worth ulp/h of slope
+            slack = ROUNDING * max(abs(fm), abs(fp), abs(f0)) / h
             writes = by_unit.get(u)
+            if writes is not None and not all(_finite(x) for w in writes for x in w[2:4]):
+                self._skip(name, source, N_("a grad it wrote is not a finite number"))
+                continue
             self.checked += 1
             judged = True
+            kinked = not _close(left, right, 2 * slack)  # smooth: the two sides agree
             if writes is None:  # an argument its backward wrote nothing into
-                if not agree(0.0, want) and agree(left, right):
+                if not _close(0.0, want, slack * abs(upstream)) and not kinked:
                     unit = say.unit(u)
                     found.append(say.missing(name, out_slot, source, unit, want, local, upstream))
                 continue
             got = writes[-1][3] - writes[0][2]
-            kinked = not agree(left, right)
-            if agree(got, want) or (
-                kinked and (agree(got, left * upstream) or agree(got, right * upstream))
-            ):
-                if kinked:
-                    self.notes.append(say.kink(name, writes[-1], left, right))
+            if _close(got, want, slack * abs(upstream)):
+                continue  # right (a smooth minimum, a**2 at 0, is no kink: both sides agree)
+            if kinked and (agree(got, left * upstream) or agree(got, right * upstream)):
+                self.notes.append(say.kink(name, writes[-1], left, right))
                 continue
             found.append(say.wrong(name, out_slot, writes, want, local, upstream))
         self.checked_calls += judged
@@ -256,7 +264,7 @@ class Judge:
 
     def _skip(self, gate: str, source: Source, why: str) -> None:
         said = why if isinstance(why, Worded) else Worded(why)
-        self.not_judged.append(NotJudged(gate, source, said))
+        self.not_judged.append(NotJudged(gate, source, said, self.calling))
 
     # -- the whole pass ----------------------------------------------------------------
 
@@ -305,8 +313,9 @@ class Judge:
             got = self.final.get(u, self.grads.get(u, 0.0))
             if not _finite(got):
                 continue
-            at_kink = not agree(left, right) and (agree(got, left) or agree(got, right))
-            if not agree(got, numeric) and not at_kink:
+            slack = ROUNDING * max(abs(fm), abs(fp), abs(f0)) / h * abs(seed)
+            at_kink = not _close(left, right, 2 * slack) and (agree(got, left) or agree(got, right))
+            if not _close(got, numeric, slack) and not at_kink:
                 self.findings.append(self.say.total(u, where, numeric, got))
 
 
@@ -317,6 +326,11 @@ def _units(arg: Any) -> list[list[Any]]:
     if isinstance(arg, dict):
         return list(arg.get("u", ()))
     return []
+
+
+def _close(a: float, b: float, slack: float) -> bool:
+    """``agree``, or within ``slack`` (what rounding alone can make of a slope)."""
+    return agree(a, b) or abs(a - b) <= slack
 
 
 def _finite(x: Any) -> bool:

@@ -52,6 +52,10 @@ def check_script(python: Interpreter, path: str, argv: list[str], watch: Watch) 
         if msg["t"] == "last":
             judge.finish()
             return []
+        if msg["t"] == "passend":  # a Value's backward() returned: its pass, judged whole
+            judge.finish()
+            judge.values.ended()
+            return []
         return judge.step(step, msg)
 
     run.judge = judged

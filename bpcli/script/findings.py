@@ -62,6 +62,10 @@ class Wording:
     def __init__(self, seen: Seen, grad_attr: str) -> None:
         self.seen, self.grad_attr = seen, grad_attr
 
+    def call(self, name: str) -> str:
+        """A backward call, as a message names it."""
+        return f"{name}.backward()"
+
     def unit(self, oid: int) -> str:
         return self.seen.names.get(oid) or A_UNIT
 

@@ -29,7 +29,7 @@ from .steps import Steps
 from .values import ValueSteps
 
 # what the paused script waits on
-WAITS = frozenset(("call", "lines", "op", "closure", "node", "last", "replayed"))
+WAITS = frozenset(("call", "lines", "op", "closure", "node", "last", "passend", "replayed"))
 
 
 class Watch(NamedTuple):
@@ -91,7 +91,7 @@ class Run:
         try:
             for msg in self.messages:
                 self.waiting = self.sync and msg["t"] in WAITS
-                if msg["t"] == "last":  # the script is ending: check's last pass judged
+                if msg["t"] in ("last", "passend"):  # check: a pass ends (or the script)
                     if self.judge is not None:
                         self.judge(None, msg)  # type: ignore[arg-type]
                     self._go(child)

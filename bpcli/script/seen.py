@@ -19,6 +19,7 @@ class Thing(NamedTuple):
     cls: str
     address: int
     reused: bool
+    untold: bool = False  # its end will not be told (no weak reference to it)
 
 
 class Seen:
@@ -50,13 +51,16 @@ class Seen:
         self.users: dict[int, list[int]] = {}  # Value -> the Values this pass made from it
         self.ran: dict[int, int] = {}  # Value -> the place its backward ran at in this pass
         self.ops = self.closures = 0  # Value code's steps seen
+        self.root: int | None = None  # the Value this backward pass was seeded at
 
     # -- the events that are not steps --------------------------------------------------
 
     def take(self, msg: dict[str, Any]) -> None:
         kind = msg["t"]
         if kind == "obj":
-            self.things[msg["o"]] = Thing(msg["c"], msg["i"], bool(msg.get("r")))
+            self.things[msg["o"]] = Thing(
+                msg["c"], msg["i"], bool(msg.get("r")), bool(msg.get("u"))
+            )
         elif kind == "file":
             self.files[msg["f"]] = msg["p"]
         elif kind == "line":
@@ -68,6 +72,10 @@ class Seen:
             self.names.offer(msg["o"], msg["n"], VARIABLE)
         elif kind == "container":
             self.evidence(msg)
+        elif kind == "cells":  # a Value's closure replaced by the script: what it holds now
+            oid = msg["o"]
+            caps = [c for c in msg["cap"] if c[1] is not None and c[1] != oid]
+            self.hold(oid, {f"{msg['a']}.{c[0]}": [c[1]] for c in caps})
         elif kind == "empty":
             self.empty = msg["n"]
         elif kind == "slot":  # a gate's slot set outside its own calls (rewired by hand)
@@ -219,12 +227,20 @@ class Seen:
             self.shown_files[file] = shown
         return Source(shown, line, parse(self.lines.get((file, line), "")).text)
 
+    def _untold_let_go(self) -> None:
+        """A new pass: what the objects whose end is never told hold is claimed no
+        more (they may be gone: a claim bpcli cannot check is not made)."""
+        for gate in [g for g in self.slots_of if g in self.things and self.things[g].untold]:
+            for attr, unit in self.slots_of.pop(gate).items():
+                self.holders.get(unit, {}).pop((gate, attr), None)
+
     def phase(self, role: int) -> str:
         """forward for the first watched method, backward for the others; a
         forward after other calls begins the next iteration."""
         if role == 0 and self.last_role not in (-1, 0):
             self.iteration += 1
             self.users = {}
+            self._untold_let_go()
         if role == 0 and self.last_role != 0:
             self.pulls.clear()
         self.last_role = role

@@ -95,17 +95,19 @@ def assigned_to(raw: str, cols: tuple[int | None, int | None]) -> str | None:
     """The name a statement gives the expression at ``cols`` of its line, if it
     assigns that whole expression (``x1w1 = x1 * w1``), else None."""
     line = parse(raw)
-    stmt = line.tree
-    if cols[0] is None or not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+    if cols[0] is None:
         return None
-    targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-    value = stmt.value
-    if len(targets) != 1 or value is None:
-        return None
-    while isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.UAdd):
-        value = value.operand
-    span = (value.col_offset + line.shift, (value.end_col_offset or 0) + line.shift)
-    return dotted(targets[0]) if span == cols else None
+    for stmt in line.body:  # `b = a + a; b.label = "b"`: each statement of the line
+        if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
+            continue
+        targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+        value = stmt.value
+        if len(targets) != 1 or value is None:
+            continue
+        span = (value.col_offset + line.shift, (value.end_col_offset or 0) + line.shift)
+        if span == cols:
+            return dotted(targets[0])
+    return None
 
 
 def _value(stmt: ast.stmt) -> ast.expr | None:

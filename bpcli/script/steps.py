@@ -88,6 +88,7 @@ class Steps:
                 if w[3]:
                     seen.order = 0  # a seed: a backward pass begins
                     seen.ran = {}
+                    seen.root = oid
             unit = seen.name(oid)
             if oid not in views:
                 now = ev["now"].get(str(oid)) or ev["now"].get(oid) or (None, None)
@@ -147,8 +148,11 @@ class Steps:
         pulls: tuple[float, ...] = ()
         total = 0
         if attr == self.grad and isinstance(value, float) and isinstance(before, float):
-            received = seen.pulls.setdefault(oid, Pulls())
-            received.add(value - before)
+            if site.adds is False:  # `=`: what it held is gone, this pull is all there is
+                received = seen.pulls[oid] = Pulls(value)
+            else:
+                received = seen.pulls.setdefault(oid, Pulls())
+                received.add(value - before)
             pulls, total = received.shown()
         thing = seen.things.get(oid)
         return Write(

@@ -23,15 +23,18 @@ from typing import Any
 
 from ..core.steps import Source, Step
 from ..i18n import N_
-from .findings import Finding, Forward, Wording, found
+from .findings import Finding, Forward, Wording, agree, found
 from .source import write_site
 
 
 class ValueWording(Wording):
     """The findings worded for Value code: its ops and closures, not gates."""
 
-    node: Any = None  # the node being judged: what made it (values.Made), else None
-    loop: str = ""  # the node's: the loop's line, as the script wrote it
+    def __init__(self, seen: Any, grad_attr: str) -> None:
+        super().__init__(seen, grad_attr)
+        self.node: Any = None  # the node being judged: what made it (values.Made), or None
+        self.loop = ""  # the node's: the loop's line, as the script wrote it
+        self.by_tuple: dict[int, float] = {}  # the node's: each child's local grad × its grad
 
     def wrong(
         self,
@@ -61,7 +64,14 @@ class ValueWording(Wording):
         got = last[3] - writes[0][2]
         unit = self.unit(last[0])
         made = self.node
-        if made is not None and made.inside is not None:  # microgpt: the tuple is wrong
+        tupled = self.by_tuple.get(last[0])
+        if (
+            made is not None
+            and made.inside is not None
+            and tupled is not None
+            and agree(got, tupled)
+        ):
+            # microgpt: the loop pulled its local grad × v.grad, as it should: the tuple is wrong
             return found(
                 "local",
                 made.maker,  # one slip of the op's, however many nodes it made
@@ -80,7 +90,8 @@ class ValueWording(Wording):
             )
         return found(
             "local",
-            self.maker(name),  # the closure's code is the op's: one slip, however many Values
+            # one slip however many Values: the closure's code is its op's; the loop, one line
+            self.maker(name) if made is None else self.loop,
             self.seen.source(last[4], last[5]),
             want,
             got,
@@ -220,6 +231,10 @@ class ValueJudge:
         self.ran: set[int] = set()  # Values whose closure (or node) ran in this pass
         self.order_said = False
 
+    def ended(self) -> None:
+        """A pass ended (its backward() returned): what it made is let go."""
+        self.users, self.ran, self.root, self.reach = {}, set(), None, set()
+
     def step(self, step: Step, msg: dict[str, Any]) -> list[Finding]:
         kind = msg["t"]
         if kind == "op":
@@ -234,7 +249,7 @@ class ValueJudge:
         j = self.judge
         if j.in_backward:
             j.end_pass()
-            self.users, self.ran, self.root, self.reach = {}, set(), None, set()
+            self.ended()
         units = [p for p in msg["p"] if len(p) >= 4]
         inputs = {p[1]: p[2] for p in units}
         out, value = msg["r"][0], msg["r"][1]
@@ -260,11 +275,19 @@ class ValueJudge:
             top = next((list(c) for c in cap.values() if c[0] == owner), None)
             after = {c[0]: c[1:] for c in msg["after"]}
         self.say.node = seen.made.get(owner) if node and owner is not None else None
+        self.say.by_tuple = {}
+        upstream = top[2] if top is not None else None
+        if node and isinstance(upstream, float):
+            for child, grad in zip(msg.get("ch", []), msg.get("lg", [])):
+                if isinstance(grad, float):
+                    pull = grad * upstream
+                    self.say.by_tuple[child[0]] = self.say.by_tuple.get(child[0], 0.0) + pull
         source = step.source or Source("?", 0, "")
         self.say.loop = source.text
         name = step.gate or "?"
         if owner is None or top is None:
             j.calls += 1
+            j.calling = self.say.call(name)
             j._skip(name, source, N_("bpcli could not tell whose closure this is"))
             return []
         found: list[Finding] = []

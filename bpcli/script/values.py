@@ -23,7 +23,7 @@ from typing import Any, NamedTuple
 from ..core.steps import Source, Step, ValueInfo, Write
 from .names import EXPR
 from .seen import Seen
-from .source import assigned_to
+from .source import assigned_to, write_site
 
 SYMBOLS = {  # an op's symbol, where the script's Value keeps none (microgpt's)
     "__add__": "+",
@@ -99,6 +99,7 @@ def _same(pairs: list[tuple[str, int]], seen: Seen) -> tuple[tuple[str, tuple[st
 class ValueSteps:
     def __init__(self, seen: Seen, steps: Any) -> None:
         self.seen, self.steps = seen, steps
+        self.reached: tuple[int | None, set[int]] = (None, set())  # root -> its reach
 
     def op(self, ev: dict[str, Any]) -> Step:
         seen = self.seen
@@ -193,7 +194,7 @@ class ValueSteps:
             self.steps._view(n, after[n], (owner, f"{fa}.{n}") if owner is not None else None)
             for n in names
         )
-        writes = tuple(self._chain(self.steps._write(w, after, upstream)) for w in ev["w"])
+        writes = tuple(self._chain(self.steps._write(w, after, upstream), w) for w in ev["w"])
         gate = seen.name(owner) if owner is not None else None
         site = ev.get("s")
         source = seen.source(site[0], site[1]) if site else None
@@ -278,6 +279,21 @@ class ValueSteps:
             value=info,
         )
 
+    def _reach(self) -> set[int]:
+        """The Values the seeded output was made from (once a pass)."""
+        seen = self.seen
+        if self.reached[0] != seen.root:
+            found: set[int] = set()
+            todo = [seen.root] if seen.root is not None else []
+            while todo:
+                x = todo.pop()
+                if x not in found:
+                    found.add(x)
+                    made = seen.made.get(x)
+                    todo.extend(made.operands if made is not None else ())
+            self.reached = (seen.root, found)
+        return self.reached[1]
+
     def _ran(self, owner: int | None) -> None:
         """A closure (or node) runs: its place in this backward pass."""
         seen = self.seen
@@ -290,18 +306,20 @@ class ValueSteps:
         """The Values this pass made from ``owner`` (its uses), each with the place
         its own backward ran at (0: not yet): why the order is topological."""
         seen = self.seen
-        users = seen.users.get(owner, []) if owner is not None else []
+        reach = self._reach()  # a Value made from it, but not on the way to the output, never pulls
+        users = [u for u in seen.users.get(owner, []) if u in reach] if owner is not None else []
         shown = tuple((seen.name(u), seen.ran.get(u, 0)) for u in users[:SHOWN_USES])
         return {"uses": shown, "uses_count": len(users)}
 
-    @staticmethod
-    def _chain(w: Write) -> Write:
-        """A closure's write with the chain rule's numbers: its pull, over the grad
-        of the Value whose closure it is (the local derivative)."""
+    def _chain(self, w: Write, raw: list[Any]) -> Write:
+        """A closure's write with the chain rule's numbers: its pull (with `=`, the
+        whole new grad), over the grad of the Value whose closure it is."""
         up = w.upstream
         before, after = w.grad_before, w.grad_after
         if not (isinstance(up, float) and isinstance(before, float) and isinstance(after, float)):
             return w
         if up == 0.0 or not math.isfinite(up):
             return w
-        return w._replace(local=(after - before) / up)
+        site = write_site(self.seen.lines.get((raw[4], raw[5]), ""), str(raw[1]))
+        pull = after if site.adds is False else after - before
+        return w._replace(local=pull / up)

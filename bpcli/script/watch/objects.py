@@ -180,7 +180,10 @@ class Objects:
         except TypeError:  # no weak references to it
             ref = None if cls in self.born_known else obj
         self.known[_id(obj)] = (oid, ref, cls)
-        self.send({"t": "obj", "o": oid, "c": text(cls.__name__), "i": _id(obj), "r": reused})
+        said = {"t": "obj", "o": oid, "c": text(cls.__name__), "i": _id(obj), "r": reused}
+        if type(ref) is not _ref:  # its end will not be told (no weak reference to it)
+            said["u"] = True
+        self.send(said)
         return oid
 
     def forget_all(self) -> None:

@@ -67,12 +67,31 @@ class Reading:
             if number(obj, attr) is not None:
                 self.units[cls] = attr
                 self.watch_class(cls)
+                init = cls.__dict__.get("__init__") or getattr(cls, "__init__", None)
+                for base in cls.__mro__[1:-1]:  # the class whose __init__ made it (`class
+                    if base.__dict__.get("__init__") is init:  # V(Value): pass`): its own
+                        self.units.setdefault(base, attr)  # objects (made by its ops) are
+                        self.watch_class(base)  # Units too
+                        break
                 return True
         return False
 
     def value_of(self, obj: object) -> str:
         """The attribute that holds a Unit's value (its class's)."""
-        return self.units.get(type(obj)) or self.candidates[0]
+        return self.unit_attr(type(obj)) or self.candidates[0]
+
+    def unit_attr(self, cls: type) -> str | None:
+        """The value's attribute of a Unit class, or of a class made from one
+        (``class V(Value): pass``, whose first object is still being made)."""
+        found = self.units.get(cls)
+        if found is None:
+            for base in cls.__mro__[1:]:
+                found = self.units.get(base)
+                if found is not None:
+                    self.units[cls] = found
+                    self.objects.born_known.add(cls)  # its objects are seen being made
+                    break
+        return found
 
     def slots(self, gate: object) -> tuple[dict[str, list[Any]], dict[str, Any]]:
         """The gate's attributes that hold Units: attr -> [oid, value, grad], and

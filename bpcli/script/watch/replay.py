@@ -135,6 +135,7 @@ class Replays:
         self.records: dict[int, Record] = {}  # forward step -> its record
         self.latest: dict[int, int] = {}  # gate oid -> its latest forward step
         self.this_pass: list[int] = []  # this pass's forward steps
+        self.ops: list[int] = []  # Value code's ops, kept until their pass is judged
 
     def forward(
         self,
@@ -196,6 +197,13 @@ class Replays:
             self.this_pass = []
         self.this_pass.append(k)
         self.records[k] = Record(me, method, args, units, values, out, None, None)
+        self.ops.append(k)
+
+    def drop_ops(self) -> None:
+        """A Value's backward() returned, its pass judged: its ops let go."""
+        for k in self.ops:
+            self.records.pop(k, None)
+        self.ops = []
 
     def forget(self, gone: list[int]) -> None:
         """Gates freed by the script: their calls are let go (and what they held)."""

@@ -95,7 +95,10 @@ class Stepping:
     def node_of(self, frame: FrameType) -> Any:
         return None
 
-    def node(self, v: Any, msg: dict[str, Any]) -> None:
+    def node(self, v: Any, msg: dict[str, Any], seen: dict[str, Any] | None = None) -> None:
+        raise NotImplementedError
+
+    def node_seen(self, v: Any) -> dict[str, Any]:
         raise NotImplementedError
 
     def via(self) -> list[int] | None:
@@ -197,10 +200,13 @@ class Stepping:
         if self.stack:
             self.stack[-1].writes.append(write)
             return
-        write[9] = self.node_of(frame)  # microgpt's loop: the Value the line pulls from
+        write[9] = node = self.node_of(frame)  # microgpt's loop: the Value the line pulls from
         last = self.pending[-1] if self.pending else None
-        if last is not None and (last[4:6] != [file, line] or last[9] is not write[9]):
+        if last is not None and (last[4:6] != [file, line] or last[9] is not node):
             self.flush()
+            last = None
+        if node is not None and last is None:  # the node as its first pull found it
+            write.append(self.node_seen(node))
         self.pending.append(write)
         self.pending_in(frame.f_code)
 
@@ -225,7 +231,7 @@ class Stepping:
                 self.steps += 1
                 msg = {"t": "lines", "k": self.steps, "w": sent, "now": now}
                 if some[0][9] is not None:
-                    self.node(some[0][9], msg)
+                    self.node(some[0][9], msg, some[0][10] if len(some[0]) > 10 else None)
                 via = self.via()
                 if via is not None:  # inside a Value's method: the script's line that called it
                     msg["via"] = via

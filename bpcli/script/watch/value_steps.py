@@ -30,7 +30,7 @@ from .objects import as_number, own, reading
 from .objects import text as plain_text
 from .reading import PLAIN, Reading, attributes
 from .steps import Call, Stepping
-from .values import CLOSURE, LEAF, OpCall, Shapes, cells, named_in
+from .values import CLOSURE, LEAF, OpCall, Shapes, cells, defined_in, named_in
 from .values import node_of as _node_of
 
 
@@ -50,10 +50,22 @@ class ValueStepping(Stepping):
         self.empty = 0  # leaves' and other closures' calls that wrote nothing
         self.shapes = Shapes(read.is_unit, attributes)
         self.backward_since_op = False  # check: the next op begins another pass
+        self.value_passes = 0  # backward() calls of Values that returned
+        self.closure_attrs: set[str] = set()  # where Values keep their closures (_backward)
 
     # the hooks' own (hooks.py)
+    attrs: set[str]
+
     def assign(self, code: CodeType, role: int) -> None:
         raise NotImplementedError
+
+    def rewired(self, v: Any, attr: str, func: object) -> None:
+        """The script put another function in a Value's closure attribute: what
+        that one holds (nothing, if it is no closure of Values)."""
+        if type(func) is FunctionType and any(self.read.is_unit(x) for _, x in cells(func)):
+            self.assign(func.__code__, CLOSURE)
+        held = self._captured(func) if type(func) is FunctionType else []
+        self.send({"t": "cells", "o": self.read.objects.oid(v), "a": plain_text(attr), "cap": held})
 
     # -- ops ---------------------------------------------------------------------------
 
@@ -81,6 +93,8 @@ class ValueStepping(Stepping):
             self.queue.append(self._op(op, frame, value))
         if not self.ops and self.queue:
             self.flush_ops(value)
+        if not self.ops and op.code.co_name in self.methods[1:]:  # a Value's backward()
+            self.pass_ended()
 
     def flush_ops(self, top: object) -> None:
         """One expression's ops, as steps: the line, its names, what it made."""
@@ -133,7 +147,9 @@ class ValueStepping(Stepping):
         msg: dict[str, Any] = {
             "t": "op",
             "m": plain_text(code.co_name),
-            "q": plain_text(type(op.me).__name__) + "." + plain_text(code.co_name),
+            "q": plain_text((defined_in(type(op.me), code) or type(op.me)).__name__)
+            + "."
+            + plain_text(code.co_name),
             "p": params,
             "r": self._seen(made),
             "at": op.born.get(id(made)),
@@ -154,7 +170,10 @@ class ValueStepping(Stepping):
                 msg["sym"] = plain_text(said)
         if shape.closure is not None:
             func = own(made, shape.closure)
-            if type(func) is FunctionType and func.__code__.co_freevars:
+            if shape.closure not in self.closure_attrs:  # a closure put there later is seen
+                self.closure_attrs.add(shape.closure)
+                self.attrs.add(shape.closure)
+            if type(func) is FunctionType and any(read.is_unit(x) for _, x in cells(func)):
                 self.assign(func.__code__, CLOSURE)
                 msg["cap"] = self._captured(func)
                 msg["fa"] = plain_text(shape.closure)
@@ -163,7 +182,7 @@ class ValueStepping(Stepping):
                 msg["nf"] = plain_text(shape.closure)
             for u in units.values():  # the operands' own: a leaf's is `lambda: None`
                 leaf = own(u, shape.closure)
-                if type(leaf) is FunctionType and not leaf.__code__.co_freevars:
+                if type(leaf) is FunctionType and not cells(leaf):
                     self.assign(leaf.__code__, LEAF)
         return msg, (made, op.me, code.co_name, args, units, values, oid(made))
 
@@ -194,7 +213,8 @@ class ValueStepping(Stepping):
             local = frame.f_locals
         except Exception:
             return
-        captured = [(n, local.get(n)) for n in code.co_freevars]
+        names = code.co_freevars + code.co_varnames[: code.co_argcount]  # cells, defaults
+        captured = [(n, local.get(n)) for n in names]
         units = [(n, x) for n, x in captured if read.is_unit(x)]
         if not units:
             return
@@ -242,23 +262,54 @@ class ValueStepping(Stepping):
     # -- microgpt's loop ---------------------------------------------------------------
 
     def node_of(self, frame: FrameType) -> Any:
+        """microgpt's loop: the Value it pulls from (one with local grads), or None."""
         v = _node_of(frame, self.read.grad_attr)
-        return v if v is not None and self.read.is_unit(v) else None
+        if v is None or not self.read.is_unit(v) or self.shapes.of(v).local_grads is None:
+            return None
+        return v
 
-    def node(self, v: Any, msg: dict[str, Any]) -> None:
-        """A line's writes while it pulls from node ``v``: a step of the node."""
-        self.backward_since_op = True
+    def node_seen(self, v: Any) -> dict[str, Any]:
+        """The node as its first pull found it (its grad, its children, its local
+        grads), before the pulls of later nodes change them."""
         shape = self.shapes.of(v)
-        msg["t"] = "node"
-        msg["o"] = self._seen(v)
+        seen: dict[str, Any] = {"o": self._seen(v)}
         if shape.children is not None:
             kids = own(v, shape.children)
             if type(kids) in (tuple, list, set, frozenset):
-                msg["ch"] = [self._seen(c) for c in kids if self.read.is_unit(c)]  # type: ignore[union-attr]
+                seen["ch"] = [self._seen(c) for c in kids if self.read.is_unit(c)]  # type: ignore[union-attr]
         if shape.local_grads is not None:
             grads = own(v, shape.local_grads)
             if type(grads) in (tuple, list):
-                msg["lg"] = [as_number(g) for g in grads]  # type: ignore[union-attr]
+                seen["lg"] = [as_number(g) for g in grads]  # type: ignore[union-attr]
+        return seen
+
+    def node(self, v: Any, msg: dict[str, Any], seen: dict[str, Any] | None = None) -> None:
+        """A line's writes while it pulls from node ``v``: a step of the node,
+        each child as the node's pulls left it."""
+        self.backward_since_op = True
+        msg.update(seen if seen is not None else self.node_seen(v))
+        msg["t"] = "node"
+        now = msg["now"]
+        for child in msg.get("ch", ()):
+            if child[0] in now:
+                child[1:] = now[child[0]]
+
+    # -- a pass's end: a Value's backward() returned -------------------------------------
+
+    def pass_ended(self) -> None:
+        """check: the pass is judged whole while its ops are here, then they are let
+        go (a Value that cannot be weakly referenced is held no longer than that);
+        --passes N: after the Nth, the script runs on unwatched."""
+        if self.queue:
+            self.flush_ops(None)
+        self.flush()
+        self.value_passes += 1
+        if self.replays is not None and self.ask is not None:
+            self.step({"t": "passend"})
+            self.replays.drop_ops()
+        if self.iterations is not None and self.value_passes >= self.iterations:
+            self.send({"t": "stopped", "passes": self.iterations}, True)
+            self.stop()
 
     def via(self) -> list[int] | None:
         """Inside a Value's method (its ``backward()``): the script's line that called it."""

@@ -60,27 +60,37 @@ class OpCall:
 def method_of(cls: type, code: CodeType) -> bool:
     """Whether ``code`` is the code of a method of ``cls`` (by the name it was
     defined with: ``__radd__ = __add__`` is ``__add__``'s code)."""
+    return defined_in(cls, code) is not None
+
+
+def defined_in(cls: type, code: CodeType) -> type | None:
+    """The class of ``cls``'s that defines the method whose code is ``code``."""
     for klass in cls.__mro__:
         found = klass.__dict__.get(code.co_name)
         if found is None:
             continue
         if type(found) in _METHODS:
             func = found if type(found) is FunctionType else found.__func__
-            return getattr(func, "__code__", None) is code
-        return False
-    return False
+            return klass if getattr(func, "__code__", None) is code else None
+        return None
+    return None
 
 
 def cells(func: Any) -> list[tuple[str, Any]]:
-    """A closure's free variables and what their cells hold now (an empty cell
-    left out)."""
+    """What a function holds for its calls: each free variable's cell (an empty
+    one left out), and each parameter's default (``def _backward(self=self)``)."""
     found = []
-    closure = func.__closure__ or ()
-    for name, cell in zip(func.__code__.co_freevars, closure):
+    code = func.__code__
+    for name, cell in zip(code.co_freevars, func.__closure__ or ()):
         try:
             found.append((name, cell.cell_contents))
         except ValueError:
             continue
+    defaults = func.__defaults__ or ()
+    if defaults:
+        names = code.co_varnames[: code.co_argcount]
+        found += zip(names[len(names) - len(defaults) :], defaults)
+    found += (func.__kwdefaults__ or {}).items()
     return found
 
 
@@ -109,8 +119,9 @@ class Shapes:
             if children is None and kind in _GROUPS and value:
                 if all(self.is_unit(x) for x in value):
                     children, ordered = attr, kind in _SEQUENCES
-            elif closure is None and kind is FunctionType and value.__closure__:
-                closure = attr
+            elif closure is None and kind is FunctionType:
+                if any(self.is_unit(x) for _, x in cells(value)):
+                    closure = attr
             elif op is None and kind is str and "op" in attr.lower():
                 op = attr
         if children is not None and ordered and local is None:
@@ -134,11 +145,17 @@ def _node_name(path: str, line: int, grad: str) -> str | None:
     except (SyntaxError, ValueError):
         return None
     for node in ast.walk(tree):
-        if not (isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Attribute)):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            written: ast.expr = node.targets[0]  # `=`: a slip of the loop's, still its node's
+        elif isinstance(node, ast.AugAssign):
+            written = node.target
+        else:
             continue
-        if node.target.attr != grad or not isinstance(node.target.value, ast.Name):
+        if not (isinstance(written, ast.Attribute) and isinstance(written.value, ast.Name)):
             continue
-        target = node.target.value.id
+        if written.attr != grad:
+            continue
+        target = written.value.id
         for part in ast.walk(node.value):
             read = isinstance(part, ast.Attribute) and part.attr == grad
             if read and isinstance(part.value, ast.Name) and part.value.id != target:  # type: ignore[attr-defined]

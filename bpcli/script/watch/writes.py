@@ -94,8 +94,10 @@ class Writes(ValueStepping):
         try:
             if not self.on:
                 return
-            if name != self.grad_attr and name != self.read.units.get(type(obj)):
-                return  # another attribute of the same spelling as a value's
+            if name != self.grad_attr and name != self.read.unit_attr(type(obj)):
+                if name in self.closure_attrs and before is not MISSING:
+                    self.rewired(obj, name, value)  # `c._backward = f`: what it holds now
+                return  # else another attribute of the same spelling as a value's
             if before is MISSING:
                 self.read.objects.born(obj)  # a Unit being made, not a write to show
                 if self.ops:
