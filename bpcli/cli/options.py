@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 import click
 
 from ..i18n import N_, _
-from ..system.files import MAX_BYTES
+from ..system.reads import MAX_BYTES
 from .process import BpcliCommand
 
 F = TypeVar("F", bound=Callable[..., Any])

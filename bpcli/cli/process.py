@@ -22,7 +22,7 @@ import click
 
 from ..core.errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
 from ..i18n import N_, _, ngettext
-from ..system.files import NoInput
+from ..system.reads import NoInput
 from ..system.signals import Terminated, deferred, install
 
 

@@ -15,6 +15,7 @@ import contextlib
 import os
 import select
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NamedTuple
 
@@ -22,11 +23,14 @@ import click
 
 from ..i18n import N_, _
 
-try:
-    import termios
-    import tty
-except ImportError:  # not on Windows
-    termios = None  # type: ignore[assignment]
+if sys.platform == "win32":  # click's getchar reads the console's keys
+    termios = tty = None
+else:
+    try:
+        import termios
+        import tty
+    except ImportError:  # a Python built without them
+        termios = tty = None  # type: ignore[assignment]
 
 NEXT, BACK, CONTINUE, QUIT, GOTO, FIND, HELP = "n", "b", "c", "q", "g", "/", "?"
 # Said where they are shown, in the reader's language: _(PROMPT), _(KEY_HELP)
@@ -68,6 +72,9 @@ _SEQUENCES = {
     "OD": BACK,
     "OA": BACK,
 }
+# What Windows' console sends for them (a prefix byte, then the key's scan code),
+# as click.getchar() hands it over: the same sequences, to be read as above.
+_SCAN_CODES = {"H": "[A", "P": "[B", "M": "[C", "K": "[D", "I": "[5~", "Q": "[6~"}
 ESC, BACKSPACES, ENTERS = "\x1b", ("\x7f", "\x08"), ("\r", "\n")
 
 
@@ -104,6 +111,7 @@ class Keys:
         if not self.tty or termios is None or self.stdin is None:
             yield
             return
+        assert tty is not None
         fd = self.stdin.fileno()
         self._saved = saved = termios.tcgetattr(fd)
         handlers = {}
@@ -137,6 +145,7 @@ class Keys:
 
     def _in_cbreak(self) -> None:
         if self._saved is not None and not self._cbreak and self.stdin is not None:
+            assert termios is not None and tty is not None
             tty.setcbreak(self.stdin.fileno(), termios.TCSANOW)
             self._cbreak = True
 
@@ -231,8 +240,11 @@ class Keys:
     def _key(self) -> str | None:
         """One keypress on the terminal (a whole ESC sequence), None at its end."""
         assert self.stdin is not None
-        if termios is None:
-            return click.getchar()  # no termios (Windows): click's own
+        if termios is None:  # Windows: click's own (Ctrl-Z, the console's end of input)
+            try:
+                return console_key(click.getchar())
+            except EOFError:
+                return None
         self._in_cbreak()
         fd = self.stdin.fileno()
         data = os.read(fd, 1)
@@ -249,3 +261,12 @@ class Keys:
             need = 1 if data[0] < 0xE0 else 2 if data[0] < 0xF0 else 3
             data += os.read(fd, need)
         return data.decode("utf-8", "replace")
+
+
+def console_key(raw: str) -> str:
+    """A key from Windows' console as a terminal sends it: an arrow or page key
+    (``'\\xe0M'``, ``'\\x00P'``) as its ESC sequence, an other such key as a
+    sequence the stepper has no use for; any other key as it is."""
+    if len(raw) == 2 and raw[0] in "\x00\xe0":
+        return ESC + _SCAN_CODES.get(raw[1], "?")
+    return raw

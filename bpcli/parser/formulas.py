@@ -16,7 +16,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from ..core.errors import did_you_mean
@@ -245,6 +245,7 @@ def _digits(n: int) -> str:
 _CONSTANTS = ("True", "False", "None")  # keywords a formula reads as names of units, if any
 MAX_OPERATIONS = 100_000  # in one formula; more is an error (split it over lines)
 _STACK = 512 * 1024 * 1024  # the stack Python's parser gets for a long formula
+_STACKS = (_STACK, 255 * 1024 * 1024)  # Windows refuses 256 MiB or more: the most it allows
 
 
 def _parse(text: str) -> ast.Module:
@@ -262,9 +263,9 @@ def _parse(text: str) -> ast.Module:
             found.append(exc)
 
     old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
-    sys.setrecursionlimit(max(old_limit, 4 * MAX_OPERATIONS))
     try:
-        threading.stack_size(_STACK)
+        room = _room(threading.stack_size)
+        sys.setrecursionlimit(max(old_limit, 4 * MAX_OPERATIONS * room // _STACK))
         worker = threading.Thread(target=work, name="bpcli-formulas")
         worker.start()
         worker.join()
@@ -275,6 +276,18 @@ def _parse(text: str) -> ast.Module:
     if isinstance(result, BaseException):
         raise result
     return result
+
+
+def _room(stack_size: Callable[[int], object]) -> int:
+    """The largest stack of ``_STACKS`` this platform gives a thread (0: only the
+    default, where it gives none of them); the recursion allowed scales with it."""
+    for size in _STACKS:
+        try:
+            stack_size(size)
+            return size
+        except (ValueError, RuntimeError):  # a size this platform refuses; none settable
+            continue
+    return 0
 
 
 _OPERATION = re.compile(r"\*\*|[-+*/(]")  # each an operation (or a call) of a formula

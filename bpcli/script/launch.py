@@ -171,7 +171,7 @@ def _pipe() -> tuple[int, int]:
     where bpcli was started with one of those closed: the script's own output
     must never go into bpcli's events."""
     ends = os.pipe()
-    if WINDOWS or min(ends) > 2:
+    if sys.platform == "win32" or min(ends) > 2:  # Windows: no fcntl, and no need
         return ends
     import fcntl
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 import os
 import signal
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
@@ -198,7 +199,7 @@ class Run:
 def _from_terminal() -> bool:
     """Whether bpcli runs in the foreground of a terminal (whose Ctrl-C reaches
     every process of the foreground, the script's too)."""
-    if not hasattr(os, "tcgetpgrp"):
+    if sys.platform == "win32" or not hasattr(os, "tcgetpgrp"):
         return True  # Windows: a console's Ctrl-C reaches every process attached to it
     try:
         fd = os.open("/dev/tty", os.O_RDONLY)

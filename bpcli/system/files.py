@@ -1,8 +1,5 @@
-"""Every file bpcli reads or writes goes through here, written as a careful
-editor writes.
-
-Reading: a circuit file by its path, or standard input for ``-``, never more
-than a limit (1 GiB unless ``--max-bytes`` says otherwise). Writing
+"""Every file bpcli writes goes through here, written as a careful editor
+writes (reading: ``reads``). Writing
 (``--write``, ``-o``, ``graph -o``, ``export -o``, ``--save-svg``,
 ``--save-html``) goes through ``write_file``:
 
@@ -31,65 +28,13 @@ from ..i18n import N_, _
 from ..i18n.safe_text import shown
 from .signals import Terminated, deferred
 
-STDIN = "<stdin>"  # the name standard input goes by in messages
-MAX_BYTES = 1 << 30  # what bpcli reads at most, by default: 1 GiB
-_CHUNK = 1 << 20
-_MORE = N_("a circuit file is small; --max-bytes N reads more")
-_CANNOT_READ = N_("cannot read {path}: {reason}")
 _CANNOT_WRITE = N_("cannot write {path}: {reason}")
+_NO_CONTROLLING_TTY = getattr(os, "O_NOCTTY", 0)  # POSIX only: a device never becomes our tty
+_HELD_OPEN = (5, 32)  # Windows: access denied, sharing violation (another program holds it)
 
 
 class FileProblem(Failure):
     """A file could not be read or written (exit status 1)."""
-
-
-class NoInput(Exception):
-    """There is nothing to read: standard input is closed (a usage error)."""
-
-
-def display_name(path: str) -> str:
-    return STDIN if path == "-" else path
-
-
-def read_input(path: str, limit: int = MAX_BYTES) -> bytes:
-    """The bytes of FILE, or of standard input for ``-``; refused past ``limit``."""
-    if path == "-":
-        stdin = sys.stdin
-        if stdin is None or getattr(stdin, "buffer", None) is None:
-            raise NoInput(_("standard input is closed: give FILE as a path"))
-        try:
-            return _bounded(stdin.buffer, STDIN, limit)
-        except (ValueError, OSError) as exc:
-            raise NoInput(_("cannot read standard input: {reason}").format(reason=exc)) from None
-    try:
-        with open(path, "rb") as f:
-            size = os.fstat(f.fileno()).st_size
-            if size > limit:  # a file says how big it is: nothing needs reading
-                raise _too_large(path, limit)
-            return _bounded(f, path, limit)
-    except OSError as exc:
-        raise FileProblem.said(_CANNOT_READ, path=path, reason=exc.strerror or exc) from None
-
-
-def _bounded(f: object, name: str, limit: int) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
-    read = f.read  # type: ignore[attr-defined]
-    while True:
-        chunk = read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if b"\0" in chunk:  # no text file holds one: enough to say so (`validate /dev/zero`)
-            return b"".join(chunks)
-        if size > limit:
-            raise _too_large(name, limit)
-
-
-def _too_large(name: str, limit: int) -> FileProblem:
-    msg = N_("{path} is larger than {limit} bytes: not read")
-    return FileProblem.said(msg, _MORE, path=name, limit=f"{limit:,}")
 
 
 class Output:
@@ -124,7 +69,9 @@ def write_stdout(data: bytes | str, stream: object = None) -> None:
 
 
 def same_file(a: os.stat_result, b: os.stat_result) -> bool:
-    return (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
+    """One file under two names (never a file number of 0: Windows' NUL, a pipe,
+    the console, which have none)."""
+    return a.st_ino != 0 and (a.st_dev, a.st_ino) == (b.st_dev, b.st_ino)
 
 
 def input_stat(path: str) -> os.stat_result | None:
@@ -202,7 +149,9 @@ def _links_fit_to_follow(path: str) -> None:
     link = os.lstat(path)
     folder = os.stat(os.path.dirname(os.path.abspath(path)))
     shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
-    if shared and link.st_uid not in (os.geteuid(), folder.st_uid):
+    if sys.platform == "win32" or not shared:  # Windows: no sticky folders, no owners
+        return
+    if link.st_uid not in (os.geteuid(), folder.st_uid):
         msg = N_(
             "{path} is another user's symbolic link in a shared folder: not writing through it"
         )
@@ -257,7 +206,7 @@ def _write_into(path: str, data: bytes) -> None:
                 _write_all(fd, data)
                 return
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_NOCTTY)
+        fd = os.open(path, os.O_WRONLY | _NO_CONTROLLING_TTY)
     except OSError as exc:
         raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
     try:
@@ -301,10 +250,10 @@ def write_atomically(
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=".bpcli-", dir=folder)
-        if old is not None and not _keep_owner(fd, old):
-            mode &= ~(stat.S_ISUID | stat.S_ISGID)  # never set-id for another owner
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:  # closed before any unlink (Windows cannot unlink it open)
+            if old is not None and not _keep_owner(fd, old):
+                mode &= ~(stat.S_ISUID | stat.S_ISGID)  # never set-id for another owner
+            _set_mode(fd, tmp, mode)
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
@@ -318,6 +267,10 @@ def write_atomically(
             os.replace(tmp, path)
         tmp = None
     except OSError as exc:
+        if getattr(exc, "winerror", None) in _HELD_OPEN:
+            msg = N_("cannot write {path}: Windows refused to replace it")
+            hint = N_("another program may have it open: close it there and try again")
+            raise FileProblem.said(msg, hint, path=path) from None
         raise FileProblem.said(_CANNOT_WRITE, path=path, reason=exc.strerror or exc) from None
     finally:
         if tmp is not None:
@@ -328,7 +281,10 @@ def write_atomically(
 def _owner_kept(old: os.stat_result) -> bool:
     """Whether a new file can have ``old``'s owner and group: as root, or when the
     file is the process's own and its group one of the process's groups. Else
-    (a file another user lets this one write) it is written in place."""
+    (a file another user lets this one write) it is written in place. Windows
+    has no owner to keep."""
+    if sys.platform == "win32":
+        return True
     if os.geteuid() == 0:
         return True
     groups = {os.getegid(), *os.getgroups()}
@@ -338,6 +294,8 @@ def _owner_kept(old: os.stat_result) -> bool:
 def _keep_owner(fd: int, old: os.stat_result) -> bool:
     """The owner and group of the file replaced, where the process may set them;
     whether the owner is kept."""
+    if sys.platform == "win32":
+        return True  # no owner or group to keep
     for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
         try:
             os.fchown(fd, uid, gid)
@@ -345,6 +303,16 @@ def _keep_owner(fd: int, old: os.stat_result) -> bool:
         except (OSError, AttributeError):
             continue
     return os.fstat(fd).st_uid == old.st_uid
+
+
+def _set_mode(fd: int, path: str, mode: int) -> None:
+    """The replaced file's mode on the temporary: all of it on POSIX; on Windows
+    as far as ``os.chmod`` goes (read-only or not; before 3.13 there is no
+    ``os.fchmod``)."""
+    if sys.platform == "win32":
+        os.chmod(path, mode)
+    else:
+        os.fchmod(fd, mode)
 
 
 def _copy_into(data: bytes, path: str) -> None:

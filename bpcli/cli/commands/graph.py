@@ -9,7 +9,8 @@ import sys
 import click
 
 from ...i18n import _, ngettext
-from ...system.files import Outputs, display_name
+from ...system.files import Outputs
+from ...system.reads import display_name
 from ..help_texts import help_for
 from ..option_sets import check_drawing
 from ..options import file_argument, format_option, output_option, precision_option, set_option

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import click
 
 from ...i18n import _
-from ...system.files import MAX_BYTES, Outputs, display_name, read_input
+from ...system.files import Outputs
+from ...system.reads import MAX_BYTES, display_name, read_input
 
 if TYPE_CHECKING:
     from ...core.engine import Circuit

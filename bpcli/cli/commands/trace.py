@@ -10,7 +10,8 @@ import click
 from ...core.errors import Interrupted
 from ...i18n import _
 from ...i18n.safe_text import normal
-from ...system.files import Output, Outputs, display_name
+from ...system.files import Output, Outputs
+from ...system.reads import display_name
 from ...system.signals import Terminated
 from ..help_texts import help_for
 from ..option_sets import (

@@ -221,6 +221,8 @@ class Replays:
     # -- where they run ----------------------------------------------------------------
 
     def _forked(self, jobs: list[dict[str, Any]]) -> list[Any]:
+        if sys.platform == "win32":  # a forked copy is POSIX only (never asked there)
+            return self._here(jobs)
         import json
         import select
         import signal
@@ -401,6 +403,8 @@ def _open_fds() -> list[int]:
             return [int(name) for name in os.listdir(folder)]
         except (OSError, ValueError):
             continue
+    if sys.platform == "win32":
+        return []  # never asked: the forked copy is POSIX only
     import resource
 
     most = min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 65536)

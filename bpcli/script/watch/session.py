@@ -33,7 +33,7 @@ def _high(fd: int) -> int:
     """The pipe's end moved far above the numbers a script's own files take, so
     a script that closes a range of them and opens its own does not write into
     bpcli's pipe (nor bpcli into its files: the wire checks which file it is)."""
-    if os.name == "nt":
+    if sys.platform == "win32":
         return fd
     import fcntl
 
