@@ -314,7 +314,7 @@ class KindOption(click.Option):
 
 def file_kind(path: str, as_script: bool) -> str:
     """A Python script (FILE.py, or --script), else a circuit file."""
-    return SCRIPT if as_script or path.endswith(".py") else CIRCUIT
+    return SCRIPT if as_script or path.lower().endswith(".py") else CIRCUIT
 
 
 class KindCommand(BpcliCommand):

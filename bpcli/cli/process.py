@@ -30,10 +30,12 @@ def _help_shown(text: str) -> str:
     """Help in ASCII where standard output cannot show bpcli's symbols (≡, ×, σ),
     its example commands broken as a shell allows (`` \\`` at a space) where
     they are wider than the terminal."""
-    from ..i18n.safe_text import can_show, plain
+    from ..i18n.safe_text import can_show, encoding_of, plain
 
     text = _examples_fitted(text)
-    return text if sys.stdout is None or can_show(sys.stdout) else plain(text)
+    if sys.stdout is None or can_show(sys.stdout):
+        return text
+    return plain(text, encoding_of(sys.stdout))
 
 
 def _examples_fitted(text: str) -> str:
@@ -156,13 +158,12 @@ class BpcliGroup(click.Group):
         except Terminated:
             say(_("bpcli: terminated"), erase=True)
             raise click.exceptions.Exit(143) from None
-        except BrokenPipeError:
-            # The reader went away (`| head`): say nothing more, as Unix tools do.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise click.exceptions.Exit(141) from None
-        except OSError as exc:  # e.g. writing to a full disk
-            say(_cannot_write(exc.strerror or exc))
+        except OSError as exc:
+            if reader_gone(exc):  # `| head`: say nothing more, as Unix tools do
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+                raise click.exceptions.Exit(141) from None
+            say(_cannot_write(exc.strerror or exc))  # e.g. writing to a full disk
             raise click.exceptions.Exit(1) from None
         except Exception as exc:
             if os.environ.get("BPCLI_DEBUG"):
@@ -198,15 +199,17 @@ def say(text: str, erase: bool = False) -> None:
     stream = sys.stderr
     if stream is None:
         return
-    from ..i18n.safe_text import can_show, plain, shown
+    from ..i18n.safe_text import can_show, encoding_of, plain, shown
+    from ..system.terminal import codes_shown
 
     safe = "\n".join(shown(line) for line in text.split("\n"))
     tty = stream.isatty()
     if tty:  # a person reads it: broken at spaces to the terminal's width
         safe = _fitted(safe)
-    start = "\r\x1b[2K" if erase and tty else ""
+    start = "\r\x1b[2K" if erase and tty and codes_shown(stream) else ""
     with contextlib.suppress(OSError, ValueError):
-        stream.write(start + (safe if can_show(stream) else plain(safe)) + "\n")
+        said = safe if can_show(stream) else plain(safe, encoding_of(stream))
+        stream.write(start + said + "\n")
         stream.flush()
 
 
@@ -292,13 +295,21 @@ def exit_with(command: click.Command) -> NoReturn:
                 stream.flush()
         except (KeyboardInterrupt, Terminated):
             code = code or 130
-        except BrokenPipeError:
-            code = code or 141
         except (OSError, ValueError) as exc:  # a full disk, a closed descriptor
-            if stream is sys.stdout and not code:  # else already said
+            if isinstance(exc, OSError) and reader_gone(exc):
+                code = code or 141
+            elif stream is sys.stdout and not code:  # else already said
                 say(_cannot_write(getattr(exc, "strerror", exc)))
             code = code or 1
     os._exit(code)
+
+
+def reader_gone(exc: OSError) -> bool:
+    """The pipe's reader went away: ``BrokenPipeError``, or on Windows the
+    ``EINVAL`` a write to a closed pipe raises there."""
+    return isinstance(exc, BrokenPipeError) or (
+        sys.platform == "win32" and exc.errno == errno.EINVAL
+    )
 
 
 def _cannot_write(reason: object) -> str:

@@ -41,11 +41,11 @@ class Drawing(NamedTuple):
 def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
     """A page as wide as the terminal, in colour as --color, NO_COLOR,
     FORCE_COLOR and TERM say (see terminal.py)."""
-    from ..i18n.safe_text import can_show
-    from ..system.terminal import terminal_width, wants_color
+    from ..i18n.safe_text import can_show, encoding_of
+    from ..system.terminal import codes_shown, terminal_width, wants_color
 
     tty = sys.stdout.isatty()
-    color = wants_color(drawing.color, os.environ, tty)
+    color = wants_color(drawing.color, os.environ, tty) and (not tty or codes_shown(sys.stdout))
     try:
         fd = sys.stdout.fileno()
     except (OSError, ValueError, AttributeError):
@@ -58,6 +58,7 @@ def page(cls: type[P], drawing: Drawing, **options: Any) -> P:
         color=color,
         record=drawing.record,
         ascii=not can_show(sys.stdout),
+        encoding=encoding_of(sys.stdout),
         **options,
     )
 
@@ -229,9 +230,11 @@ def _stepped(job: TraceJob, text: TraceText, write: Write) -> TraceText:
     from ..interact.keys import Keys, Quit
     from ..interact.stepper import Stepper
     from ..render.console import fmt
+    from ..system.terminal import codes_shown
 
     tty = sys.stdin is not None and sys.stdin.isatty()
     inplace = tty and sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+    inplace = inplace and codes_shown(sys.stdout)  # an old Windows console: none
 
     def shown(block: str) -> None:
         write(block)

@@ -10,7 +10,17 @@ within bpcli's output the same id without the mark ``↺`` is the same object.
 
 from __future__ import annotations
 
+import sys
 import weakref
+
+WINDOWS = sys.platform == "win32"
+
+
+def address(n: int, windows: bool = WINDOWS) -> str:
+    """An ``id()`` as this platform's ``repr()`` writes it, so a learner finds it
+    in their debugger: ``0x7f3a…`` (``hex``), on Windows 16 upper-case digits
+    (``0x0000019681754400``)."""
+    return f"0x{n:016X}" if windows else hex(n)
 
 
 class Addresses:

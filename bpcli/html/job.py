@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..core.addresses import address
 from ..core.steps import Step
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ def trace_page(job: TraceJob, title: str, precision: int) -> tuple[str, str]:
 
         for name, kind, u in zip(c.names, c.kinds, c.units, strict=False):
             if kind != GATE:
-                initial[name] = {"value": float(u.value), "grad": 0.0, "id": hex(id(u))}
+                initial[name] = {"value": float(u.value), "grad": 0.0, "id": address(id(u))}
         facts = (
             c.description,
             _("output {name}").format(name=c.output_name),

@@ -11,6 +11,7 @@ import itertools
 import re
 from collections.abc import Mapping
 
+from ..core.addresses import address
 from ..i18n import _
 from .layout import DUMMY, GATE, NODE_H, Layout, Placed
 
@@ -167,7 +168,7 @@ def circuit_svg(
     if values:
         for name, u in zip(c.names, c.units, strict=False):  # type: ignore[attr-defined]
             value, grad = _number(u.value, precision), _number(u.grad, precision)
-            said = _("{unit} is {address}").format(unit=name, address=hex(id(u)))
+            said = _("{unit} is {address}").format(unit=name, address=address(id(u)))
             details[name] = ((f"value {value}", f"grad {grad}"), said)
     edges = [(e.src, e.dst, e.gate, e.slot, e.unit) for e in g.edges]
     return svg(lay, edges, details, title, room=values)

@@ -13,7 +13,8 @@ order. A text defined before the language is known (a table's header, a
 legend) is marked with ``N_`` and translated where it is shown.
 
 The language is gettext's: ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES``, ``LANG``,
-in that order, or ``bpcli --lang``; one bpcli has no catalog for falls back to
+in that order, or ``bpcli --lang``; on Windows, which sets none of them, the
+user interface language when none is set; one bpcli has no catalog for falls back to
 English, silently. The catalogs are ``bpcli/i18n/locale/LANG/LC_MESSAGES/bpcli.po``,
 compiled by Babel into the ``.mo`` files beside them (see the README's
 Development section). bpcli's domain is made gettext's default one, so
@@ -28,23 +29,73 @@ from __future__ import annotations
 
 import gettext
 import os
+import sys
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 DOMAIN = "bpcli"
 LOCALEDIR = str(Path(__file__).resolve().parent / "locale")
 
 _chosen: gettext.NullTranslations | None = None
+_GIVEN = os.environ.get("LANGUAGE")  # as the user's environment had it, before bpcli set it
 
 
 def use(language: str | None = None) -> None:
-    """Choose the language: ``language`` (``--lang``) over the environment's.
-    click's messages follow it too (it sets ``LANGUAGE``, gettext's first look)."""
+    """Choose the language: ``language`` (``--lang``) over the environment's (or
+    Windows' own). click's messages follow it too (it sets ``LANGUAGE``,
+    gettext's first look, for bpcli's process: ``environ_as_given`` is what a
+    learner's script gets)."""
     global _chosen
+    found = windows_languages(os.environ, _ui_language)
+    language = language or (found[0] if found else None)
     if language:
         os.environ["LANGUAGE"] = language
     gettext.bindtextdomain(DOMAIN, LOCALEDIR)
     gettext.textdomain(DOMAIN)
     _chosen = gettext.translation(DOMAIN, LOCALEDIR, fallback=True)
+
+
+def environ_as_given() -> dict[str, str]:
+    """The environment as the user gave it (without the ``LANGUAGE`` that ``use``
+    set for bpcli's own messages): a learner's script runs in it."""
+    env = dict(os.environ)
+    if _GIVEN is None:
+        env.pop("LANGUAGE", None)
+    else:
+        env["LANGUAGE"] = _GIVEN
+    return env
+
+
+_VARIABLES = ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+
+
+def windows_languages(
+    env: Mapping[str, str], ui_language: Callable[[], int | None]
+) -> list[str] | None:
+    """Where no variable names a language and the system has a user interface
+    language (Windows'; ``ui_language`` gives its LANGID, None elsewhere): that
+    one (``ru_RU``), for gettext. None: gettext's own look at the variables."""
+    if any(env.get(name) for name in _VARIABLES):
+        return None
+    langid = ui_language()
+    if langid is None:
+        return None
+    import locale
+
+    name = locale.windows_locale.get(langid)
+    return [name] if name else None
+
+
+def _ui_language() -> int | None:
+    """Windows' user interface language (a LANGID), None elsewhere."""
+    if sys.platform != "win32":
+        return None
+    import ctypes
+
+    try:
+        return int(ctypes.windll.kernel32.GetUserDefaultUILanguage())
+    except (AttributeError, OSError):
+        return None
 
 
 def _catalog() -> gettext.NullTranslations:

@@ -9,13 +9,16 @@ the exact string.
 ``normal`` gives a name in its NFKC form, and ``looks`` what it looks like
 (its look-alike letters as the Latin ones), for a name in any alphabet.
 
-``plain`` writes bpcli's own symbols in ASCII (≡ as ==, → as ->, σ as sigma),
-for an output whose encoding cannot show them (``PYTHONIOENCODING=ascii``,
-``LANG=C`` on an old Python); ``can_show`` tells such an output.
+``plain`` writes bpcli's own symbols in ASCII (≡ as ==, → as ->, σ as sigma)
+where an output's encoding cannot hold them (``PYTHONIOENCODING=ascii``,
+``LANG=C`` on an old Python, cp1251 into a pipe on a Russian Windows), and
+escapes only what else that encoding cannot hold (Russian stays Russian in
+cp1251); ``can_show`` tells such an output.
 """
 
 from __future__ import annotations
 
+import codecs
 import re
 from typing import Any
 
@@ -65,24 +68,52 @@ _ASCII_FOR = {
     "│": "|", "‘": "'", "’": "'", "“": '"', "”": '"', "✓": "ok", "✗": "x",
     "\u00a0": " ",
 }  # fmt: skip
-_ASCII = str.maketrans(_ASCII_FOR)
 _PROBE = "≡→σ×−—"  # what an output must be able to show for the unicode views
 
 
-def plain(text: str) -> str:
-    """bpcli's symbols in ASCII (a spaced · separates, as |; a bare one multiplies,
-    as *); anything else not ASCII as an escape."""
-    text = text.replace(" · ", " | ").translate(_ASCII)
-    return text.encode("ascii", "backslashreplace").decode("ascii")
+def plain(text: str, encoding: str = "ascii") -> str:
+    """The text as ``encoding`` can hold it: each of bpcli's symbols it cannot hold
+    in ASCII (a spaced · separates, as |; a bare one multiplies, as *), anything
+    else it cannot hold as an escape."""
+    try:
+        return text.encode(encoding, _HANDLER).decode(encoding)
+    except LookupError:  # an encoding Python does not know: ASCII, which all hold
+        return text.encode("ascii", _HANDLER).decode("ascii")
+
+
+def _in_ascii(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeEncodeError)
+    text, start, end = error.object, error.start, error.end
+    said = []
+    for at in range(start, end):
+        ch = text[at]
+        if ch == "·" and text[at - 1 : at] == " " and text[at + 1 : at + 2] == " ":
+            said.append("|")
+        elif ch in _ASCII_FOR:
+            said.append(_ASCII_FOR[ch])
+        else:
+            code = ord(ch)
+            said.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+                        if code < 0x10000 else f"\\U{code:08x}")  # fmt: skip
+    return "".join(said), end
+
+
+_HANDLER = "bpcli-plain"
+codecs.register_error(_HANDLER, _in_ascii)
 
 
 _ASKED: list[Any] = [None, None, True]  # the last stream asked about, its encoding, the answer
 
 
+def encoding_of(stream: Any) -> str:
+    """The encoding a text stream writes in (UTF-8 where it does not say)."""
+    return getattr(stream, "encoding", None) or "utf-8"
+
+
 def can_show(stream: Any) -> bool:
     """Whether a stream's encoding can show bpcli's symbols (asked once a
     stream and encoding: a trace asks at every line)."""
-    encoding = getattr(stream, "encoding", None) or "utf-8"
+    encoding = encoding_of(stream)
     if _ASKED[0] is stream and _ASKED[1] == encoding:
         return bool(_ASKED[2])
     try:

@@ -73,17 +73,19 @@ class Page:
         color: bool = False,
         record: bool = False,
         ascii: bool = False,
+        encoding: str = "ascii",
     ) -> None:
         self.precision = precision
         self.width = max(width, 20)
         self.color = color
-        self.ascii = ascii
+        self.ascii = ascii  # the output cannot hold bpcli's symbols: those it cannot, plain
+        self.encoding = encoding
         self._recorded: list[Line] | None = [] if record else None
 
     # -- pieces, in ASCII where they must be ----------------------------------------
 
     def seg(self, text: str, style: str = "") -> layout.Seg:
-        return (plain(text) if self.ascii else text, style)
+        return (plain(text, self.encoding) if self.ascii else text, style)
 
     def line(self, *segs: tuple[str, str] | str) -> Line:
         """A line of segments: ``"text"`` or ``("text", "style")``."""
@@ -110,9 +112,9 @@ class Page:
         caption: Line | None = None,
     ) -> list[Line]:
         if self.ascii:
-            columns = [c._replace(header=plain(c.header)) for c in columns]
+            columns = [c._replace(header=plain(c.header, self.encoding)) for c in columns]
             rows = [
-                Span(self._ascii(r.line)) if isinstance(r, Span) else [(plain(t), s) for t, s in r]
+                Span(self._ascii(r.line)) if isinstance(r, Span) else self._ascii(list(r))
                 for r in rows
             ]
             title = None if title is None else self._ascii(title)
@@ -120,7 +122,7 @@ class Page:
         return layout.table(Table(columns, rows, title, caption), self.width)
 
     def _ascii(self, line: Line) -> Line:
-        return [(plain(t), s) for t, s in line] if self.ascii else line
+        return [(plain(t, self.encoding), s) for t, s in line] if self.ascii else line
 
     # -- text ----------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
+from ..core.addresses import address
 from ..core.engine import PassRecord
 
 HEADER = ("phase", "iteration", "unit", "kind", "value", "grad", "id", "held_by")
@@ -23,7 +24,7 @@ def pass_rows(rec: PassRecord) -> str:
             u.kind,
             repr(u.value),
             repr(u.grad),
-            hex(u.id),
+            address(u.id),
             " ".join(u.held_by),
         )
         for u in rec.units

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 
+from ..core.addresses import address
 from ..core.engine import CONST, INPUT, Circuit
 from ..core.gates import IN_SLOTS, OUT_SLOT
 
@@ -60,7 +61,7 @@ def _unit_label(c: Circuit, i: int, values: bool, precision: int) -> list[str]:
     if values:
         u = c.units[i]
         lines += [f"value {_number(u.value, precision)}", f"grad {_number(u.grad, precision)}"]
-        lines.append(hex(id(u)))
+        lines.append(address(id(u)))
     return lines
 
 

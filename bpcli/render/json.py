@@ -17,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
+from ..core.addresses import address
 from ..core.engine import PassRecord
 from ..core.gates import IN_SLOTS, Op
 from ..core.gradcheck import CheckRow, Tolerances
@@ -41,7 +42,7 @@ def pass_dict(rec: PassRecord) -> dict[str, Any]:
                 "kind": u.kind,
                 "value": u.value,
                 "grad": u.grad,
-                "id": hex(u.id),
+                "id": address(u.id),
                 "held_by": list(u.held_by),
                 **REUSED_KEY[u.reused],
             }
@@ -128,7 +129,7 @@ def _finite(obj: Any) -> Any:
 def _slot(s: SlotView) -> dict[str, Any]:
     return {
         "unit": s.unit,
-        "id": hex(s.id),
+        "id": address(s.id),
         "value": s.value,
         "grad": s.grad,
         "same_object_as": list(s.also),
@@ -157,7 +158,7 @@ def _write(step: Step, w: Write) -> dict[str, Any]:
         "after": _real(w.grad_after),
     }
     if w.id is not None:  # a script's: which object, by identity
-        found["id"] = hex(w.id)
+        found["id"] = address(w.id)
         found.update(REUSED_KEY[w.reused])
     if step.gate is None and step.phase == "script":
         if w.source is not None and w.source != step.source:
@@ -197,12 +198,12 @@ def step_dict(step: Step, number: int) -> dict[str, Any]:
     }  # a script's line may write many Units: keyed by each one's (unique) name
     if step.self_ is not None:
         me = step.self_
-        event["self"] = {"name": me.name, "class": me.cls, "id": hex(me.id)}
+        event["self"] = {"name": me.name, "class": me.cls, "id": address(me.id)}
         if me.first_of_class is not None:
             event["self"]["first_of_class"] = me.first_of_class
         if me.previous is not None:
-            name, cls, address = me.previous
-            event["self"]["previous"] = {"name": name, "class": cls, "id": hex(address)}
+            name, cls, was_at = me.previous
+            event["self"]["previous"] = {"name": name, "class": cls, "id": address(was_at)}
     if step.source is not None:
         event["source"] = _source(step.source)
     if step.raised is not None:

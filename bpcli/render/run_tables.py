@@ -9,6 +9,7 @@ first; then the id and the holders move, whole, to a line under each row.
 
 from __future__ import annotations
 
+from ..core.addresses import address
 from ..core.engine import PassRecord, UnitState
 from ..i18n import N_, _, ngettext
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, signed, translated
@@ -63,8 +64,9 @@ class RunTables(Page):
         max_rows: int | None = None,
         only: frozenset[str] = frozenset(),
         ascii: bool = False,
+        encoding: str = "ascii",
     ) -> None:
-        super().__init__(precision, width, color, record, ascii)
+        super().__init__(precision, width, color, record, ascii, encoding)
         self.max_rows = max_rows  # None: every row
         self.only = only  # names of the units to show; empty: all
         self._told: set[str] = set()  # the legends said already: each once a run
@@ -121,7 +123,7 @@ class RunTables(Page):
 
     def id_cell(self, u: UnitState, shared: bool) -> Cell:
         mark = f" {REUSED}" if u.reused else ""
-        return (hex(u.id) + mark, SHARED_STYLE if shared else "dim")
+        return (address(u.id) + mark, SHARED_STYLE if shared else "dim")
 
     def _pick(self, rec: PassRecord) -> tuple[list[int | None], int]:
         """The rows to draw (None marks a gap), and how many were left out."""

@@ -11,6 +11,7 @@ number, under an indent that keeps the step's shape.
 
 from __future__ import annotations
 
+from ..core.addresses import address
 from ..core.gates import OUT_SLOT
 from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
 from ..i18n import N_, _, ngettext
@@ -75,11 +76,11 @@ class TraceText(Page):
                 )
             )
         if me is not None and me.previous is not None:  # question 2: a self per call
-            name, cls, address = me.previous
+            name, cls, was_at = me.previous
             said = _(
                 "a different object from the previous step's self: that was {name}, "
                 "{a_class} at {address}"
-            ).format(name=name, a_class=_a(cls), address=hex(address))
+            ).format(name=name, a_class=_a(cls), address=address(was_at))
             blocks.append(self.paragraph(said, style="cyan"))
         if step.value is not None:
             blocks.extend(value_text.lines(self, step, step.value))
@@ -250,7 +251,7 @@ class TraceText(Page):
             fields.append([(placed, "")])
         if step.self_ is not None:
             me = step.self_
-            fields.append([(_self(me.name, me.cls, hex(me.id)), "")])
+            fields.append([(_self(me.name, me.cls, address(me.id)), "")])
         elif step.cls:
             fields.append([(step.cls, "")])
         return self.fields(fields)
@@ -354,7 +355,7 @@ class TraceText(Page):
 
 def _id(s: SlotView) -> str:
     """The id, marked where another Unit had that address earlier in the run."""
-    return f"{hex(s.id)} {REUSED}" if s.reused else hex(s.id)
+    return f"{address(s.id)} {REUSED}" if s.reused else address(s.id)
 
 
 def _sum(pulls: tuple[float, ...], p: int, total: int = 0) -> str:

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from ..core.errors import UsageProblem
-from ..i18n import _
+from ..i18n import _, environ_as_given
 
 BOOT = Path(__file__).resolve().parent / "watch" / "boot.py"
 WINDOWS = os.name == "nt"
@@ -90,8 +90,9 @@ class Child:
         command = [python, str(BOOT), json.dumps(config), script, *argv]
         try:
             self.process = subprocess.Popen(
-                command, stdout=places[0], stderr=places[1], close_fds=True, **kwargs
-            )
+                command, stdout=places[0], stderr=places[1], close_fds=True,
+                env=environ_as_given(), **kwargs,
+            )  # fmt: skip
         except OSError as exc:
             for fd in (*ends, events_r, answers_w):
                 os.close(fd)

@@ -55,14 +55,14 @@ class Output:
 def write_stdout(data: bytes | str, stream: object = None) -> None:
     """Data to standard output, text or bytes, in order with what went before;
     text in ASCII where the output cannot show bpcli's symbols."""
-    from ..i18n.safe_text import can_show, plain
+    from ..i18n.safe_text import can_show, encoding_of, plain
 
     out: Any = stream if stream is not None else sys.stdout
     if out is None:
         raise FileProblem(_("cannot write the output: standard output is closed"))
     with deferred():  # a line is never left half written (see signals)
         if isinstance(data, str):
-            out.write(data if can_show(out) else plain(data))
+            out.write(data if can_show(out) else plain(data, encoding_of(out)))
             return
         out.flush()
         out.buffer.write(data)
@@ -149,8 +149,8 @@ def _links_fit_to_follow(path: str) -> None:
     link = os.lstat(path)
     folder = os.stat(os.path.dirname(os.path.abspath(path)))
     shared = folder.st_mode & stat.S_ISVTX and folder.st_mode & stat.S_IWOTH
-    if sys.platform == "win32" or not shared:  # Windows: no sticky folders, no owners
-        return
+    if sys.platform == "win32" or not shared or not hasattr(os, "geteuid"):
+        return  # Windows: no sticky folders, no owners
     if link.st_uid not in (os.geteuid(), folder.st_uid):
         msg = N_(
             "{path} is another user's symbolic link in a shared folder: not writing through it"
@@ -283,7 +283,7 @@ def _owner_kept(old: os.stat_result) -> bool:
     file is the process's own and its group one of the process's groups. Else
     (a file another user lets this one write) it is written in place. Windows
     has no owner to keep."""
-    if sys.platform == "win32":
+    if sys.platform == "win32" or not hasattr(os, "geteuid"):
         return True
     if os.geteuid() == 0:
         return True
@@ -294,7 +294,7 @@ def _owner_kept(old: os.stat_result) -> bool:
 def _keep_owner(fd: int, old: os.stat_result) -> bool:
     """The owner and group of the file replaced, where the process may set them;
     whether the owner is kept."""
-    if sys.platform == "win32":
+    if sys.platform == "win32" or not hasattr(os, "fchown"):
         return True  # no owner or group to keep
     for uid, gid in ((old.st_uid, old.st_gid), (-1, old.st_gid)):
         try:
@@ -309,10 +309,10 @@ def _set_mode(fd: int, path: str, mode: int) -> None:
     """The replaced file's mode on the temporary: all of it on POSIX; on Windows
     as far as ``os.chmod`` goes (read-only or not; before 3.13 there is no
     ``os.fchmod``)."""
-    if sys.platform == "win32":
-        os.chmod(path, mode)
-    else:
+    if sys.platform != "win32" and hasattr(os, "fchmod"):
         os.fchmod(fd, mode)
+    else:
+        os.chmod(path, mode)
 
 
 def _copy_into(data: bytes, path: str) -> None:

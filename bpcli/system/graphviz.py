@@ -21,7 +21,7 @@ def render(dot_text: bytes, fmt: str) -> bytes:
             ).format(format=fmt.upper()),
             _(
                 "install Graphviz (Debian/Ubuntu: apt-get install graphviz; macOS: brew install "
-                "graphviz), or use --format dot or mermaid"
+                "graphviz; Windows: winget install graphviz), or use --format dot or mermaid"
             ),
         )
     proc = subprocess.run([program, f"-T{fmt}"], input=dot_text, capture_output=True)

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM: each ends bpcli as an exception where it strikes
+"""Ctrl-C (and Windows' Ctrl-Break) and SIGTERM: each ends bpcli as an exception where it strikes
 (``KeyboardInterrupt``, ``Terminated``), so every command can clean up and say
 where it stopped; but never in the middle of writing the output.
 
@@ -45,6 +45,9 @@ def install() -> None:
     signal.signal(signal.SIGTERM, _on_signal)
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, _on_signal)
+    ctrl_break = getattr(signal, "SIGBREAK", None)  # Windows: as Ctrl-C (its default: killed)
+    if ctrl_break is not None:
+        signal.signal(ctrl_break, _on_signal)
 
 
 class _Deferred:

@@ -1,6 +1,7 @@
 """What the terminal asks for: colour or not, and how wide a page is. Pure
 functions of the --color flag, the environment and whether the stream is a
-terminal, so each rule is a line of a table in the tests.
+terminal, so each rule is a line of a table in the tests; and ``codes_shown``,
+which turns on Windows' console's handling of colour and cursor codes.
 
 Colour, in this order (the first rule that applies decides):
 
@@ -15,7 +16,9 @@ Colour, in this order (the first rule that applies decides):
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping
+from typing import Any
 
 COLOR_FLAGS = ("auto", "always", "never")
 
@@ -51,3 +54,29 @@ def terminal_width(tty: bool, env: Mapping[str, str] | None = None, fd: int = 1)
         return os.get_terminal_size(2).columns or 120
     except (OSError, ValueError):
         return 120
+
+
+_VIRTUAL_TERMINAL = 0x0004  # ENABLE_VIRTUAL_TERMINAL_PROCESSING, a console output mode
+
+
+def codes_shown(stream: Any) -> bool:
+    """Whether a terminal acts on colour and cursor codes rather than printing
+    them (``←[32m``): everywhere but Windows' classic console, whose
+    virtual-terminal processing is turned on here. False for an old console
+    that has none: no colour there, and no drawing in place."""
+    if sys.platform != "win32":
+        return True
+    import ctypes
+    import msvcrt
+
+    try:
+        handle = msvcrt.get_osfhandle(stream.fileno())
+    except (OSError, ValueError, AttributeError):
+        return True  # no console under it: the codes are text for a program
+    kernel32 = ctypes.windll.kernel32
+    mode = ctypes.c_ulong()
+    if not kernel32.GetConsoleMode(handle, ctypes.byref(mode)):
+        return True  # a pipe or a file (Windows Terminal's, VS Code's: a pseudo console)
+    if mode.value & _VIRTUAL_TERMINAL:
+        return True
+    return bool(kernel32.SetConsoleMode(handle, mode.value | _VIRTUAL_TERMINAL))

@@ -30,7 +30,7 @@ def load(
     from .. import choices
 
     name = display_name(path)
-    if path.endswith(".py"):
+    if path.lower().endswith(".py"):
         refuse_script(name)
     meta = click.get_current_context().meta
     meta["bpcli.file"] = name  # for errors found later
