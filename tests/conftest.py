@@ -21,6 +21,21 @@ CIRCUITS = sorted((ROOT / "circuits").glob("*.txt"))
 NEURON = ROOT / "circuits" / "neuron.txt"
 
 
+def program(name: str, package: str) -> str:
+    """The path of a program a test needs. Where it is missing: outside CI the
+    test is skipped, saying what to install; in CI (``CI`` set) it fails, for
+    ``.ci/run`` installs it."""
+    import shutil
+
+    path = shutil.which(name)
+    if path:
+        return path
+    why = f"no `{name}` on PATH (Debian: apt-get install {package})"
+    if os.environ.get("CI"):
+        pytest.fail(f"{why}: in CI it must be there")
+    raise pytest.skip.Exception(why)
+
+
 def invoke(*args: str, input: str | bytes | None = None) -> Result:
     return CliRunner().invoke(cli, [str(a) for a in args], input=input, catch_exceptions=False)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CIRCUITS, NEURON, ROOT, invoke
+from conftest import CIRCUITS, NEURON, ROOT, invoke, program
 
 FANOUT = ROOT / "circuits" / "fanout.txt"
 
@@ -21,7 +21,8 @@ FANOUT = ROOT / "circuits" / "fanout.txt"
 def test_graphviz_accepts_the_dot_of_every_circuit(path: Path) -> None:
     for extra in ([], ["--values"]):
         text = invoke("graph", *extra, path).stdout
-        proc = subprocess.run(["dot", "-Tsvg"], input=text, capture_output=True, text=True)
+        dot = program("dot", "graphviz")
+        proc = subprocess.run([dot, "-Tsvg"], input=text, capture_output=True, text=True)
         assert proc.returncode == 0, proc.stderr
         assert proc.stdout.lstrip().startswith("<?xml")
 

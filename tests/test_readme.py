@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, program
 
 README = (ROOT / "README.md").read_text()
 # An id, with the mark of an address Python reused if it has one: whether it
@@ -61,6 +61,8 @@ def test_the_readme_has_examples() -> None:
 
 @pytest.mark.parametrize(("command", "expected"), EXAMPLES, ids=[c for c, _ in EXAMPLES])
 def test_readme_example(command: str, expected: list[str]) -> None:
+    if re.search(r"\| *jq\b", command):
+        program("jq", "jq")
     env = dict(os.environ)
     env.pop("COLUMNS", None)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")

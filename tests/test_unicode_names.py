@@ -19,7 +19,7 @@ from bpcli.core.errors import CircuitError
 from bpcli.parser import is_name, parse
 from bpcli.render.graph import mermaid
 
-from conftest import ROOT, invoke, run_json
+from conftest import ROOT, invoke, program, run_json
 
 NEURON_RU = ROOT / "circuits" / "neuron_ru.txt"
 # SPEC §1's figures for the neuron, input by input (a, b, c, x, y).
@@ -159,7 +159,8 @@ def test_dot_quotes_the_names_and_graphviz_reads_them() -> None:
     assert result.exit_code == 0
     assert '"u:вес_a" [' in result.stdout and '"g:умн0" [' in result.stdout
     svg = subprocess.run(
-        ["dot", "-Tsvg"], input=result.stdout.encode(), capture_output=True, check=True
+        [program("dot", "graphviz"), "-Tsvg"], input=result.stdout.encode(), capture_output=True,
+        check=True,
     ).stdout.decode("utf-8")
     assert "вес_a" in svg and "выход" in svg
 
@@ -184,7 +185,7 @@ def test_json_keeps_the_names_as_keys_and_jq_reads_them() -> None:
     assert list(data["passes"][0]["units"])[:3] == ["вес_a", "вес_b", "смещение"]
     assert data["passes"][0]["units"]["вес_a"]["held_by"] == ["умн0.u0"]
     out = subprocess.run(
-        ["jq", "-r", '.passes[1].units["смещение"].grad'],
+        [program("jq", "jq"), "-r", '.passes[1].units["смещение"].grad'],
         input=result.stdout.encode(),
         capture_output=True,
         check=True,

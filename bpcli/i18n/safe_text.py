@@ -32,7 +32,10 @@ _UNSAFE = re.compile(
 
 
 def _escape(match: re.Match[str]) -> str:
-    ch = match.group()
+    return _escape_one(match.group())
+
+
+def _escape_one(ch: str) -> str:
     code = ord(ch)
     if code < 0x100:
         return f"\\x{code:02x}"
@@ -92,9 +95,7 @@ def _in_ascii(error: UnicodeError) -> tuple[str, int]:
         elif ch in _ASCII_FOR:
             said.append(_ASCII_FOR[ch])
         else:
-            code = ord(ch)
-            said.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-                        if code < 0x10000 else f"\\U{code:08x}")  # fmt: skip
+            said.append(_escape_one(ch))
     return "".join(said), end
 
 

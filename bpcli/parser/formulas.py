@@ -16,12 +16,13 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from ..core.errors import did_you_mean
 from ..core.gates import OPS, Op, by_operator
 from ..i18n import _, ngettext
+from .deep import parse_deep
 from .values import quoted
 
 # Python's operators as they are written; the registry says which op each one is.
@@ -244,52 +245,6 @@ def _digits(n: int) -> str:
 
 _CONSTANTS = ("True", "False", "None")  # keywords a formula reads as names of units, if any
 MAX_OPERATIONS = 100_000  # in one formula; more is an error (split it over lines)
-_STACK = 512 * 1024 * 1024  # the stack Python's parser gets for a long formula
-_STACKS = (_STACK, 255 * 1024 * 1024)  # Windows refuses 256 MiB or more: the most it allows
-
-
-def _parse(text: str) -> ast.Module:
-    """Python's parser, on a stack of its own: a long sum (a+a+…, thousands of
-    terms) builds a deep tree, and the parser needs room for it."""
-    import sys
-    import threading
-
-    found: list[ast.Module | BaseException] = []
-
-    def work() -> None:
-        try:
-            found.append(ast.parse(text, mode="exec"))
-        except BaseException as exc:  # handed back to the caller's thread
-            found.append(exc)
-
-    old_limit, old_size = sys.getrecursionlimit(), threading.stack_size()
-    try:
-        room = _room(threading.stack_size)
-        sys.setrecursionlimit(max(old_limit, 4 * MAX_OPERATIONS * room // _STACK))
-        worker = threading.Thread(target=work, name="bpcli-formulas")
-        worker.start()
-        worker.join()
-    finally:
-        threading.stack_size(old_size)
-        sys.setrecursionlimit(old_limit)
-    result = found[0]
-    if isinstance(result, BaseException):
-        raise result
-    return result
-
-
-def _room(stack_size: Callable[[int], object]) -> int:
-    """The largest stack of ``_STACKS`` this platform gives a thread (0: only the
-    default, where it gives none of them); the recursion allowed scales with it."""
-    for size in _STACKS:
-        try:
-            stack_size(size)
-            return size
-        except (ValueError, RuntimeError):  # a size this platform refuses; none settable
-            continue
-    return 0
-
-
 _OPERATION = re.compile(r"\*\*|[-+*/(]")  # each an operation (or a call) of a formula
 _BIG_INTEGER = re.compile(r"(?<![\w.])\d{309,}(?![\w.])")  # 1e309 or more: no float
 
@@ -370,7 +325,7 @@ def _compile(text: str, inputs: Iterable[str]) -> list[GateText]:
     if too_long is not None:
         raise too_long
     try:
-        tree = _parse(text)
+        tree = parse_deep(text, MAX_OPERATIONS)
     except SyntaxError as exc:
         raise _keyword_problem(text, inputs) or FormulaError(
             exc.lineno or 1,

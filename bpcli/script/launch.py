@@ -90,9 +90,13 @@ class Child:
         command = [python, str(BOOT), json.dumps(config), script, *argv]
         try:
             self.process = subprocess.Popen(
-                command, stdout=places[0], stderr=places[1], close_fds=True,
-                env=environ_as_given(), **kwargs,
-            )  # fmt: skip
+                command,
+                stdout=places[0],
+                stderr=places[1],
+                close_fds=True,
+                env=environ_as_given(),
+                **kwargs,
+            )
         except OSError as exc:
             for fd in (*ends, events_r, answers_w):
                 os.close(fd)
