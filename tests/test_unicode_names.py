@@ -159,7 +159,9 @@ def test_dot_quotes_the_names_and_graphviz_reads_them() -> None:
     assert result.exit_code == 0
     assert '"u:вес_a" [' in result.stdout and '"g:умн0" [' in result.stdout
     svg = subprocess.run(
-        [program("dot", "graphviz"), "-Tsvg"], input=result.stdout.encode(), capture_output=True,
+        [program("dot", "graphviz"), "-Tsvg"],
+        input=result.stdout.encode(),
+        capture_output=True,
         check=True,
     ).stdout.decode("utf-8")
     assert "вес_a" in svg and "выход" in svg
