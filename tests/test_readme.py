@@ -44,6 +44,21 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     assert install_and_test in ci
 
 
+def test_the_windows_commands_are_two_and_ci_runs_their_tests_under_wine() -> None:
+    section = README.split("### On Windows", 1)[1]
+    block = re.search(r"```powershell\n(.*?)```", section, flags=re.S)
+    assert block, "the Windows part has a powershell block"
+    install_and_run, install_and_test = block.group(1).strip().splitlines()
+    assert install_and_run.endswith(r".venv\Scripts\bpcli run circuits\neuron.txt")
+    assert '".[test]"' in install_and_test and "/" not in install_and_test
+    tests = install_and_test.split(r"-m pytest ", 1)[1].replace("\\", "/")
+    windows = (ROOT / ".ci" / "windows").read_text()
+    assert f"-m pytest -p no:cacheprovider -q -rs {tests}" in windows
+    assert ".ci/windows" in (ROOT / ".ci" / "run").read_text()
+    for name in tests.split():
+        assert (ROOT / name).is_file(), name
+
+
 def _normalise(lines: list[str]) -> list[str]:
     from bpcli.render.run_tables import REUSED_LEGEND
 

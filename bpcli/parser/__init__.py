@@ -14,7 +14,8 @@ One walk over the file's YAML events, in rooms of one job each:
 - ``builder``: names into definitions into gates, and what is wrong with them;
 - ``assemble``: what only the whole file can say, and the ``Circuit``;
 - ``problems``: the problems found, in order;
-- ``formulas``: `expr:` formulas compiled into gates (``ast``, never eval);
+- ``formulas``: `expr:` formulas compiled into gates (``ast``, never eval),
+  parsed on a stack of their own (``deep``: Python's parser, deep formulas);
 - ``alphabets``: names that mix alphabets or look like others (warnings);
 - ``rewrite``: trained values back into the file, changing nothing else.
 
