@@ -146,3 +146,27 @@ def test_the_language_of_windows_is_taken_where_no_variable_names_one() -> None:
     assert windows_languages({}, lambda: russian) == ["ru_RU"]
     assert windows_languages({"LANG": "en_US.UTF-8"}, lambda: russian) is None
     assert windows_languages({}, lambda: None) is None  # not Windows
+
+
+def test_a_file_another_program_holds_open_is_refused_clearly_and_nothing_is_left(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Windows refuses ``os.replace`` over a file another program has open (its
+    winerror 32, a sharing violation): one clear message, the file as it was,
+    no temporary beside it."""
+    from bpcli.system import files
+
+    target = tmp_path / "trained.txt"
+    target.write_text("old")
+
+    def held(src: str, dst: str) -> None:
+        refused = PermissionError(13, "The process cannot access the file")
+        refused.winerror = 32  # type: ignore[attr-defined]
+        raise refused
+
+    monkeypatch.setattr(files.os, "replace", held)
+    with pytest.raises(files.FileProblem) as said:
+        files.write_atomically(str(target), b"new", os.stat(target))
+    assert "another program may have it open" in (said.value.hint or "")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["trained.txt"]
