@@ -16,7 +16,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from conftest import NEURON, ROOT
+from conftest import NEURON, ROOT, program
 
 LOCALE = ROOT / "bpcli" / "i18n" / "locale"
 PO = LOCALE / "ru" / "LC_MESSAGES" / "bpcli.po"
@@ -166,3 +166,13 @@ def test_lang_after_the_command_says_where_it_goes() -> None:
     proc = run("run", "-q", "circuits/neuron.txt", "--lang", "ru")
     assert proc.returncode == 2
     assert "give it before the command (bpcli --lang ru run …)" in proc.stderr
+
+
+def test_the_catalog_passes_msgfmt_c() -> None:
+    """GNU msgfmt's own checks (``-c``): the header, each format string's
+    placeholders in every plural form (Russian uses its first form for 21,
+    31, …, so it must take the plural's placeholders too)."""
+    msgfmt = program("msgfmt", "gettext")
+    proc = subprocess.run([msgfmt, "-c", "-o", os.devnull, str(PO)], capture_output=True,
+                          text=True)  # fmt: skip
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
