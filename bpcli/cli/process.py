@@ -277,8 +277,16 @@ def exit_with(command: click.Command) -> NoReturn:
     install()
     _streams_that_can_fail()
     try:
-        command(prog_name="bpcli")
-        code = 0
+        said = command.main(prog_name="bpcli", standalone_mode=False)
+        code = said if isinstance(said, int) else 0  # (click hands back an Exit's status)
+    except click.ClickException as exc:  # a usage error: said as every message is (fitted)
+        shown = io.StringIO()
+        exc.show(file=shown)
+        say(shown.getvalue().rstrip("\n"))
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        say(_("Aborted!"))
+        code = 1
     except OSError as exc:  # `bpcli --help >&-`: click writing before any command runs
         say(_cannot_write(exc.strerror or exc))
         code = 1

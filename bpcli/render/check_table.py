@@ -15,14 +15,16 @@ from .layout import Cell, Column, Line
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
 VERDICTS = {"ok": N_("ok"), "warn": N_("warn"), "fail": N_("fail"), "kink": N_("kink")}
+# The central difference, one word to the wrapper: kept whole by no-break spaces.
+FORMULA = "(f(x+h) − f(x−h)) / 2h".replace(" ", "\u00a0")
 COLUMNS = (
     Column(N_("input")),
-    Column("x", right=True, below=2),
+    Column("x", right=True, below=2, label="x ="),
     Column(N_("analytic"), right=True),
     Column(N_("numeric"), right=True),
     Column(N_("rel. error"), right=True, short=N_("rel.err")),
     Column(N_("verdict")),
-    Column(N_("decided by"), prose=True, below=1),
+    Column(N_("decided by"), prose=True, below=1, label=N_("decided by:")),
 )
 
 
@@ -53,8 +55,8 @@ def check_table(page: Page, file: str, output: str, h: float, rows: Sequence[Che
     ]
     title: Line = [
         (
-            _("{file}: d{output}/dx, backprop against (f(x+h) - f(x-h)) / 2h, h = {h}").format(
-                file=shown(file), output=output, h=f"{h:g}"
+            _("{file}: d{output}/dx, backprop against {formula}, h = {h}").format(
+                file=shown(file), output=output, formula=FORMULA, h=f"{h:g}"
             ),
             "",
         )

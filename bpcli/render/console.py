@@ -38,7 +38,12 @@ def translated(columns: Sequence[Column]) -> list[Column]:
     """The columns with their headers (and short headers) in the reader's
     language: done before the table is laid out, since headers take room."""
     return [
-        c._replace(header=_(c.header), short=_(c.short) if c.short else c.short) for c in columns
+        c._replace(
+            header=_(c.header),
+            short=_(c.short) if c.short else c.short,
+            label=_(c.label) if c.label else c.label,
+        )
+        for c in columns
     ]
 
 

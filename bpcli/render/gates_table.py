@@ -28,7 +28,12 @@ def gates_table(page: Page, ops: Sequence[Op]) -> str:
         Column(_("forward"), prose=True),
         # Narrow, the second slot's derivative goes under its row.
         *(
-            Column(_("local ∂/∂{slot}").format(slot=s), prose=True, below=k)
+            Column(
+                _("local ∂/∂{slot}").format(slot=s),
+                prose=True,
+                below=k,
+                label=_("local ∂/∂{slot}:").format(slot=s),
+            )
             for k, s in enumerate(IN_SLOTS)
         ),
     ]

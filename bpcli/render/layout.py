@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import NamedTuple
 
 Seg = tuple[str, str]  # (text, style)
@@ -114,12 +114,16 @@ def wrap(line: Line, at: int, indent: str = "", first: str | None = None) -> lis
                 out.append(cur)
                 cur, used = ([(indent, "")] if indent else []), width(indent)
                 fresh, space = True, None
-            for token in _tokens(part):
+            for token, joined in _pieces(_tokens(part), at - width(indent)):
                 if token[0] == " ":
                     space = (token, style)
                     continue
                 size = width(token)
                 pad = width(space[0]) if space is not None and not fresh else 0
+                if joined and not fresh and used + size <= at:  # a path's next folder
+                    cur.append((token, style))
+                    used += size
+                    continue
                 if not fresh and used + pad + size > at:
                     out.append(cur)
                     cur, used = ([(indent, "")] if indent else []), width(indent)
@@ -133,11 +137,27 @@ def wrap(line: Line, at: int, indent: str = "", first: str | None = None) -> lis
     return out
 
 
+_PATH_PARTS = re.compile(r"[^/\\]*[/\\]+|[^/\\]+")  # each folder with its slash
+
+
+def _pieces(tokens: list[str], room: int) -> Iterator[tuple[str, bool]]:
+    """Each token, and whether it joins the one before without a space: a path
+    wider than the line's room comes in pieces, one a folder, so that it breaks
+    after a slash (never inside a name); any other word stands whole."""
+    for token in tokens:
+        if width(token) <= room or ("/" not in token and "\\" not in token):
+            yield token, False
+            continue
+        for k, piece in enumerate(_PATH_PARTS.findall(token)):
+            yield piece, k > 0
+
+
 def fields(
     parts: Sequence[Line], at: int, sep: str = " · ", indent: str = "  ", first: str = ""
 ) -> list[Line]:
     """Fields joined by ``sep``; one that would pass ``at`` starts a line of its
-    own, indented, whole. ``first`` starts the first line."""
+    own, indented, whole (wrapped at its spaces, should it pass ``at`` even
+    there). ``first`` starts the first line."""
     out: list[Line] = []
     cur: Line = [(first, "")] if first else []
     used = len(first)
@@ -149,6 +169,14 @@ def fields(
         elif k:
             cur.append((sep, ""))
             used += len(sep)
+        if used + size > at:  # wider than a line of its own: broken at its spaces
+            lines = wrap(field, at, indent=indent + "  ", first=" " * used)
+            cur.extend(lines[0][1:] if used else lines[0])  # (its lead: the room used)
+            for line in lines[1:]:
+                out.append(cur)
+                cur = line
+            used = line_width(cur)
+            continue
         cur.extend(field)
         used += size
     out.append(cur)
@@ -166,6 +194,8 @@ class Column(NamedTuple):
     prose: bool = False  # may wrap at spaces
     below: int = 0  # 1, 2, …: moved, whole, to a line under its row (levels shared
     # with ``leave``: the lowest level goes first)
+    label: str | None = None  # its inline label there ("why:"), a message of its own;
+    # None: the header
 
 
 class Span(NamedTuple):
@@ -325,8 +355,10 @@ def _row(
         text, style = row[k]
         if not text or text == "—":  # nothing there: no line for it
             continue
-        field: Line = [(t.columns[k].header + " ", "dim"), (" ".join(text.split("\n")), style)]
-        if t.columns[k].prose:
+        label = t.columns[k].label or t.columns[k].header
+        field: Line = [(label + " ", "dim"), (" ".join(text.split("\n")), style)]
+        if t.columns[k].prose or width(UNDER) + sum(width(x) for x, _ in field) > at:
+            # (a list too long for a line: broken at its spaces, before each ≡)
             out.extend(wrap(field, at, indent=UNDER + "  ", first=UNDER))
         else:
             parts.append(field)

@@ -22,10 +22,22 @@ COLUMNS = (
     Column(N_("input")),
     Column(N_("correct"), right=True),
     Column(N_("mistaken"), right=True),
-    Column(N_("correct, last"), right=True, below=2, short=N_("correct@end")),
-    Column(N_("mistaken, last"), right=True, below=2, short=N_("mistaken@end")),
+    Column(
+        N_("correct, last"),
+        right=True,
+        below=2,
+        short=N_("correct@end"),
+        label=N_("correct, last:"),
+    ),
+    Column(
+        N_("mistaken, last"),
+        right=True,
+        below=2,
+        short=N_("mistaken@end"),
+        label=N_("mistaken, last:"),
+    ),
     Column(N_("verdict")),
-    Column(N_("why"), prose=True, below=1),
+    Column(N_("why"), prose=True, below=1, label=N_("why:")),
 )
 
 
