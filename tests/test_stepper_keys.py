@@ -124,7 +124,7 @@ def test_question_mark_and_an_unknown_key_show_the_keys(key: str) -> None:
     t.until(PROMPT)
     got = t.send(key)
     assert "g, a number, Enter" in got and "/, a name, Enter" in got
-    assert ("'x' is not a key" in got) == (key == "x")
+    assert ("'x' does nothing here" in got) == (key == "x")
     assert t.headings()[-1] == 1  # still at step 1
     t.send("q", pexpect.EOF)
     assert t.close() == 0
@@ -239,7 +239,7 @@ def test_keys_from_a_pipe_back_help_goto_find() -> None:
     assert step_numbers(out) == [1, 2, 3, 2, 5, 7, 1]
     assert "already at the first step" in out
     assert "── back to step 2 ──" in out and "── back to step 1 ──" in out
-    assert "── on to step 5 ──" in out and "'zz' is not a key" in out
+    assert "── on to step 5 ──" in out and "'zz' does nothing here" in out
     assert "no step 99: the steps are 1 to 21" in out
     assert "no step after 7 touches nosuch" in out
     assert "\x1b[" not in out  # no cursor movement into a pipe
@@ -282,3 +282,37 @@ def test_ctrl_c_names_the_step_on_the_screen() -> None:
     child.close()
     assert "interrupted after step 1/21: mulg0.forward(a, x)" in child.before
     assert child.exitstatus == 130
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_at_60_columns_the_key_line_shows_every_key(lang: str) -> None:
+    """The key line never cuts a key off: at 60 columns `[q]` is there, in both
+    languages, on a line no wider than the screen."""
+    t = Terminal("--step", NEURON, cols=60)
+    t.child.close()
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    env.update(TERM="xterm", NO_COLOR="1")
+    t.child = pexpect.spawn(BPCLI, ["--lang", lang, "trace", "--step", NEURON], cwd=str(ROOT),
+                            env=env, dimensions=(30, 60), encoding="utf-8", timeout=20)  # fmt: skip
+    t.until(r"\[\?\][^\r\n]*")
+    last = [line for line in t.shown().splitlines() if "[?]" in line][-1]
+    for key in ("[Enter]", "[b]", "[g]", "[/]", "[c]", "[q]", "[?]"):
+        assert key in last, last
+    assert "…" not in last and len(last) <= 60
+    t.send("q", pexpect.EOF)
+    assert t.close() == 0
+
+
+def test_a_russian_layouts_letters_are_the_same_keys() -> None:
+    """On a Russian layout the keys n, b, q type т, и, й: each does what its key
+    does (next, back, quit)."""
+    t = Terminal("--step", NEURON)
+    t.until(PROMPT)
+    t.send("т")
+    t.send("т")
+    assert t.headings()[-2:] == [2, 3]
+    t.send("и")
+    assert t.headings()[-1] == 2 and "step 3/21" not in t.shown()
+    assert "does nothing here" not in t.raw
+    t.send("й", pexpect.EOF)
+    assert t.close() == 0

@@ -35,6 +35,7 @@ else:
 NEXT, BACK, CONTINUE, QUIT, GOTO, FIND, HELP = "n", "b", "c", "q", "g", "/", "?"
 # Said where they are shown, in the reader's language: _(PROMPT), _(KEY_HELP)
 PROMPT = N_("[Enter] next  [b] back  [g] go to  [/] find  [c] continue  [q] quit  [?] keys")
+PROMPT_NARROW = N_("[Enter] [b] [g] [/] [c] [q]  [?] what each key does")  # every key, still
 KEY_HELP = N_(
     "keys: Enter, space, n, → or ↓   the next step\n"
     "      b, ← or ↑                 back one step\n"
@@ -42,7 +43,8 @@ KEY_HELP = N_(
     "      /, a name, Enter          the next step that touches that unit or gate\n"
     "      c                         run on to the end without stopping\n"
     "      q                         quit\n"
-    "      ?                         these keys"
+    "      ?                         these keys\n"
+    "      (a Russian layout's letters on the same keys do the same: т, и, п, ., с, й)"
 )
 _KEYS = {
     "": NEXT,
@@ -59,6 +61,9 @@ _KEYS = {
     "?": HELP,
     "h": HELP,
 }
+# The same keys on a Russian (ЙЦУКЕН) layout: what they type there.
+_RUSSIAN_LAYOUT = {"т": "n", "и": "b", "с": "c", "й": "q", "п": "g", ".": "/", ",": "?", "р": "h"}
+_KEYS |= {ru: _KEYS[latin] for ru, latin in _RUSSIAN_LAYOUT.items()}
 # What a terminal sends for arrow and page keys (ESC [ …): forward and back.
 _SEQUENCES = {
     "[C": NEXT,

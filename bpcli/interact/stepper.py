@@ -18,7 +18,20 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..i18n import _
-from .keys import BACK, CONTINUE, FIND, GOTO, HELP, KEY_HELP, NEXT, PROMPT, QUIT, Keys, Quit
+from .keys import (
+    BACK,
+    CONTINUE,
+    FIND,
+    GOTO,
+    HELP,
+    KEY_HELP,
+    NEXT,
+    PROMPT,
+    PROMPT_NARROW,
+    QUIT,
+    Keys,
+    Quit,
+)
 
 if TYPE_CHECKING:
     from ..core.steps import Step
@@ -231,8 +244,7 @@ class Stepper:
         """Keys, until one asks for a step not seen yet."""
         while True:
             columns = self.size()[0]
-            keys = _(PROMPT)
-            self.prompt(keys if len(keys) < columns else keys[: columns - 2] + "…")
+            self.prompt(prompt_for(columns))
             key = self.keys.read()
             self.prompt("")  # the prompt goes once a key is pressed
             if key is None or key.action == CONTINUE:  # run on to the end
@@ -260,7 +272,7 @@ class Stepper:
                 unknown = (
                     ""
                     if key.raw in ("?", "h", "H")
-                    else _("{key} is not a key").format(key=repr(key.raw)) + "\n"
+                    else _("{key} does nothing here").format(key=repr(key.raw)) + "\n"
                 )
                 self.screen.say(unknown + _(KEY_HELP) + "\n")
 
@@ -320,3 +332,13 @@ class Stepper:
                 return False
         self.goal = goal
         return True
+
+
+def prompt_for(columns: int) -> str:
+    """The key line at a width: every key with its word, or (narrow) every key
+    with [?] to tell them; never a key cut off (below ~40 columns, the keys
+    alone)."""
+    for said in (_(PROMPT), _(PROMPT_NARROW)):
+        if len(said) < columns:
+            return said
+    return "[Enter] [b] [g] [/] [c] [q] [?]"
