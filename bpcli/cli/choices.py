@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 
 from ..core.engine import INPUT, Circuit
 from ..core.errors import UsageProblem, did_you_mean
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, grouped, ngettext
 from ..i18n.safe_text import normal
 
 
@@ -101,12 +101,12 @@ def unknown_name(
     say alike (``owner`` "script" and some ``ran``: a script's names, known
     only once it ran to its end)."""
     head, are, none = _UNKNOWN[option, owner == "script" and bool(ran)]
-    hint = did_you_mean(name, known)
+    hint = did_you_mean(name, known, sentence=True)
     listed = ", ".join(known[:LISTED])
     if len(known) > LISTED:
         more = len(known) - LISTED
         listed = ngettext("{names} and {n} more", "{names} and {n} more", more).format(
-            names=listed, n=f"{more:,}"
+            names=listed, n=grouped(more)
         )
     names = _(are).format(names=listed) if known else _(none)
     parts = [_(head).format(name=repr(name)), *([hint] if hint else []), names]

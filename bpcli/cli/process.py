@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 import click
 
 from ..core.errors import CircuitError, Failure, Interrupted, UsageProblem, format_error
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, grouped, ngettext
 from ..system.reads import NoInput
 from ..system.signals import Terminated, deferred, install
 
@@ -140,7 +140,7 @@ class BpcliGroup(click.Group):
             shown = len(err.problems)
             if err.total > shown:
                 found = _("{shown} errors shown, {total} found")
-                say(found.format(shown=shown, total=f"{err.total:,}"))
+                say(found.format(shown=shown, total=grouped(err.total)))
             elif shown > 1:
                 say(ngettext("{n} error", "{n} errors", shown).format(n=shown))
             raise click.exceptions.Exit(1) from None

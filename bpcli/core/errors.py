@@ -194,8 +194,10 @@ def format_problem(filename: str, problem: Problem) -> str:
     return text
 
 
-def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
-    """A 'did you mean' hint for a near miss, or None."""
+def did_you_mean(word: str, choices: Iterable[str], sentence: bool = False) -> str | None:
+    """A 'did you mean' hint for a near miss, or None; ``sentence``: as a sentence
+    of its own, after another (a whole message, capitalized as its language
+    starts one: never a lowercase half glued after a full stop)."""
     import difflib  # only to word a hint: not on every run's start-up
 
     # difflib's ratio is 2·matches/(both lengths): at cutoff 0.6 a choice is at
@@ -214,10 +216,18 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     if not close:
         return None
     quoted = [f"'{c}'" for c in close]
-    if len(quoted) == 1:
-        return _("did you mean {first}?").format(first=quoted[0])
-    if len(quoted) == 2:
-        return _("did you mean {first} or {second}?").format(first=quoted[0], second=quoted[1])
-    return _("did you mean {first} or {second} or {third}?").format(
-        first=quoted[0], second=quoted[1], third=quoted[2]
-    )
+    words = _SENTENCES if sentence else _HINTS
+    first, second, third = [*quoted, "", ""][:3]
+    return _(words[len(quoted) - 1]).format(first=first, second=second, third=third)
+
+
+_HINTS = (
+    N_("did you mean {first}?"),
+    N_("did you mean {first} or {second}?"),
+    N_("did you mean {first} or {second} or {third}?"),
+)
+_SENTENCES = (
+    N_("Did you mean {first}?"),
+    N_("Did you mean {first} or {second}?"),
+    N_("Did you mean {first} or {second} or {third}?"),
+)

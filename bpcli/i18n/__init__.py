@@ -120,6 +120,18 @@ def N_(message: str) -> str:
     return message
 
 
+_GROUPING = {"ru": "\u202f"}  # a narrow no-break space; else English's comma
+
+
+def grouped(n: int) -> str:
+    """A count for a person, its digits grouped as the reader's language does
+    (``2,359``; in Russian ``2 359`` with a narrow no-break space, as a comma
+    there reads as a decimal point). Never in what a program reads."""
+    text = f"{n:,}"
+    mark = _GROUPING.get(language())
+    return text.replace(",", mark) if mark else text
+
+
 def language() -> str:
     """The language in use: ``ru``, or ``en`` where there is no catalog."""
     info = _catalog().info()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from ..i18n import _, ngettext
+from ..i18n import _, grouped, ngettext
 from .text import LINE_BREAK, Pos, Source
 from .values import MAX_NAME, NAME, parse_number, quoted
 
@@ -28,7 +28,7 @@ def long_key(src: Source, pos: Pos, problem: str) -> tuple[str, str] | None:
         len(key),
     )
     return (
-        message.format(n=f"{len(key):,}", most=f"{MAX_NAME:,}"),
+        message.format(n=grouped(len(key)), most=grouped(MAX_NAME)),
         _("YAML cannot read a longer key either: shorten the name"),
     )
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from ..core.errors import did_you_mean
 from ..core.gates import OPS, Op, by_operator
-from ..i18n import _, ngettext
+from ..i18n import _, grouped, ngettext
 from .deep import parse_deep
 from .values import quoted
 
@@ -266,7 +266,7 @@ def _too_long(text: str) -> FormulaError | None:
                 number,
                 0,
                 _("a formula of {count} operations: at most {most} in one formula").format(
-                    count=f"{count:,}", most=f"{MAX_OPERATIONS:,}"
+                    count=grouped(count), most=grouped(MAX_OPERATIONS)
                 ),
                 _("give parts of it names of their own, on lines of their own"),
             )

@@ -16,7 +16,7 @@ import math
 import re
 import unicodedata
 
-from ..i18n import N_, _
+from ..i18n import N_, _, grouped
 
 NUMBER_RE = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]+)?\Z")
 NUMBER_START = "+-.0123456789"  # a literal argument starts so; a name never does
@@ -56,7 +56,7 @@ def invalid_name(text: str, what: str = "name") -> str:
     if len(text) > MAX_NAME:
         return _(
             "invalid {what} {text}: {length} characters, and a name has at most {most}"
-        ).format(what=_(what), text=shown, length=f"{len(text):,}", most=f"{MAX_NAME:,}")
+        ).format(what=_(what), text=shown, length=grouped(len(text)), most=grouped(MAX_NAME))
     bad = _first_bad(unicodedata.normalize("NFKC", text))
     if bad is not None and not bad.isascii():
         return _("invalid {what} {text}: {char} ({code}) cannot be in a name").format(

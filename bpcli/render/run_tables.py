@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ..core.addresses import address
 from ..core.engine import PassRecord, UnitState
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, grouped, ngettext
 from .console import PHASE_STYLE, SHARED_STYLE, Page, fmt, phase_word, signed, translated
 from .layout import Cell, Column, Line, Span
 
@@ -86,10 +86,10 @@ class RunTables(Page):
         for i in shown:
             if i is None:  # where rows were left out
                 note = ngettext(
-                    "… {n:,} more unit (--all shows every one)",
-                    "… {n:,} more units (--all shows every one)",
+                    "… {n} more unit (--all shows every one)",
+                    "… {n} more units (--all shows every one)",
                     hidden,
-                ).format(n=hidden)
+                ).format(n=grouped(hidden))
                 rows.append(Span([(note, "dim")]))
                 continue
             u = rec.units[i]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from ..core.addresses import address
 from ..core.gates import OUT_SLOT
 from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
-from ..i18n import N_, _, ngettext
+from ..i18n import N_, _, grouped, ngettext
 from ..i18n.safe_text import shown
 from ..i18n.worded import in_words
 from . import layout, value_text
@@ -395,4 +395,4 @@ def _vowel(word: str) -> bool:
 
 def _count(n: int) -> str:
     """A count as the reader's language groups digits."""
-    return f"{n:,}"
+    return grouped(n)

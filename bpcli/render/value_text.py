@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..core.steps import Source, Step, Summary, ValueInfo
-from ..i18n import _, ngettext
+from ..i18n import _, grouped, ngettext
 from .console import SHARED_STYLE, fmt
 from .layout import Line
 
@@ -105,7 +105,7 @@ def summary(seen: Summary) -> str:
     if seen.ops:
         n = seen.ops
         said.append(ngettext("{n} Value made by an op", "{n} Values made by ops", n))
-        said[-1] = said[-1].format(n=f"{n:,}")
+        said[-1] = said[-1].format(n=grouped(n))
     if seen.closures:
         n = seen.closures
         said.append(
@@ -113,7 +113,7 @@ def summary(seen: Summary) -> str:
                 "{n} backward step of Value code (a closure or a node)",
                 "{n} backward steps of Value code (closures or nodes)",
                 n,
-            ).format(n=f"{n:,}")
+            ).format(n=grouped(n))
         )
     if seen.empty:
         n = seen.empty
@@ -122,7 +122,7 @@ def summary(seen: Summary) -> str:
                 "{n} _backward call that wrote nothing (a leaf's), not shown",
                 "{n} _backward calls that wrote nothing (leaves'), not shown",
                 n,
-            ).format(n=f"{n:,}")
+            ).format(n=grouped(n))
         )
     return "; ".join(said) + "." if said else ""
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 
-from ..i18n import N_, _
+from ..i18n import N_, _, grouped
 from .files import FileProblem
 
 STDIN = "<stdin>"  # the name standard input goes by in messages
@@ -62,4 +62,4 @@ def _bounded(f: object, name: str, limit: int) -> bytes:
 
 def _too_large(name: str, limit: int) -> FileProblem:
     msg = N_("{path} is larger than {limit} bytes: not read")
-    return FileProblem.said(msg, _MORE, path=name, limit=f"{limit:,}")
+    return FileProblem.said(msg, _MORE, path=name, limit=grouped(limit))
