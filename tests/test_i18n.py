@@ -183,20 +183,16 @@ def test_counts_are_grouped_as_the_readers_language_groups_digits(tmp_path: Path
     no-break space there, a comma in English."""
     big = tmp_path / "big.txt"
     big.write_text("units:\n  a: 1.0\n" + "#" * 2000 + "\n")
-    said = {
-        lang: subprocess.run(
-            [BPCLI, "--lang", lang, "validate", "--max-bytes", "1000", str(big)],
-            capture_output=True,
-            text=True,
-        ).stderr  # fmt: skip
-        for lang in ("en", "ru")
-    }
+    said = {}
+    for lang in ("en", "ru"):
+        command = [BPCLI, "--lang", lang, "validate", "--max-bytes", "1000", str(big)]
+        said[lang] = subprocess.run(command, capture_output=True, text=True).stderr
     assert "1,000" in said["en"], said["en"]
     assert "1\u202f000" in said["ru"] and "1,000" not in said["ru"], said["ru"]
 
 
 def test_a_hint_after_a_sentence_is_a_sentence_of_its_own() -> None:
     for lang, hint in (("en", "Did you mean 'sg0'?"), ("ru", "Возможно, имелось в виду 'sg0'?")):
-        said = subprocess.run([BPCLI, "--lang", lang, "trace", "--gate", "sg1", str(NEURON)],
-                              capture_output=True, text=True).stderr  # fmt: skip
+        command = [BPCLI, "--lang", lang, "trace", "--gate", "sg1", str(NEURON)]
+        said = subprocess.run(command, capture_output=True, text=True).stderr
         assert f". {hint}" in " ".join(said.split()), said
