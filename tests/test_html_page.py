@@ -385,3 +385,18 @@ if __name__ == "__main__":  # the README's screenshot, by the test's own path
     finally:
         driver.quit()
         shutil.rmtree(page.parent)
+
+
+@pytest.mark.parametrize(("lang", "mark"), [("en", "← written"), ("ru", "← записан")])
+def test_a_written_rows_mark_is_in_the_readers_language(
+    browser, tmp_path: Path, lang: str, mark: str
+) -> None:
+    page = tmp_path / f"{lang}.html"
+    ran = bpcli("--lang", lang, "trace", NEURON, "--html", page)
+    assert ran.returncode == 0, ran.stderr
+    open_page(browser, page, "#step=12")  # sg0.backward(): ax_p_by_p_c written
+    shown = browser.execute_script(
+        "var th = document.querySelector('tr.bp-written th');"
+        "return th && getComputedStyle(th, '::after').content;"
+    )
+    assert shown == f'" {mark}"', shown

@@ -97,6 +97,7 @@ PAGE_LABELS = {
     "value": N_("value"),
     "grad": N_("grad"),
     "id": N_("id"),
+    "written": N_("← written"),
     "footer": N_(
         "Made by bpcli trace --html. Keys: ← → step, Home/End, p play/pause; "
         "the address ends in #step=N for this step."
@@ -113,6 +114,9 @@ def labels() -> dict[str, Any]:
 
 def _page_words(last: int) -> dict[str, str]:
     words = {k: esc(_(v)) for k, v in PAGE_LABELS.items()}
+    # the mark of a Unit written (page.css's ::after): a CSS string, in the attribute
+    said = _(PAGE_LABELS["written"]).replace("\\", "\\\\").replace('"', '\\"')
+    words["written_css"] = esc(f'" {said}"')
     count = esc(_("step {number} of {last}"))
     words["count"] = count.replace("{number}", '<output id="bp-n">1</output>').replace(
         "{last}", str(last)
@@ -217,7 +221,7 @@ style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:">
 <h2 id="bp-call">{step}</h2>
 <pre id="bp-text">{first_text}</pre>
 </section>
-<section class="bp-units" aria-label="{units_label}">
+<section class="bp-units" aria-label="{units_label}" style="--bp-written: {written_css}">
 <h2>{units_title}</h2>
 <table id="bp-table">
 <thead><tr><th scope="col">{unit}</th><th scope="col">{value}</th><th scope="col">{grad}</th>\
