@@ -13,7 +13,7 @@ from bpcli.core.mistakes import MISTAKES
 from bpcli.render.layout import width
 from bpcli.render.run_tables import REUSED_LEGEND
 
-from conftest import CIRCUITS, NEURON, invoke
+from conftest import CIRCUITS, NEURON, ROOT, invoke
 
 WIDTHS = (60, 80, 120)
 WIDE = 1000
@@ -44,11 +44,16 @@ def _process(args: list[str], columns: int) -> str:
     return proc.stdout
 
 
+# A learner's own circuit: long names, a Unit in many slots, a long path.
+LONG = next((ROOT / "tests" / "fit").rglob("*.txt"))
+
+
 def views() -> list[list[str]]:
     found = []
-    for c in CIRCUITS:
+    for c in (*CIRCUITS, LONG):
         found += [["run", str(c)], ["trace", "-n", "1", str(c)], ["check", str(c)]]
     found += [["run", "--mistake", m, str(NEURON)] for m in MISTAKES]
+    found += [["run", "--mistake", "no-zero-grad", str(LONG)]]
     found += [["trace", "--no-update", "--mistake", m, str(NEURON)] for m in MISTAKES]
     found += [["trace", "examples/neuron_gates.py"], ["check", "examples/neuron_slip.py"]]
     found += [[cmd, "--help"] for cmd in ("run", "trace", "check", "graph", "export",
@@ -73,7 +78,9 @@ ALLOWED = _short_headers() | set(REUSED_LEGEND.split()) | {"\\"}  # an example's
 def _words(text: str) -> set[str]:
     """The words, ids masked (each run makes new objects), rules left out."""
     # (a header moved under its row is its label there: "decided by:", "x =")
-    return {ID.sub("0x", w).rstrip(":") for w in text.split() if w.strip("-─=:")}
+    # (a path too long for a line breaks after a slash: its folders are its words)
+    words = (p for w in text.split() for p in w.split("/"))
+    return {ID.sub("0x", w).rstrip(":") for w in words if w.strip("-─=:")}
 
 
 @pytest.mark.parametrize("args", views(), ids=" ".join)

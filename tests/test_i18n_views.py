@@ -58,9 +58,12 @@ def bpcli(*args: str, columns: int, lang: str = "ru") -> str:
     return proc.stdout
 
 
+LONG = next((ROOT / "tests" / "fit").rglob("*.txt"))  # long names, a long path
+
+
 def views() -> list[list[str]]:
     found = []
-    for c in CIRCUITS:
+    for c in (*CIRCUITS, LONG):
         name = str(c.relative_to(ROOT))
         found += [["run", name], ["trace", "-n", "1", name], ["check", name]]
     found += [["run", "--mistake", m, str(NEURON.relative_to(ROOT))] for m in MISTAKES]
@@ -89,7 +92,8 @@ def _allowed() -> set[str]:
 
 def _words(text: str) -> set[str]:
     # (a header moved under its row is its label there: "decided by:", "x =")
-    return {ID.sub("0x", w).rstrip(":") for w in text.split() if w.strip("-─=:")}
+    words = (p for w in text.split() for p in w.split("/"))  # a path breaks after a slash
+    return {ID.sub("0x", w).rstrip(":") for w in words if w.strip("-─=:")}
 
 
 @pytest.mark.parametrize("args", views(), ids=" ".join)

@@ -110,7 +110,7 @@ class RunTables(Page):
             row.append((holders_text(u.held_by), SHARED_STYLE if shared else ""))
             rows.append(row)
         columns = translated(
-            [*COLUMNS, *([Column(delta, right=True)] if delta else []), ID, HELD_BY]
+            [*COLUMNS, *([Column(delta, right=True, below=3)] if delta else []), ID, HELD_BY]
         )
         return self.text(self.table(columns, rows, title, self._legends(any_shared, any_reused)))
 
