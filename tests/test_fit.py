@@ -136,3 +136,33 @@ def test_the_fast_width_agrees_with_measuring_each_character() -> None:
             continue
         assert width("ж" + ch) == _wide("ж" + ch), hex(code)
     assert width("вес_a") == 5 and width("変数") == 4 and width("e\u0301") == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("columns", [60, 80])
+@pytest.mark.parametrize("command", [["run"], ["trace", "-n", "1"], ["check"]], ids=" ".join)
+def test_a_learners_circuit_fits_a_real_terminal(
+    command: list[str], columns: int, lang: str
+) -> None:
+    """In a pseudo-terminal of that width (colour on, as a person sees it), no
+    line of the long-named circuit passes the edge."""
+    import os
+    import sys
+    from pathlib import Path
+
+    import pexpect
+
+    bpcli = str(Path(sys.executable).parent / "bpcli")
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    env["TERM"] = "xterm-256color"
+    child = pexpect.spawn(bpcli, ["--lang", lang, *command, str(LONG)], env=env,
+                          dimensions=(50, columns), encoding="utf-8", timeout=60)  # fmt: skip
+    said = child.read()
+    child.close()
+    assert child.exitstatus in (0, 1), said
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", said)
+    assert "\x1b" not in plain
+    lines = plain.replace("\r\n", "\n").split("\n")
+    assert len(lines) > 10 and all(width(line) <= columns for line in lines), [
+        line for line in lines if width(line) > columns
+    ]
