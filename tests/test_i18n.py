@@ -196,3 +196,23 @@ def test_a_hint_after_a_sentence_is_a_sentence_of_its_own() -> None:
         command = [BPCLI, "--lang", lang, "trace", "--gate", "sg1", str(NEURON)]
         said = subprocess.run(command, capture_output=True, text=True).stderr
         assert f". {hint}" in " ".join(said.split()), said
+
+
+def test_the_glossary_is_the_only_way_each_term_is_said() -> None:
+    """Each message whose English uses a glossary term says it the glossary's
+    way in Russian, and no message uses a rendering the glossary forbids
+    (tests/glossary.py, the one table)."""
+    from glossary import GLOSSARY, NEVER
+
+    off: list[str] = []
+    for m in catalog():
+        if not m.id or not m.string:
+            continue
+        english = " ".join(m.id) if isinstance(m.id, tuple) else m.id
+        forms = m.string if isinstance(m.string, tuple) else (m.string,)
+        russian = " ".join(forms).lower()
+        for term in GLOSSARY:
+            if re.search(term.pattern, english) and not any(s in russian for s in term.stems):
+                off.append(f"{term.en} → {term.ru}: {english[:70]!r} → {russian[:70]!r}")
+        off += [f"never {w!r}: {english[:60]!r}" for w in NEVER if re.search(w, russian)]
+    assert not off, f"{len(off)} off the glossary:\n" + "\n".join(off[:30])

@@ -151,7 +151,7 @@ def test_the_stepper_and_the_quiz_speak_russian() -> None:
         text=True,
         timeout=60,
     ).stdout
-    assert "верно\n" in quiz and "неверно: правильно 0.104994" in quiz
+    assert "верно\n" in quiz and "неверно, правильный ответ: 0.104994" in quiz
     assert "1 верный ответ из 3" in quiz
 
 

@@ -59,10 +59,22 @@ def test_the_windows_commands_are_two_and_ci_runs_their_tests_under_wine() -> No
         assert (ROOT / name).is_file(), name
 
 
+def test_the_russian_section_teaches_the_glossary() -> None:
+    """The README's glossary for learners coming from the English guide says each
+    term as tests/glossary.py (the catalog's table) does."""
+    from glossary import GLOSSARY
+
+    section = README.split("## По-русски", 1)[1].split("\n## ", 1)[0]
+    lines = [line for line in section.splitlines() if line.startswith("- ")]
+    for term in GLOSSARY:
+        assert any(f"{term.en} — {term.ru}" in line for line in lines), term.en
+
+
 def _normalise(lines: list[str]) -> list[str]:
     from bpcli.render.run_tables import REUSED_LEGEND
 
     legend = " ".join(REUSED_LEGEND.split())
+    lines = [x.replace("\u00a0", " ") for x in lines]  # a formula's no-break spaces
     kept = [x for x in lines if not (x.strip() and " ".join(x.split()) in legend)]
     return [ID.sub(lambda m: "0x… " if m.group(1) else "0x…", x.rstrip()) for x in kept]
 

@@ -62,7 +62,7 @@ def test_a_hint_still_says_did_you_mean() -> None:
         cwd=ROOT,
     )
     assert proc.returncode == 2
-    assert "did you mean 'ax_p_by'" in proc.stderr
+    assert "Did you mean 'ax_p_by'" in proc.stderr
 
 
 def test_short_options_and_unknown_ones_parse_as_click_parses_them() -> None:

@@ -218,7 +218,7 @@ def test_did_you_mean_for_a_cyrillic_typo_and_a_look_alike(write_circuit) -> Non
     wrong = invoke("run", NEURON_RU, "--set", "вес_с=2")
     assert wrong.exit_code == 2 and "did you mean 'вес_b' or 'вес_a'?" in wrong.stderr
     gate = invoke("trace", NEURON_RU, "--gate", "умн9")
-    assert gate.exit_code == 2 and "did you mean 'умн1' or 'умн0'?" in gate.stderr
+    assert gate.exit_code == 2 and "Did you mean 'умн1' or 'умн0'?" in gate.stderr
     text = NEURON_RU.read_text(encoding="utf-8").replace("add(ax, by)", "add(ах, by)")
     result = invoke("validate", write_circuit(text))
     assert result.exit_code == 1
