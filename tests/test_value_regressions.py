@@ -206,3 +206,24 @@ def test_a_not_judged_call_is_named_in_json(tmp_path: Path) -> None:
     assert plain.stdout == "inf\n"
     assert report["verdict"] != "ok" or report["checked"]["pulls"] == 0
     assert [n["call"] for n in report["not_judged"]] == ["c._backward()"]
+
+
+def test_an_assignment_that_throws_away_another_closures_pull_is_blamed_at_its_line(
+    tmp_path: Path,
+) -> None:
+    """q = p + p; y = q * p: y's closure pulls 6 into p.grad first; q's closure
+    then writes ``self.grad = out.grad`` (3), throwing the 6 away, and adds 3:
+    p.grad ends 6, not 12. The slip is that ``=``, not the ``+=`` after it."""
+    engine = MICROGRAD.replace(
+        "            self.grad += out.grad\n            other.grad += out.grad",
+        "            self.grad = out.grad\n            other.grad += out.grad",
+    )
+    assert engine != MICROGRAD
+    path = folder(tmp_path, engine + "\np = Value(3.0)\nq = p + p\ny = q * p\ny.backward()\n"
+                                     "print(p.grad)\n")  # fmt: skip
+    report, ran, plain = check(path)
+    assert plain.stdout == "6.0\n"  # d(2p·p)/dp = 4p = 12: the = lost 6
+    assert ran.returncode == 1
+    slip = engine.splitlines().index("            self.grad = out.grad") + 1
+    assert [(p["kind"], p["source"]["line"]) for p in report["problems"]] == [("assign", slip)]
+    assert (report["problems"][0]["expected"], report["problems"][0]["got"]) == (9.0, 3.0)

@@ -168,6 +168,7 @@ class Judge:
         if gates and read_early and upstream is not None:
             found.append(say.order(name, out_slot, source, upstream))
         by_unit: dict[int, list[list[Any]]] = {}
+        say.fresh = set()  # the Values this call writes first in the pass (no pull to replace)
         for slot in msg["after"].values():
             self.grads[slot[0]] = slot[2]
         for w in msg["w"]:
@@ -175,6 +176,8 @@ class Judge:
                 continue
             self.grads[w[0]] = w[3]
             first = w[0] not in self.written
+            if first:
+                say.fresh.add(w[0])
             stale = first and _finite(w[2]) and w[2] != 0.0 and w[0] not in self.made
             if stale and not self.stale_said:
                 began = self.seed[1] if self.seed is not None else None

@@ -61,6 +61,7 @@ class Wording:
 
     def __init__(self, seen: Seen, grad_attr: str) -> None:
         self.seen, self.grad_attr = seen, grad_attr
+        self.fresh: set[int] = set()  # the call's Values first written in the pass (its Judge's)
 
     def call(self, name: str) -> str:
         """A backward call, as a message names it."""

@@ -45,9 +45,11 @@ class ValueWording(Wording):
         local: float,
         upstream: float,
     ) -> Finding:
-        for w in writes[1:]:  # one Value twice in one call (a * a): a write replaced a pull
+        for k, w in enumerate(writes):  # a write replaced a pull: of this call (a * a), or
+            # the first write, of an earlier call ((p + p) * p: p pulled by the product first)
+            earlier = k > 0 or w[0] not in self.fresh
             site = write_site(self.seen.lines.get((w[4], w[5]), ""), self.grad_attr)
-            if site.adds is False and w[2] != 0.0:
+            if earlier and site.adds is False and w[2] != 0.0:
                 return self.replaced(name, w, w[2], w[3])
         return super().wrong(name, out_slot, writes, want, local, upstream)
 
