@@ -345,7 +345,7 @@ class TraceText(Page):
                     (_id(s) + (" " + _("new") if new else ""), style or "dim"),
                     (fmt(s.value, p), ""),
                     (fmt(s.grad, p), ""),
-                    (holders(s, "\n") or "—", style),
+                    (holders(s, ",\n") or "—", style),
                 ]
             )
         if self._columns is None:  # the headers in the reader's language, once a trace
