@@ -102,7 +102,8 @@ def svg(
         d, x2, y2 = _path(lay, src, dst, lay.routes.get(k, []), order)
         a = lay.placed[src]
         x1, y1 = a.x + a.node.width, a.y
-        lx, ly, anchor = (x2 - 4, y2 - 3, "end") if order >= 0 else (x1 + 4, y1 - 3, "start")
+        # (an input's slot name ends clear of the 8-wide arrowhead at the gate)
+        lx, ly, anchor = (x2 - 10, y2 - 3, "end") if order >= 0 else (x1 + 4, y1 - 3, "start")
         out.append(
             f'<g class="bp-edge" id="bp-e{k}" data-gate="{esc(gate)}" data-slot="{esc(slot)}" '
             f'data-unit="{esc(unit)}"><path d="{d}" marker-end="url(#bp-arrow)"/>'
