@@ -227,3 +227,19 @@ def test_an_assignment_that_throws_away_another_closures_pull_is_blamed_at_its_l
     slip = engine.splitlines().index("            self.grad = out.grad") + 1
     assert [(p["kind"], p["source"]["line"]) for p in report["problems"]] == [("assign", slip)]
     assert (report["problems"][0]["expected"], report["problems"][0]["got"]) == (9.0, 3.0)
+
+
+def test_the_trace_says_an_assignment_threw_away_a_pull(tmp_path: Path) -> None:
+    """The same slip, traced: q's closure's ``=`` is shown replacing the 6 that
+    y's closure pulled into p.grad (q.data × y.grad = 6 × 1), and what += gives."""
+    engine = MICROGRAD.replace(
+        "            self.grad += out.grad\n            other.grad += out.grad",
+        "            self.grad = out.grad\n            other.grad += out.grad",
+    )
+    path = folder(tmp_path, engine + "\np = Value(3.0)\nq = p + p\ny = q * p\ny.backward()\n")
+    ran = run(path, "-m", "bpcli", "trace", "--color", "never")
+    said = " ".join(ran.stdout.split())
+    assert (
+        "= replaced the 6.000000 p.grad held: that pull is lost (+= would make it 9.000000)" in said
+    )
+    assert said.count("= replaced the") == 1  # the += after it, and y's pulls, replace nothing

@@ -5,6 +5,7 @@ it ran on. No I/O: the tracers make them, the renderers draw them."""
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from typing import NamedTuple
 
@@ -49,6 +50,17 @@ class Write(NamedTuple):
     id: int | None = None  # a script's: the id of the object written
     reused: bool = False  # a script's: that object came to an address another had before
     pulls_total: int = 0  # where ``pulls`` is shortened: how many pulls there were in all
+
+
+def replaced(w: Write) -> bool:
+    """A pull written with ``=`` over a grad that held an earlier one: the grad
+    after is the pull alone, not the sum (a script's backward write)."""
+    before, after = w.grad_before, w.grad_after
+    if w.source is None or w.upstream is None or not w.pulls:
+        return False
+    if isinstance(before, str) or isinstance(after, str) or before == 0.0:
+        return False
+    return math.isclose(after, w.pulls[-1]) and not math.isclose(after, before + w.pulls[-1])
 
 
 class SelfView(NamedTuple):

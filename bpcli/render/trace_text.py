@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..core.addresses import address
 from ..core.gates import OUT_SLOT
-from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write
+from ..core.steps import SHOWN_PULLS, SlotView, Source, Step, Summary, Write, replaced
 from ..i18n import N_, _, grouped, ngettext
 from ..i18n.safe_text import shown
 from ..i18n.worded import in_words
@@ -312,7 +312,19 @@ class TraceText(Page):
         if len(w.pulls) > 1:
             said = _sum(w.pulls, p, w.pulls_total)
             line.append((f"   ({said} = {fmt(w.grad_after, p)})", "magenta"))
-        return self.wrap(line, indent="        ", first="    ")
+        lines = self.wrap(line, indent="        ", first="    ")
+        if replaced(w):  # `=` where `+=` belongs: what the grad held is gone
+            said = _(
+                "= replaced the {before} {unit}.{attr} held: that pull is lost "
+                "(+= would make it {sum})"
+            ).format(
+                before=fmt(w.grad_before, p),
+                unit=w.unit,
+                attr=attr,
+                sum=fmt(float(w.grad_before) + float(w.grad_after), p),
+            )
+            lines += self.wrap([(said, "bold red")], indent="        ", first="    ")
+        return lines
 
     def _code_line(self, src: Source) -> list[Line]:
         """`  file:line  code`; where that is wider than the page, the code goes
