@@ -15,8 +15,8 @@ from .layout import Cell, Column, Line
 
 STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red", "kink": "magenta"}
 VERDICTS = {"ok": N_("ok"), "warn": N_("warn"), "fail": N_("fail"), "kink": N_("kink")}
-# The central difference, one word to the wrapper: kept whole by no-break spaces.
-FORMULA = "(f(x+h) − f(x−h)) / 2h".replace(" ", "\u00a0")
+# The central difference, written as one word so that no line breaks inside it.
+FORMULA = "(f(x+h)-f(x-h))/2h"
 COLUMNS = (
     Column(N_("input")),
     Column("x", right=True, below=2, label="x ="),
