@@ -16,3 +16,11 @@ def __getattr__(name: str) -> str:
         except PackageNotFoundError:  # running from a source tree
             return "0+unknown"
     raise AttributeError(name)
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """``%load_ext bpcli`` in IPython or Jupyter: the ``%bpcli`` and ``%%bpcli``
+    magics (bpcli/notebook)."""
+    from .notebook.magic import load
+
+    load(ipython)

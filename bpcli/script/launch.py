@@ -171,6 +171,42 @@ class Child:
                 self.process.send_signal(sig)
 
 
+class Attached(Child):
+    """A watcher already running in another interpreter (a notebook's kernel,
+    ``bpcli.notebook``), which handed bpcli its two pipes in ``BPCLI_ATTACH``
+    (``EVENTS,ANSWERS``): bpcli's first answer is the watcher's settings; the
+    script's end is the watcher's, its status the kernel's business (0)."""
+
+    def __init__(self, attach: str, config: dict[str, Any]) -> None:
+        events, answers = (int(fd) for fd in attach.split(","))
+        if sys.platform == "win32":  # handles, as the kernel handed them
+            import msvcrt
+
+            events = msvcrt.open_osfhandle(events, os.O_RDONLY)
+            answers = msvcrt.open_osfhandle(answers, os.O_WRONLY)
+        self.events = os.fdopen(events, "rb", buffering=1 << 16)
+        self.answers = answers
+        self.copies = []
+        self.answer(config)
+
+    def wait(self) -> int:
+        self.let_go()
+        return 0
+
+    def pass_on(self, sig: signal.Signals) -> None:
+        return None  # the kernel is not bpcli's to signal
+
+
+def start(
+    python: str, script: str, argv: list[str], config: dict[str, Any], output_to_stderr: bool
+) -> Child:
+    """The script started, watched; or, from a notebook, the watcher joined."""
+    attach = os.environ.get("BPCLI_ATTACH")
+    if attach:
+        return Attached(attach, config)
+    return Child(python, script, argv, config, output_to_stderr)
+
+
 def _pipe() -> tuple[int, int]:
     """A pipe whose ends are none of the standard streams' numbers (0-2), even
     where bpcli was started with one of those closed: the script's own output

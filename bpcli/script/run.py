@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 from ..core.steps import Step
 from ..interact.keys import Quit
 from ..system.signals import Terminated
-from .launch import Child, Interpreter
+from .launch import Child, Interpreter, start
 from .seen import Seen
 from .steps import Steps
 from .values import ValueSteps
@@ -85,7 +85,7 @@ class Run:
 
     def run(self, emit: Callable[[Step], None]) -> int:
         """Run the script to its end, each step handed to ``emit``; its status."""
-        child = self.child = Child(
+        child = self.child = start(
             self.python.path, self.path, self.argv, self.config(), self.output_to_stderr
         )
         self.messages = child.messages(lambda: self.idle())
