@@ -115,6 +115,7 @@ def ran(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[dict[str, An
         "after_random": "print(random.random(), len(log))",
         "raises": "%%bpcli trace\nz = Value(1.0) * Value(2.0)\n1 / 0",
         "bad": "%%bpcli trace --bogus\nprint('never')",
+        "russian": "%%bpcli check --lang ru\n" + VALUE_CELL,
     }
     outputs = execute(list(cells.values()), folder)
     return dict(zip(cells, outputs))
@@ -214,3 +215,10 @@ def test_a_bad_option_is_a_short_usage_message_not_a_traceback(ran: dict) -> Non
     assert "No such option" in said and "Traceback" not in said
     assert "never" not in text(ran["bad"])  # nothing ran
     assert not [o for o in ran["bad"] if o.get("output_type") == "error"]
+
+
+def test_lang_may_come_after_the_command_in_a_cell(ran: dict) -> None:
+    """(On the command line bpcli's own --lang comes before the command.)"""
+    said = text(ran["russian"])
+    assert re.search("[а-яё]{4}", said) and "ok:" not in said, said
+    assert "Error" not in text(ran["russian"], "stderr")

@@ -65,6 +65,7 @@ def run_cell(namespace: dict[str, Any], args: list[str], cell: str) -> None:
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n" + cell)
     command, options = args[0], args[1:]
+    lang, options = _own(options)
     page = command == "trace" and not {"--text", "--format"} & set(options)
     options = [o for o in options if o != "--text"]
     if page:
@@ -75,7 +76,7 @@ def run_cell(namespace: dict[str, Any], args: list[str], cell: str) -> None:
     attach, kwargs = _handed((events_r, answers_w))
     env = {**os.environ, "BPCLI_ATTACH": attach, "COLUMNS": "100"}
     bpcli = subprocess.Popen(
-        [sys.executable, "-m", "bpcli", command, *options, CELL],
+        [sys.executable, "-m", "bpcli", *lang, command, *options, CELL],
         cwd=folder,
         env=env,
         stdout=said[0],
@@ -111,6 +112,24 @@ def run_cell(namespace: dict[str, Any], args: list[str], cell: str) -> None:
         bpcli.wait()
         _shown(said, os.path.join(folder, "page.html") if page else None)
         shutil.rmtree(folder, ignore_errors=True)  # the cell's file, the page: shown, gone
+
+
+def _own(options: list[str]) -> tuple[list[str], list[str]]:
+    """bpcli's own ``--lang LANG``, which the command line takes before the
+    command, taken out of a cell's options (where it comes after)."""
+    own: list[str] = []
+    rest: list[str] = []
+    k = 0
+    while k < len(options):
+        if options[k] == "--lang" and k + 1 < len(options):
+            own, k = ["--lang", options[k + 1]], k + 2
+            continue
+        if options[k].startswith("--lang="):
+            own = [options[k]]
+        else:
+            rest.append(options[k])
+        k += 1
+    return own, rest
 
 
 def _handed(fds: tuple[int, int]) -> tuple[str, dict[str, Any]]:
