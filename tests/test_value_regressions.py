@@ -243,3 +243,20 @@ def test_the_trace_says_an_assignment_threw_away_a_pull(tmp_path: Path) -> None:
         "= replaced the 6.000000 p.grad held: that pull is lost (+= would make it 9.000000)" in said
     )
     assert said.count("= replaced the") == 1  # the += after it, and y's pulls, replace nothing
+
+
+def test_gate_code_with_the_same_assignment_is_blamed_alike(tmp_path: Path) -> None:
+    """One rule for gates and Values: AddGate's ``self.u0.grad = …`` on add(p, p),
+    after mul(q, p) pulled 6 into p.grad, is the slip, not the ``+=`` after it."""
+    gates = (ROOT / "examples" / "neuron_gates.py").read_text().split("\n# ")[0]
+    slipped = gates.replace("self.u0.grad += 1 * self.utop.grad",
+                            "self.u0.grad = 1 * self.utop.grad", 1)  # fmt: skip
+    assert slipped != gates
+    path = tmp_path / "learner.py"
+    path.write_text(slipped + "\np = Unit(3.0, 0.0)\nadd, mul = AddGate(), MultGate()\n"
+                    "q = add.forward(p, p)\ny = mul.forward(q, p)\ny.grad = 1.0\n"
+                    "mul.backward()\nadd.backward()\nprint(p.grad)\n")  # fmt: skip
+    report, _, plain = check(path)
+    assert plain.stdout.endswith("\n6.0\n")  # d(2p·p)/dp = 12: the = lost 6
+    slip = slipped.splitlines().index("        self.u0.grad = 1 * self.utop.grad") + 1
+    assert [(p["kind"], p["source"]["line"]) for p in report["problems"]] == [("assign", slip)]

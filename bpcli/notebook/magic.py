@@ -96,9 +96,9 @@ def run_cell(namespace: dict[str, Any], args: list[str], cell: str) -> None:
         return
     from ..script.watch import session
 
-    ours = _handed((events_w, answers_r))[0].split(",")  # as the watcher takes them
+    ours = _as_the_watcher_takes_them(events_w, answers_r)
     watcher = session.Watcher(
-        {**config, "out": int(ours[0]), "in": int(ours[1])},
+        {**config, "out": ours[0], "in": ours[1]},
         os.path.dirname(os.path.abspath(session.__file__)),
     )
     try:
@@ -146,6 +146,16 @@ def _handed(fds: tuple[int, int]) -> tuple[str, dict[str, Any]]:
     info = subprocess.STARTUPINFO()
     info.lpAttributeList = {"handle_list": handles}
     return f"{handles[0]},{handles[1]}", {"startupinfo": info, "close_fds": True}
+
+
+def _as_the_watcher_takes_them(*fds: int) -> list[int]:
+    """Its pipe ends as a script's watcher gets them: file numbers on POSIX,
+    handles on Windows (each then opened as a file number of its own)."""
+    if sys.platform != "win32":
+        return list(fds)
+    import msvcrt
+
+    return [msvcrt.get_osfhandle(fd) for fd in fds]
 
 
 def _first_line(fd: int) -> dict[str, Any] | None:

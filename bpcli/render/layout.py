@@ -145,7 +145,7 @@ def _pieces(tokens: list[str], room: int) -> Iterator[tuple[str, bool]]:
     wider than the line's room comes in pieces, one a folder, so that it breaks
     after a slash (never inside a name); any other word stands whole."""
     for token in tokens:
-        if width(token) <= room or ("/" not in token and "\\" not in token):
+        if ("/" not in token and "\\" not in token) or width(token) <= room:  # cheap first
             yield token, False
             continue
         for k, piece in enumerate(_PATH_PARTS.findall(token)):

@@ -168,7 +168,7 @@ class Judge:
         if gates and read_early and upstream is not None:
             found.append(say.order(name, out_slot, source, upstream))
         by_unit: dict[int, list[list[Any]]] = {}
-        say.fresh = set()  # the Values this call writes first in the pass (no pull to replace)
+        say.fresh = set()  # the units this call writes first in the pass (no pull to replace)
         for slot in msg["after"].values():
             self.grads[slot[0]] = slot[2]
         for w in msg["w"]:

@@ -61,7 +61,7 @@ class Wording:
 
     def __init__(self, seen: Seen, grad_attr: str) -> None:
         self.seen, self.grad_attr = seen, grad_attr
-        self.fresh: set[int] = set()  # the call's Values first written in the pass (its Judge's)
+        self.fresh: set[int] = set()  # the call's units first written in the pass (Judge sets it)
 
     def call(self, name: str) -> str:
         """A backward call, as a message names it."""
@@ -122,12 +122,20 @@ class Wording:
         return said or self.local(name, out_slot, writes, want, local, upstream)
 
     def assigned(self, name: str, writes: list[list[Any]], want: float) -> Finding | None:
-        """`=` where `+=` belongs: the write replaced an earlier pull with its own."""
-        last = writes[-1]
-        before = writes[0][2]
-        site = write_site(self.seen.lines.get((last[4], last[5]), ""), self.grad_attr)
-        if site.adds is False and before != 0.0 and agree(last[3], want):
-            return self.replaced(name, last, before, want)
+        """`=` where `+=` belongs: a write of the call that replaced a pull the
+        grad held, where adding instead would have made the call right. The
+        pull replaced is this call's own (``a * a``: its second write), or, for
+        the call's first write into a grad, an earlier call's in this pass
+        (``(p + p) * p``: the product pulled into ``p`` first; not a grad left
+        from the pass before, which is ``stale``)."""
+        start, end = writes[0][2], writes[-1][3]
+        for k, w in enumerate(writes):
+            earlier = k > 0 or w[0] not in self.fresh
+            if not earlier or w[2] == 0.0:
+                continue
+            site = write_site(self.seen.lines.get((w[4], w[5]), ""), self.grad_attr)
+            if site.adds is False and agree(end - start + w[2], want):
+                return self.replaced(name, w, w[2], w[3])
         return None
 
     def replaced(self, name: str, w: list[Any], before: float, pull: float) -> Finding:

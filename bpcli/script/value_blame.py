@@ -24,7 +24,6 @@ from typing import Any
 from ..core.steps import Source, Step
 from ..i18n import N_
 from .findings import Finding, Forward, Wording, agree, found
-from .source import write_site
 
 
 class ValueWording(Wording):
@@ -35,23 +34,6 @@ class ValueWording(Wording):
         self.node: Any = None  # the node being judged: what made it (values.Made), or None
         self.loop = ""  # the node's: the loop's line, as the script wrote it
         self.by_tuple: dict[int, float] = {}  # the node's: each child's local grad × its grad
-
-    def wrong(
-        self,
-        name: str,
-        out_slot: str,
-        writes: list[list[Any]],
-        want: float,
-        local: float,
-        upstream: float,
-    ) -> Finding:
-        for k, w in enumerate(writes):  # a write replaced a pull: of this call (a * a), or
-            # the first write, of an earlier call ((p + p) * p: p pulled by the product first)
-            earlier = k > 0 or w[0] not in self.fresh
-            site = write_site(self.seen.lines.get((w[4], w[5]), ""), self.grad_attr)
-            if earlier and site.adds is False and w[2] != 0.0:
-                return self.replaced(name, w, w[2], w[3])
-        return super().wrong(name, out_slot, writes, want, local, upstream)
 
     def local(
         self,
