@@ -24,7 +24,8 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 Seg = tuple[str, str]  # (text, style)
@@ -114,7 +115,11 @@ def wrap(line: Line, at: int, indent: str = "", first: str | None = None) -> lis
                 out.append(cur)
                 cur, used = ([(indent, "")] if indent else []), width(indent)
                 fresh, space = True, None
-            for token, joined in _pieces(_tokens(part), at - width(indent)):
+            tokens, joins = _tokens(part), _NO_JOINS
+            if "/" in part or "\\" in part:  # a path: maybe in pieces (rare: checked first)
+                tokens, joins = _pieces(tokens, at - width(indent))
+            for k, token in enumerate(tokens):
+                joined = k in joins
                 if token[0] == " ":
                     space = (token, style)
                     continue
@@ -138,18 +143,23 @@ def wrap(line: Line, at: int, indent: str = "", first: str | None = None) -> lis
 
 
 _PATH_PARTS = re.compile(r"[^/\\]*[/\\]+|[^/\\]+")  # each folder with its slash
+_NO_JOINS: AbstractSet[int] = frozenset()  # a line with no path: no piece joins another
 
 
-def _pieces(tokens: list[str], room: int) -> Iterator[tuple[str, bool]]:
-    """Each token, and whether it joins the one before without a space: a path
-    wider than the line's room comes in pieces, one a folder, so that it breaks
-    after a slash (never inside a name); any other word stands whole."""
+def _pieces(tokens: list[str], room: int) -> tuple[list[str], set[int]]:
+    """The tokens, a path wider than the line's room in pieces, one a folder
+    (so that it breaks after a slash, never inside a name), and the places of
+    the pieces that join the one before without a space."""
+    out, joins = [], set()
     for token in tokens:
-        if ("/" not in token and "\\" not in token) or width(token) <= room:  # cheap first
-            yield token, False
+        if ("/" not in token and "\\" not in token) or width(token) <= room:
+            out.append(token)
             continue
         for k, piece in enumerate(_PATH_PARTS.findall(token)):
-            yield piece, k > 0
+            if k:
+                joins.add(len(out))
+            out.append(piece)
+    return out, joins
 
 
 def fields(
